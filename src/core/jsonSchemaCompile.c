@@ -350,12 +350,13 @@ static bool resolveRef(Compiler *c, const char *base, const char *ref, const cha
     HgnBuf label;
     hgnBufInit(&label);
     hgnBufAppendStr(&label, r->label);
-    char *ptr = frag ? schemaPercentDecode(frag, strlen(frag)) : hgnStrdup("");
+    bool decodeOom = false;
+    char *ptr = frag ? schemaPercentDecode(frag, strlen(frag), &decodeOom) : hgnStrdup("");
     if (!curBase || !ptr) {
         hgnFree(curBase);
         hgnFree(ptr);
         hgnBufFree(&label);
-        if (frag && curBase)
+        if (frag && curBase && !decodeOom)
             setError(c, refLabel, "$ref \"%s\" has a malformed fragment", ref);
         else
             setOom(c);

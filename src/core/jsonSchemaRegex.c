@@ -137,7 +137,7 @@ SchemaRegex *schemaRegexCompile(const char *pattern, size_t len, HgnBuf *err, bo
     pcre2_general_context_free(gctx);
     hgnBufFree(&src);
     if (!code) {
-        if (errCode == PCRE2_ERROR_HEAPLIMIT || errCode == PCRE2_ERROR_NOMEMORY) {
+        if (errCode == PCRE2_ERROR_HEAP_FAILED || errCode == PCRE2_ERROR_NOMEMORY) {
             if (oom) *oom = true;
             return NULL;
         }
