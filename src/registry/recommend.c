@@ -212,6 +212,22 @@ static double scoreOf(const HgnModelSpec *spec, const HgnRecommendation *r, HgnP
 
 /* ---- the query ------------------------------------------------------------------------- */
 
+static void fillRec(HgnRecommendation *r, const HgnModelSpec *spec, const Fit *f, HgnFitVerdict verdict, HgnPrecision p,
+                    uint64_t ctx, uint64_t gpuFree, uint64_t hostFree, HgnPerfPreference perf) {
+    *r = (HgnRecommendation){0};
+    r->model = spec;
+    r->verdict = verdict;
+    r->precision = p;
+    r->context = ctx;
+    r->need = f->need;
+    r->gpuFreeBytes = gpuFree;
+    r->hostFreeBytes = hostFree;
+    r->gpuBytesUsed = verdict == HGN_FIT_NONE ? 0 : f->gpuUsed;
+    r->hostBytesUsed = verdict == HGN_FIT_NONE ? 0 : f->hostUsed;
+    r->layersOnGpu = f->layersOnGpu;
+    r->score = scoreOf(spec, r, perf);
+}
+
 static int cmpDesc(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? 1 : x > y ? -1 : 0;
@@ -316,6 +332,7 @@ HgnStatus hgnRecommend(const HgnRegistry *reg, const HgnRecommendQuery *query, H
 
         Fit fits[HGN_PRECISION_COUNT];
         int chosen = -1;
+        memset(fits, 0, sizeof fits);
         HgnFitVerdict verdict = HGN_FIT_NONE;
         for (int p = (int)first; p <= (int)last; p++) {
             if ((st = fitAt(spec, (HgnPrecision)p, ctx, gpus, nGpus, hostFree, layerBytes, caps, &fits[p]))) goto done;
@@ -325,27 +342,22 @@ HgnStatus hgnRecommend(const HgnRegistry *reg, const HgnRecommendQuery *query, H
                 break; /* highest precision that fits on GPUs */
             }
         }
-        if (verdict != HGN_FIT_GPU) {
-            for (int p = (int)first; p <= (int)last && chosen < 0; p++)
-                if (fits[p].offload) {
-                    verdict = HGN_FIT_OFFLOAD;
-                    chosen = p;
-                }
-            if (chosen < 0) chosen = (int)last;
-        }
         HgnRecommendation *r = &recs[n++];
-        const Fit *f = &fits[chosen];
-        r->model = spec;
-        r->verdict = verdict;
-        r->precision = (HgnPrecision)chosen;
-        r->context = ctx;
-        r->need = f->need;
-        r->gpuFreeBytes = gpuFree;
-        r->hostFreeBytes = hostFree;
-        r->gpuBytesUsed = verdict == HGN_FIT_NONE ? 0 : f->gpuUsed;
-        r->hostBytesUsed = verdict == HGN_FIT_NONE ? 0 : f->hostUsed;
-        r->layersOnGpu = f->layersOnGpu;
-        r->score = scoreOf(spec, r, query->perf);
+        if (verdict == HGN_FIT_GPU) {
+            fillRec(r, spec, &fits[chosen], HGN_FIT_GPU, (HgnPrecision)chosen, ctx, gpuFree, hostFree, query->perf);
+        } else {
+            /* With offload, a smaller precision often runs faster (less in host RAM): take the best score among
+             * the precisions that fit, the higher precision on a tie. */
+            bool any = false;
+            for (int p = (int)first; p <= (int)last; p++) {
+                if (!fits[p].offload) continue;
+                HgnRecommendation cand;
+                fillRec(&cand, spec, &fits[p], HGN_FIT_OFFLOAD, (HgnPrecision)p, ctx, gpuFree, hostFree, query->perf);
+                if (!any || cand.score > r->score) *r = cand;
+                any = true;
+            }
+            if (!any) fillRec(r, spec, &fits[last], HGN_FIT_NONE, last, ctx, gpuFree, hostFree, query->perf);
+        }
         describe(r, spec, nGpus, capped);
     }
     qsort(recs, n, sizeof *recs, cmpRec);
