@@ -2,6 +2,7 @@
 #include "diagnostics/topologyLoad.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,8 +89,19 @@ static HgnStatus readXml(const char *path, char **text, size_t *len) {
     return HGN_OK;
 }
 
+/* hwloc unloads its plugins (and with them libpciaccess, whose state then
+ * looks leaked) whenever the last topology is destroyed. One empty topology
+ * kept for the life of the process keeps them loaded: the plugins are loaded
+ * once instead of per call and their state stays reachable. */
+static pthread_once_t keeperOnce = PTHREAD_ONCE_INIT;
+static hwloc_topology_t keeper;
+static void keepPluginsLoaded(void) {
+    if (hwloc_topology_init(&keeper) != 0) keeper = NULL;
+}
+
 HgnStatus hgnTopologyOpen(const char *xmlPath, hwloc_topology_t *topo) {
     *topo = NULL;
+    pthread_once(&keeperOnce, keepPluginsLoaded);
     char *text = NULL;
     size_t len = 0;
     if (xmlPath) {
