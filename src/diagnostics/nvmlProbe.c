@@ -93,6 +93,7 @@ static void probeNvLinks(HgnJsonBuild *jb, GpuQuery *q, nvmlDevice_t dev, json_t
     if (!api->getNvLinkState) return;
     json_t *nv = hgnJbObject(jb), *links = hgnJbArray(jb);
     int active = 0;
+    bool supported = false;
     for (unsigned link = 0; link < NVML_NVLINK_MAX_LINKS && !q->lost; link++) {
         nvmlEnableState_t state = 0;
         nvmlReturn_t rc = api->getNvLinkState(dev, link, &state);
@@ -100,6 +101,7 @@ static void probeNvLinks(HgnJsonBuild *jb, GpuQuery *q, nvmlDevice_t dev, json_t
             if (rc == NVML_ERROR_INVALID_ARGUMENT || rc == NVML_ERROR_NOT_SUPPORTED) break; /* no more links */
             continue;
         }
+        supported = true;
         if (state != NVML_FEATURE_ENABLED) continue;
         active++;
         json_t *l = hgnJbObject(jb);
@@ -113,6 +115,12 @@ static void probeNvLinks(HgnJsonBuild *jb, GpuQuery *q, nvmlDevice_t dev, json_t
         else
             hgnJbSet(jb, l, "remotePciBusId", json_null());
         hgnJbAppend(jb, links, l);
+    }
+    if (!supported) { /* no NVLink on this GPU (consumer cards) */
+        json_decref(nv);
+        json_decref(links);
+        hgnJbSet(jb, gpu, "nvlink", json_null());
+        return;
     }
     hgnJbSetInt(jb, nv, "activeLinks", active);
     hgnJbSet(jb, nv, "links", links);
@@ -180,7 +188,7 @@ static void resolveNvLinkPeers(HgnJsonBuild *jb, json_t *gpus) {
     size_t n = json_array_size(gpus);
     for (size_t i = 0; i < n; i++) {
         json_t *nv = json_object_get(json_array_get(gpus, i), "nvlink");
-        if (!nv) continue;
+        if (!json_is_object(nv)) continue;
         json_t *peers = hgnJbArray(jb), *switches = hgnJbArray(jb);
         json_t *links = json_object_get(nv, "links");
         size_t li;

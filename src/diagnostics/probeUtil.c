@@ -45,11 +45,17 @@ bool hgnDiagReadSmallFile(const char *path, size_t maxBytes, char **text) {
         if (got == 0) break;
         if (!hgnBufAppend(&b, chunk, (size_t)got)) {
             ok = false;
+            errno = ENOMEM;
             break;
         }
     }
+    int savedErrno = errno;
     close(fd);
-    if (ok && !hgnBufAppend(&b, "", 0)) ok = false;
+    errno = savedErrno;
+    if (ok && !hgnBufAppend(&b, "", 0)) {
+        ok = false;
+        errno = ENOMEM;
+    }
     if (!ok) {
         hgnBufFree(&b);
         return false;

@@ -15,7 +15,8 @@
 const char *hgnDiagEnvGet(char *const *env, const char *name);
 
 /* Reads at most maxBytes of a small file (procfs/sysfs) into a new
- * NUL-terminated string (OUT: *text, free with hgnFree). False when unreadable. */
+ * NUL-terminated string (OUT: *text, free with hgnFree). False when unreadable
+ * (errno says why; ENOMEM for allocation failure). */
 bool hgnDiagReadSmallFile(const char *path, size_t maxBytes, char **text);
 /* "root" + "rel" into a new string (NULL on allocation failure). */
 char *hgnDiagPathJoin(const char *root, const char *rel);

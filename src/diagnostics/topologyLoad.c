@@ -79,7 +79,8 @@ static HgnStatus readXml(const char *path, char **text, size_t *len) {
         return hgnStatusNew(HGN_CODE_TopologyInvalid, path, NULL, "the topology XML is larger than %u MiB",
                             XML_MAX_BYTES >> 20);
     if (!hgnDiagReadSmallFile(path, XML_MAX_BYTES, text))
-        return hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot read the topology XML: %s", strerror(errno));
+        return hgnStatusNew(errno == ENOMEM ? HGN_CODE_OutOfMemory : HGN_CODE_IoError, path, NULL,
+                            "cannot read the topology XML: %s", strerror(errno));
     *len = strlen(*text);
     if (*len != (size_t)st.st_size) {
         hgnFree(*text);
