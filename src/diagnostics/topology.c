@@ -19,6 +19,7 @@
 #include "core/alloc.h"
 #include "diagnostics/probeUtil.h"
 #include "diagnostics/topologyLoad.h"
+#include "huginn/deviceProfile.h"
 #include "huginn/diagnostics.h"
 
 #define MAX_SWITCHES 256
@@ -35,7 +36,8 @@ typedef struct TopoGpu {
     const char *uplinkSource;
     int64_t memoryBytes;
     const char *memorySource;
-    int64_t nvSwitchBps; /* NVLink bandwidth into NVSwitches */
+    const char *profileId; /* device profile matched by name (NULL: none) */
+    int64_t nvSwitchBps;   /* NVLink bandwidth into NVSwitches */
     const char *nvSwitchSource;
     int64_t cpuNvBps; /* NVLink bandwidth to a CPU package (POWER) */
     int cpuNvPackage;
@@ -274,9 +276,18 @@ static HgnStatus collectGpus(Topo *tp, const json_t *nvmlGpus) {
     }
     qsort(tp->gpus, tp->nGpus, sizeof *tp->gpus, cmpGpuIndex);
     for (size_t i = 0; i < tp->nGpus; i++) {
-        if (!tp->gpus[i].uplinkSource) {
-            tp->gpus[i].uplinkBps = pcieBps(4, 16);
-            tp->gpus[i].uplinkSource = "profile";
+        TopoGpu *g = &tp->gpus[i];
+        const HgnDeviceProfile *p = g->name[0] ? hgnDeviceProfileMatch(g->name, (uint64_t)g->memoryBytes) : NULL;
+        if (p && p->kind != HGN_DEVICE_GPU) p = NULL;
+        g->profileId = p ? p->id : NULL;
+        if (p && strcmp(g->memorySource, "unknown") == 0 && p->memoryBytes > 0) {
+            g->memoryBytes = (int64_t)p->memoryBytes;
+            g->memorySource = "profile";
+        }
+        if (!g->uplinkSource) { /* neither hwloc nor NVML know the link: the profile's, else Gen4 x16 */
+            g->uplinkBps = p ? pcieBps(p->pcieGen, p->pcieWidth) : 0;
+            if (!g->uplinkBps) g->uplinkBps = pcieBps(4, 16);
+            g->uplinkSource = "profile";
         }
     }
     size_t nn = tp->nGpus ? tp->nGpus : 1;
@@ -560,6 +571,7 @@ static json_t *gpusJson(Topo *tp) {
         hgnJbSetStr(jb, o, "pcieLinkSource", g->uplinkSource);
         hgnJbSetInt(jb, o, "memoryBytes", g->memoryBytes);
         hgnJbSetStr(jb, o, "memorySource", g->memorySource);
+        hgnJbSetStr(jb, o, "profileId", g->profileId);
         int64_t nv = g->nvSwitchBps + g->cpuNvBps;
         for (size_t j = 0; j < tp->nGpus; j++) nv += tp->direct[i * tp->nGpus + j];
         hgnJbSetInt(jb, o, "nvlinkBytesPerSec", nv);
@@ -676,7 +688,9 @@ HgnStatus hgnTopologyBuild(const char *xmlPath, const json_t *nvmlGpus, json_t *
     Topo tp;
     memset(&tp, 0, sizeof tp);
     tp.live = xmlPath == NULL;
-    HgnStatus st = hgnTopologyOpen(xmlPath, &tp.t);
+    HgnStatus st = hgnDeviceProfilesLoad();
+    if (st) return st;
+    st = hgnTopologyOpen(xmlPath, &tp.t);
     if (st) return st;
     st = collectGpus(&tp, nvmlGpus);
     json_t *topo = NULL;

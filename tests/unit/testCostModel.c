@@ -43,9 +43,9 @@ static void testGgufBlocks(void **state) {
         uint32_t elems, bytes;
         double bpw;
     } rows[] = {
-        {HGN_WEIGHTS_Q8_0, 32, 34, 8.5},     {HGN_WEIGHTS_Q4_0, 32, 18, 4.5},     {HGN_WEIGHTS_Q4_1, 32, 20, 5.0},
-        {HGN_WEIGHTS_Q5_0, 32, 22, 5.5},     {HGN_WEIGHTS_Q5_1, 32, 24, 6.0},     {HGN_WEIGHTS_Q2_K, 256, 84, 2.625},
-        {HGN_WEIGHTS_Q3_K, 256, 110, 3.4375}, {HGN_WEIGHTS_Q4_K, 256, 144, 4.5},  {HGN_WEIGHTS_Q5_K, 256, 176, 5.5},
+        {HGN_WEIGHTS_Q8_0, 32, 34, 8.5},      {HGN_WEIGHTS_Q4_0, 32, 18, 4.5},     {HGN_WEIGHTS_Q4_1, 32, 20, 5.0},
+        {HGN_WEIGHTS_Q5_0, 32, 22, 5.5},      {HGN_WEIGHTS_Q5_1, 32, 24, 6.0},     {HGN_WEIGHTS_Q2_K, 256, 84, 2.625},
+        {HGN_WEIGHTS_Q3_K, 256, 110, 3.4375}, {HGN_WEIGHTS_Q4_K, 256, 144, 4.5},   {HGN_WEIGHTS_Q5_K, 256, 176, 5.5},
         {HGN_WEIGHTS_Q6_K, 256, 210, 6.5625}, {HGN_WEIGHTS_Q8_K, 256, 292, 9.125}, {HGN_WEIGHTS_F16, 1, 2, 16.0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -128,9 +128,17 @@ static void testKvCache(void **state) {
     assert_int_equal(hgnKvCacheBytes(&mistral, HGN_WEIGHTS_F16, 100, 1), 32ull * 2 * 8 * 128 * 2 * 100);
 
     /* Gemma 2 9B: even layers local (4096), odd layers global. */
-    HgnModelDims gemma = {.layers = 42, .hiddenSize = 3584, .heads = 16, .kvHeads = 8, .headDim = 256,
-                          .ffnSize = 14336, .vocab = 256000, .slidingWindow = 4096,
-                          .slidingLayers = HGN_SLIDING_EVEN, .tieEmbeddings = true, .normsPerLayer = 4};
+    HgnModelDims gemma = {.layers = 42,
+                          .hiddenSize = 3584,
+                          .heads = 16,
+                          .kvHeads = 8,
+                          .headDim = 256,
+                          .ffnSize = 14336,
+                          .vocab = 256000,
+                          .slidingWindow = 4096,
+                          .slidingLayers = HGN_SLIDING_EVEN,
+                          .tieEmbeddings = true,
+                          .normsPerLayer = 4};
     assert_true(hgnLayerIsSliding(&gemma, 0));
     assert_false(hgnLayerIsSliding(&gemma, 1));
     uint64_t perToken = 2ull * 8 * 256 * 2;
@@ -234,10 +242,14 @@ static void testSaturationAndNames(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testPlainWeights),   cmocka_unit_test(testGgufBlocks),
-        cmocka_unit_test(testLlama8bQ8MatchesLlamaCpp), cmocka_unit_test(testBitsandbytes),
-        cmocka_unit_test(testGptqAwq),        cmocka_unit_test(testKvCache),
-        cmocka_unit_test(testComputeBuffers), cmocka_unit_test(testMemoryEstimate),
+        cmocka_unit_test(testPlainWeights),
+        cmocka_unit_test(testGgufBlocks),
+        cmocka_unit_test(testLlama8bQ8MatchesLlamaCpp),
+        cmocka_unit_test(testBitsandbytes),
+        cmocka_unit_test(testGptqAwq),
+        cmocka_unit_test(testKvCache),
+        cmocka_unit_test(testComputeBuffers),
+        cmocka_unit_test(testMemoryEstimate),
         cmocka_unit_test(testSaturationAndNames),
     };
     return cmocka_run_group_tests_name("costModel", tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "diagnostics/cacheDisk.h"
 #include "diagnostics/hostProbe.h"
 #include "huginn/diagnostics.h"
+#include "huginn/jsonSchema.h"
 
 static char tmpRoot[256];
 
@@ -140,6 +141,7 @@ static void testScenarioRtx4090(void **state) {
     assert_int_equal(json_array_size(at(r, "topology.gpus")), 1);
     assert_string_equal(atStr(r, "topology.gpus.0.memorySource"), "nvml");
     assert_int_equal(atInt(r, "topology.gpus.0.memoryBytes"), 25757220864LL);
+    assert_string_equal(atStr(r, "topology.gpus.0.profileId"), "rtx-4090");
     assert_int_equal(atInt(r, "topology.gpus.0.pcieLinkBytesPerSec"), (long long)(1.969e9 * 16));
     assert_string_equal(atStr(r, "topology.gpus.0.pcieLinkSource"), "profile");
     json_decref(r);
@@ -549,6 +551,42 @@ static void testAllocationFailures(void **state) {
     assert_true(failures > 0);
 }
 
+/* ---- schema ----------------------------------------------------------------------- */
+
+static void expectValid(const HgnSchema *schema, const json_t *doc, const char *what) {
+    HgnStatus st = hgnSchemaValidate(schema, doc);
+    if (st) fail_msg("%s: %s at %s", what, hgnStatusMessage(st), hgnStatusWhere(st) ? hgnStatusWhere(st) : "");
+}
+
+static void testReportsMatchSchema(void **state) {
+    (void)state;
+    HgnSchema *schema = NULL;
+    assert_null(hgnSchemaCompileEmbedded("schemas/diagnostics.schema.json", &schema));
+    static const char *scenarios[] = {"none.json",   "rtx4090.json", "mixedPair.json",
+                                      "h100x8.json", "lostGpu.json", "driverNotLoaded.json"};
+    static const char *xmls[] = {NULL, "nvidiaDGX2.xml", "power8gpudistances.xml", "consumer2gpu.xml"};
+    for (size_t s = 0; s < sizeof scenarios / sizeof scenarios[0]; s++) {
+        for (size_t x = 0; x < sizeof xmls / sizeof xmls[0]; x++) {
+            json_t *r = collectScenario(scenarios[s], xmls[x]);
+            expectValid(schema, r, scenarios[s]);
+            json_decref(r);
+        }
+    }
+    /* the schema is not vacuous */
+    json_t *r = collectScenario("rtx4090.json", NULL);
+    json_object_del(json_object_get(r, "memory"), "totalBytes");
+    HgnStatus st = hgnSchemaValidate(schema, r);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_SchemaViolation);
+    hgnStatusFree(st);
+    json_object_set_new(json_object_get(r, "memory"), "totalBytes", json_integer(1));
+    json_object_set_new(json_array_get(json_object_get(r, "gpus"), 0), "pciBusId", json_string("01:00.0"));
+    st = hgnSchemaValidate(schema, r);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_SchemaViolation);
+    hgnStatusFree(st);
+    json_decref(r);
+    hgnSchemaFree(schema);
+}
+
 static int setup(void **state) {
     (void)state;
     snprintf(tmpRoot, sizeof tmpRoot, "/tmp/hgnDiagXXXXXX");
@@ -583,6 +621,7 @@ int main(void) {
         cmocka_unit_test(testLiveCpuFlagsFromCpuid),
         cmocka_unit_test(testRenderText),
         cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testReportsMatchSchema),
     };
     return cmocka_run_group_tests_name("diagnostics", tests, setup, teardown);
 }

@@ -32,12 +32,31 @@ static HgnRegistry *loadOrFail(void) {
 static void testLoadsWithRequiredModels(void **state) {
     (void)state;
     HgnRegistry *reg = loadOrFail();
-    static const char *const required[] = {
-        "llama-3.2-1b",  "llama-3.2-3b",    "llama-3.1-8b",    "llama-3.1-70b",  "llama-3.1-405b", "gemma-2-2b",
-        "gemma-2-9b",    "gemma-2-27b",     "mistral-7b-v0.1", "mistral-7b-v0.3", "mixtral-8x7b-v0.1",
-        "qwen2.5-0.5b",  "qwen2.5-1.5b",    "qwen2.5-3b",      "qwen2.5-7b",     "qwen2.5-14b",    "qwen2.5-32b",
-        "qwen2.5-72b",   "phi-3-mini-4k-instruct", "phi-3-medium-4k-instruct", "tinyllama-1.1b-chat-v1.0",
-        "smollm2-135m",  "smollm2-360m",    "smollm2-1.7b",    "huginn-fixture-tiny"};
+    static const char *const required[] = {"llama-3.2-1b",
+                                           "llama-3.2-3b",
+                                           "llama-3.1-8b",
+                                           "llama-3.1-70b",
+                                           "llama-3.1-405b",
+                                           "gemma-2-2b",
+                                           "gemma-2-9b",
+                                           "gemma-2-27b",
+                                           "mistral-7b-v0.1",
+                                           "mistral-7b-v0.3",
+                                           "mixtral-8x7b-v0.1",
+                                           "qwen2.5-0.5b",
+                                           "qwen2.5-1.5b",
+                                           "qwen2.5-3b",
+                                           "qwen2.5-7b",
+                                           "qwen2.5-14b",
+                                           "qwen2.5-32b",
+                                           "qwen2.5-72b",
+                                           "phi-3-mini-4k-instruct",
+                                           "phi-3-medium-4k-instruct",
+                                           "tinyllama-1.1b-chat-v1.0",
+                                           "smollm2-135m",
+                                           "smollm2-360m",
+                                           "smollm2-1.7b",
+                                           "huginn-fixture-tiny"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         if (!hgnRegistryFind(reg, required[i])) print_error("missing %s\n", required[i]);
         assert_non_null(hgnRegistryFind(reg, required[i]));
@@ -136,9 +155,9 @@ static void testMatchesSchema(void **state) {
 /* ---- corrupted copies ---------------------------------------------------------------- */
 
 typedef struct Corruption {
-    size_t index;          /* models[index] */
-    const char *field;     /* field to set (NULL value = delete) */
-    const char *valueJson; /* JSON text of the new value, NULL to delete */
+    size_t index;             /* models[index] */
+    const char *field;        /* field to set (NULL value = delete) */
+    const char *valueJson;    /* JSON text of the new value, NULL to delete */
     const char *wherePointer; /* expected JSON pointer after "registry/models.json:" */
     const char *inMessage;    /* expected substring of the message */
     bool schemaCatches;       /* the JSON Schema rejects it too */

@@ -99,8 +99,13 @@ static void testDgx2(void **state) {
             snprintf(q, sizeof q, "%d.kind", h);
             assert_string_equal(atStr(path, q), "switchPort");
         }
+        /* no driver answered for this machine: memory comes from the device profile */
         snprintf(p, sizeof p, "gpus.%d.memorySource", i);
-        assert_string_equal(atStr(t, p), "unknown");
+        assert_string_equal(atStr(t, p), "profile");
+        snprintf(p, sizeof p, "gpus.%d.memoryBytes", i);
+        assert_int_equal(atInt(t, p), 32LL << 30);
+        snprintf(p, sizeof p, "gpus.%d.profileId", i);
+        assert_string_equal(atStr(t, p), "v100-sxm3-32gb-h");
     }
     assert_string_equal(atStr(t, "gpus.0.pciBusId"), "0000:34:00.0");
     assert_string_equal(atStr(t, "gpus.0.uuid"), "GPU-d3977428-7a30-086b-2e20-5c1eeed647c6");
@@ -128,6 +133,8 @@ static void testPower8(void **state) {
     assert_int_equal(json_array_size(at(t, "gpus")), 4);
     assert_int_equal(json_array_size(at(t, "numaNodes")), 2);
     assert_string_equal(atStr(t, "gpus.0.name"), "Tesla P100-SXM2-16GB");
+    assert_int_equal(atInt(t, "gpus.0.memoryBytes"), 16LL << 30);
+    assert_string_equal(atStr(t, "gpus.0.profileId"), "p100-sxm2-16gb");
     assert_int_equal(atInt(t, "gpus.0.numaNode"), 0);
     assert_int_equal(atInt(t, "gpus.3.numaNode"), 1);
     assert_int_equal(json_array_size(at(t, "nvswitches")), 0);
@@ -180,8 +187,9 @@ static void testNvmlMemoryJoinsByBusId(void **state) {
     json_t *t = load("consumer2gpu.xml", nvml);
     assert_int_equal(atInt(t, "gpus.0.memoryBytes"), 25769803776LL);
     assert_string_equal(atStr(t, "gpus.0.memorySource"), "nvml");
-    assert_int_equal(atInt(t, "gpus.1.memoryBytes"), 0);
-    assert_string_equal(atStr(t, "gpus.1.memorySource"), "unknown");
+    assert_int_equal(atInt(t, "gpus.1.memoryBytes"), 24LL << 30);
+    assert_string_equal(atStr(t, "gpus.1.memorySource"), "profile");
+    assert_string_equal(atStr(t, "gpus.1.profileId"), "rtx-3090");
     json_t *plain = load("consumer2gpu.xml", NULL);
     assert_string_not_equal(atStr(t, "topologyDigest"), atStr(plain, "topologyDigest"));
     json_decref(plain);
