@@ -17,7 +17,8 @@ set(HGN_TEST_ENV
 # with dlopen (tests/nvmlDouble/nvmlDouble.c); its path reaches tests as HGN_NVML_DOUBLE.
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/nvmlDouble/nvmlDouble.c)
   add_library(nvmlDouble SHARED ${CMAKE_SOURCE_DIR}/tests/nvmlDouble/nvmlDouble.c)
-  target_link_libraries(nvmlDouble PRIVATE PkgConfig::DEPS)
+  pkg_check_modules(NVML_DOUBLE_DEPS REQUIRED IMPORTED_TARGET jansson)
+  target_link_libraries(nvmlDouble PRIVATE PkgConfig::NVML_DOUBLE_DEPS)
   list(APPEND HGN_TEST_ENV "HGN_NVML_DOUBLE=$<TARGET_FILE:nvmlDouble>")
 endif()
 
