@@ -83,8 +83,11 @@ static bool isNvSwitch(hwloc_obj_t o) {
     return o->type == HWLOC_OBJ_PCI_DEVICE && o->subtype && strcmp(o->subtype, "NVSwitch") == 0;
 }
 
+/* A display-class PCI device of a compute GPU vendor (NVIDIA, AMD): server
+ * BMC graphics (ASPEED, Matrox) and integrated graphics are not GPUs to plan on. */
 static bool isGpuPci(hwloc_obj_t o) {
-    return o->type == HWLOC_OBJ_PCI_DEVICE && (o->attr->pcidev.class_id >> 8) == 0x03 && !isNvSwitch(o);
+    if (o->type != HWLOC_OBJ_PCI_DEVICE || (o->attr->pcidev.class_id >> 8) != 0x03 || isNvSwitch(o)) return false;
+    return o->attr->pcidev.vendor_id == 0x10de || o->attr->pcidev.vendor_id == 0x1002;
 }
 
 static bool isHostBridge(hwloc_obj_t o) {
@@ -240,6 +243,12 @@ static HgnStatus collectGpus(Topo *tp, const json_t *nvmlGpus) {
                          o->attr->pcidev.device_id);
         }
         const json_t *n = nvmlByBus(nvmlGpus, g->bus);
+        const char *state = n ? json_string_value(json_object_get(n, "state")) : NULL;
+        if (state && strcmp(state, "ok") != 0) { /* lost: not a device to plan on */
+            memset(g, 0, sizeof *g);
+            tp->nGpus--;
+            continue;
+        }
         if (n) fillFromNvml(g, n);
     }
     /* This machine: GPUs NVML answers for but hwloc cannot see (no PCI in sysfs). */

@@ -197,6 +197,48 @@ static void testNvmlMemoryJoinsByBusId(void **state) {
     json_decref(nvml);
 }
 
+static void testBmcGraphicsIsNotAGpu(void **state) {
+    (void)state;
+    char src[512], dst[128];
+    fixture("consumer2gpu.xml", src, sizeof src);
+    FILE *f = fopen(src, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* turn the NVMe disk into an ASPEED BMC VGA controller */
+    char *cls = strstr(buf, "0108 [144d:a80a]");
+    assert_non_null(cls);
+    memcpy(cls, "0300 [1a03:2000]", 16);
+    snprintf(dst, sizeof dst, "%s/bmc.xml", tmpDir);
+    f = fopen(dst, "wb");
+    assert_non_null(f);
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    json_t *t = NULL;
+    assert_null(hgnTopologyBuild(dst, NULL, &t));
+    assert_int_equal(json_array_size(at(t, "gpus")), 2);
+    assert_string_equal(atStr(t, "pciTree.0.children.2.children.0.vendorDevice"), "1a03:2000");
+    assert_string_equal(atStr(t, "pciTree.0.children.2.children.0.kind"), "device");
+    json_decref(t);
+}
+
+static void testLostGpuLeavesTopology(void **state) {
+    (void)state;
+    json_error_t err;
+    json_t *nvml = json_loads("[{\"index\":0,\"pciBusId\":\"0000:01:00.0\",\"state\":\"ok\",\"memoryTotalBytes\":1},"
+                              "{\"index\":1,\"pciBusId\":\"0000:02:00.0\",\"state\":\"lost\"}]",
+                              0, &err);
+    assert_non_null(nvml);
+    json_t *t = load("consumer2gpu.xml", nvml);
+    assert_int_equal(json_array_size(at(t, "gpus")), 1);
+    assert_string_equal(atStr(t, "gpus.0.pciBusId"), "0000:01:00.0");
+    assert_int_equal(json_array_size(at(t, "matrix.entries")), 1);
+    json_decref(t);
+    json_decref(nvml);
+}
+
 static void testDigestStable(void **state) {
     (void)state;
     json_t *a = load("nvidiaDGX2.xml", NULL), *b = load("nvidiaDGX2.xml", NULL);
@@ -405,11 +447,18 @@ static int teardown(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testDgx2),         cmocka_unit_test(testPower8),
-        cmocka_unit_test(testConsumer),     cmocka_unit_test(testNvmlMemoryJoinsByBusId),
-        cmocka_unit_test(testDigestStable), cmocka_unit_test(testXmlDowngrade),
-        cmocka_unit_test(testBadXml),       cmocka_unit_test(testReportFromXml),
-        cmocka_unit_test(testLiveTopology), cmocka_unit_test(testTopologyAllocationFailures),
+        cmocka_unit_test(testDgx2),
+        cmocka_unit_test(testPower8),
+        cmocka_unit_test(testConsumer),
+        cmocka_unit_test(testNvmlMemoryJoinsByBusId),
+        cmocka_unit_test(testBmcGraphicsIsNotAGpu),
+        cmocka_unit_test(testLostGpuLeavesTopology),
+        cmocka_unit_test(testDigestStable),
+        cmocka_unit_test(testXmlDowngrade),
+        cmocka_unit_test(testBadXml),
+        cmocka_unit_test(testReportFromXml),
+        cmocka_unit_test(testLiveTopology),
+        cmocka_unit_test(testTopologyAllocationFailures),
     };
     return cmocka_run_group_tests_name("topology", tests, setup, teardown);
 }
