@@ -131,6 +131,12 @@ static void probeGpu(HgnJsonBuild *jb, const NvmlApi *api, unsigned index, json_
     GpuQuery q = {api, false, NVML_SUCCESS};
     hgnJbSetInt(jb, gpu, "index", index);
     hgnJbSetStr(jb, gpu, "source", "nvml");
+    static const char *const nullable[] = {
+        "name",           "uuid",      "pciBusId",        "memoryFreeBytes", "memoryUsedBytes", "computeCapability",
+        "pcieGeneration", "pcieWidth", "powerLimitWatts", "nvlink"};
+    for (size_t i = 0; i < sizeof nullable / sizeof nullable[0]; i++) hgnJbSet(jb, gpu, nullable[i], json_null());
+    hgnJbSetInt(jb, gpu, "memoryTotalBytes", 0);
+    hgnJbSetStr(jb, gpu, "memorySource", "unknown");
     nvmlDevice_t dev = NULL;
     nvmlReturn_t rc = api->getHandleByIndex(index, &dev);
     if (!queryOk(&q, rc)) {
@@ -316,8 +322,9 @@ void hgnNvmlProbe(HgnJsonBuild *jb, const char *library, json_t *driver, json_t 
         const char *bus = json_string_value(json_object_get(gpu, "pciBusId"));
         const char *why = json_string_value(json_object_get(gpu, "error"));
         if (state && strcmp(state, "ok") != 0)
-            hgnJbWarn(jb, warnings, "gpuLost", "GPU %u%s%s is not answering (%s); it is left out of plans", i,
-                      bus ? " at " : "", bus ? bus : "", why ? why : "unknown error");
+            hgnJbWarn(jb, warnings, strcmp(state, "lost") == 0 ? "gpuLost" : "gpuQueryFailed",
+                      "GPU %u%s%s is not answering (%s); it is left out of plans", i, bus ? " at " : "", bus ? bus : "",
+                      why ? why : "unknown error");
         hgnJbAppend(jb, gpus, gpu);
     }
     resolveNvLinkPeers(jb, gpus);

@@ -12,7 +12,8 @@
  *              "computeCapability": [8, 9], "pcieGeneration": 4, "pcieWidth": 16,
  *              "powerLimitMilliwatts": 450000,
  *              "nvlinks": ["00000000:07:00.0", ...],   remote bus id per active link
- *              "lost": true}]}                       every query: NVML_ERROR_GPU_IS_LOST
+ *              "lost": true,                        every query: NVML_ERROR_GPU_IS_LOST
+ *              "handleError": 15}]}                 nvmlDeviceGetHandleByIndex_v2 fails with it
  *
  * Test-only code: it uses the C library allocator and jansson directly. */
 #include <jansson.h>
@@ -159,6 +160,8 @@ nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *deviceCount) {
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *device) {
     if (!scenario) return NVML_ERROR_UNINITIALIZED;
     if (!device || index >= nDevices) return NVML_ERROR_INVALID_ARGUMENT;
+    json_t *handleError = json_object_get(devices[index].spec, "handleError");
+    if (json_is_integer(handleError)) return (nvmlReturn_t)json_integer_value(handleError);
     *device = &devices[index];
     return NVML_SUCCESS;
 }

@@ -230,11 +230,20 @@ static void testDriverNotLoaded(void **state) {
 static void testLostGpu(void **state) {
     (void)state;
     json_t *r = collectScenario("lostGpu.json", NULL);
-    assert_int_equal(json_array_size(at(r, "gpus")), 2);
+    assert_int_equal(json_array_size(at(r, "gpus")), 4);
     assert_string_equal(atStr(r, "gpus.0.state"), "ok");
     assert_string_equal(atStr(r, "gpus.1.state"), "lost");
     assert_string_equal(atStr(r, "gpus.1.error"), "GPU is lost");
     assert_int_equal(atInt(r, "gpus.1.index"), 1);
+    assert_true(json_is_null(at(r, "gpus.1.name")));
+    /* lost before a handle is even given out; any other failure is "error" */
+    assert_string_equal(atStr(r, "gpus.2.state"), "lost");
+    assert_true(json_is_null(at(r, "gpus.2.pciBusId")));
+    assert_true(json_is_null(at(r, "gpus.2.computeCapability")));
+    assert_int_equal(atInt(r, "gpus.2.memoryTotalBytes"), 0);
+    assert_string_equal(atStr(r, "gpus.3.state"), "error");
+    assert_string_equal(atStr(r, "gpus.3.error"), "Unknown Error");
+    assert_true(hasWarning(r, "gpuQueryFailed"));
     assert_true(hasWarning(r, "gpuLost"));
     /* a lost GPU is not offered to the planner through the topology */
     assert_int_equal(json_array_size(at(r, "topology.gpus")), 1);
