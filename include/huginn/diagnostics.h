@@ -52,7 +52,7 @@ HGN_NODISCARD HgnStatus hgnTopologyDigest(const json_t *topology, char hex[65]);
 
 /* Renders a report as aligned text tables (host, CPU, memory, disk, GPUs,
  * topology summary, warnings); ANSI colours when color. OUT: *out, free with
- * hgnFree (core/alloc.h) or free(). Missing members print as "-". */
+ * hgnFree (src/core/alloc.h). Missing members print as "-". */
 HGN_NODISCARD HgnStatus hgnDiagnosticsRenderText(const json_t *report, bool color, char **out);
 
 #ifdef __cplusplus

@@ -132,8 +132,9 @@ static void renderCpu(HgnBuf *b, const json_t *r, bool color, Table *t) {
     hgnBufInit(&flags);
     size_t i;
     json_t *f;
-    json_array_foreach(json_object_get(cpu, "flags"), i, f)
+    json_array_foreach(json_object_get(cpu, "flags"), i, f) {
         hgnBufAppendf(&flags, "%s%s", i ? " " : "", json_string_value(f));
+    }
     if (str(cpu, "flagsSource")) hgnBufAppendf(&flags, " (%s)", str(cpu, "flagsSource"));
     tableRow(t, 2, "Model", str(cpu, "model"));
     tableRow(t, 2, "Architecture", str(cpu, "architecture"));
@@ -311,14 +312,17 @@ static void renderMessages(HgnBuf *b, const json_t *r, bool color) {
     json_t *w;
     if (json_array_size(warnings)) {
         title(b, color, "Warnings", NULL);
-        json_array_foreach(warnings, i, w)
+        json_array_foreach(warnings, i, w) {
             hgnBufAppendf(b, "  %s! %s%s\n", color ? "\033[33m" : "", str(w, "message") ? str(w, "message") : "-",
                           color ? "\033[0m" : "");
+        }
     }
     const json_t *notes = json_object_get(r, "notes");
     if (json_array_size(notes)) {
         title(b, color, "Notes", NULL);
-        json_array_foreach(notes, i, w) hgnBufAppendf(b, "  - %s\n", json_string_value(w) ? json_string_value(w) : "-");
+        json_array_foreach(notes, i, w) {
+            hgnBufAppendf(b, "  - %s\n", json_string_value(w) ? json_string_value(w) : "-");
+        }
     }
 }
 

@@ -84,7 +84,10 @@ static const json_t *at(const json_t *doc, const char *path) {
     snprintf(buf, sizeof buf, "%s", path);
     const json_t *cur = doc;
     for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-        cur = json_is_array(cur) ? json_array_get(cur, strtoul(tok, NULL, 10)) : json_object_get(cur, tok);
+        if (json_is_array(cur))
+            cur = json_array_get(cur, strtoul(tok, NULL, 10));
+        else
+            cur = json_object_get(cur, tok);
     return cur;
 }
 static const char *atStr(const json_t *doc, const char *path) { return json_string_value(at(doc, path)); }
@@ -97,8 +100,9 @@ static long long atInt(const json_t *doc, const char *path) {
 static bool hasWarning(const json_t *r, const char *code) {
     size_t i;
     json_t *w;
-    json_array_foreach(json_object_get(r, "warnings"), i,
-                       w) if (strcmp(json_string_value(json_object_get(w, "code")), code) == 0) return true;
+    json_array_foreach(json_object_get(r, "warnings"), i, w) {
+        if (strcmp(json_string_value(json_object_get(w, "code")), code) == 0) return true;
+    }
     return false;
 }
 

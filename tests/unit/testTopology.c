@@ -38,7 +38,10 @@ static const json_t *at(const json_t *doc, const char *path) {
     snprintf(buf, sizeof buf, "%s", path);
     const json_t *cur = doc;
     for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-        cur = json_is_array(cur) ? json_array_get(cur, strtoul(tok, NULL, 10)) : json_object_get(cur, tok);
+        if (json_is_array(cur))
+            cur = json_array_get(cur, strtoul(tok, NULL, 10));
+        else
+            cur = json_object_get(cur, tok);
     return cur;
 }
 static const char *atStr(const json_t *doc, const char *path) { return json_string_value(at(doc, path)); }
@@ -263,10 +266,11 @@ static void testDigestStable(void **state) {
     const char *key;
     json_t *v;
     json_t *keys = json_array();
-    json_object_foreach(a, key, v) json_array_insert_new(keys, 0, json_string(key));
+    json_object_foreach(a, key, v) { json_array_insert_new(keys, 0, json_string(key)); }
     size_t i;
-    json_array_foreach(keys, i, v)
+    json_array_foreach(keys, i, v) {
         json_object_set(reordered, json_string_value(v), json_object_get(a, json_string_value(v)));
+    }
     assert_null(hgnTopologyDigest(reordered, hex));
     assert_string_equal(hex, atStr(a, "topologyDigest"));
     json_decref(keys);
