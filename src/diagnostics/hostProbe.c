@@ -1,6 +1,7 @@
 /* hostProbe.c — OS, CPU and memory facts for the diagnostics report (see hostProbe.h). */
 #include "diagnostics/hostProbe.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,6 +392,13 @@ void hgnHostProbeCpu(HgnJsonBuild *jb, const char *procRoot, const char *sysRoot
     hgnJbSetInt(jb, cpu, "sockets", cc.sockets);
     hgnJbSetInt(jb, cpu, "physicalCores", cc.physical);
     hgnJbSetInt(jb, cpu, "logicalCores", cc.logical);
+    /* CPUs this process may run on (container cpusets, taskset) */
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (realProc && sched_getaffinity(0, sizeof set, &set) == 0)
+        hgnJbSetInt(jb, cpu, "availableCores", CPU_COUNT(&set));
+    else
+        hgnJbSet(jb, cpu, "availableCores", json_null());
     hgnJbSet(jb, cpu, "flags", flags);
     hgnJbSetStr(jb, cpu, "flagsSource", flagsSource ? flagsSource : "none");
 }
@@ -418,6 +426,36 @@ static void setMeminfo(HgnJsonBuild *jb, json_t *obj, const char *text, const ch
         hgnJbSetInt(jb, obj, field, v);
     else
         hgnJbSet(jb, obj, field, json_null());
+}
+
+/* memory.max of this process's cgroup v2 (0 when unlimited or unknown). */
+static int64_t cgroupMemoryLimit(const char *procRoot, const char *sysRoot) {
+    char *path = hgnDiagPathJoin(procRoot, "self/cgroup");
+    char *text = NULL;
+    bool ok = path && hgnDiagReadSmallFile(path, 65536, &text);
+    hgnFree(path);
+    if (!ok) return 0;
+    int64_t limit = 0;
+    const char *line = strstr(text, "0::");
+    if (line && (line == text || line[-1] == '\n')) {
+        const char *group = line + 3, *end = strchr(group, '\n');
+        size_t n = end ? (size_t)(end - group) : strlen(group);
+        char rel[1024];
+        if (n < sizeof rel - 32) {
+            snprintf(rel, sizeof rel, "fs/cgroup%.*s/memory.max", (int)n, group);
+            char *maxPath = hgnDiagPathJoin(sysRoot, rel);
+            char *value = NULL;
+            if (maxPath && hgnDiagReadSmallFile(maxPath, 64, &value)) {
+                char *stop;
+                long long v = strtoll(value, &stop, 10);
+                if (stop != value && v > 0) limit = v;
+            }
+            hgnFree(value);
+            hgnFree(maxPath);
+        }
+    }
+    hgnFree(text);
+    return limit;
 }
 
 void hgnHostProbeMemory(HgnJsonBuild *jb, const char *procRoot, const char *sysRoot, json_t *memory) {
@@ -464,4 +502,6 @@ void hgnHostProbeMemory(HgnJsonBuild *jb, const char *procRoot, const char *sysR
     hgnFree(thp);
     hgnFree(thpPath);
     hgnJbSetStr(jb, memory, "transparentHugePages", mode[0] ? mode : NULL);
+    int64_t limit = cgroupMemoryLimit(procRoot, sysRoot);
+    hgnJbSet(jb, memory, "cgroupLimitBytes", limit > 0 ? json_integer(limit) : json_null());
 }

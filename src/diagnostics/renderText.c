@@ -123,11 +123,13 @@ static void renderHost(HgnBuf *b, const json_t *r, bool color, Table *t) {
 static void renderCpu(HgnBuf *b, const json_t *r, bool color, Table *t) {
     const json_t *cpu = json_object_get(r, "cpu");
     title(b, color, "CPU", NULL);
-    char cores[160], s[32], p[32], l[32];
+    char cores[200], s[32], p[32], l[32];
     intText(s, sizeof s, json_object_get(cpu, "sockets"));
     intText(p, sizeof p, json_object_get(cpu, "physicalCores"));
     intText(l, sizeof l, json_object_get(cpu, "logicalCores"));
-    snprintf(cores, sizeof cores, "%s socket(s), %s physical, %s logical", s, p, l);
+    char a[32];
+    intText(a, sizeof a, json_object_get(cpu, "availableCores"));
+    snprintf(cores, sizeof cores, "%s socket(s), %s physical, %s logical, %s usable by this process", s, p, l, a);
     HgnBuf flags;
     hgnBufInit(&flags);
     size_t i;
@@ -165,6 +167,11 @@ static void renderMemory(HgnBuf *b, const json_t *r, bool color, Table *t) {
     tableRow(t, 2, "Available", avail);
     tableRow(t, 2, "Swap", line);
     tableRow(t, 2, "Huge pages", hp);
+    if (json_is_integer(json_object_get(mem, "cgroupLimitBytes"))) {
+        char limit[32];
+        bytesText(limit, sizeof limit, json_object_get(mem, "cgroupLimitBytes"));
+        tableRow(t, 2, "Cgroup limit", limit);
+    }
     tableWrite(b, t, false, color);
 }
 

@@ -411,6 +411,8 @@ static void testCpuinfoX86(void **state) {
               "SwapTotal:       2097148 kB\nSwapFree:        1048574 kB\nHugePages_Total:      16\n"
               "HugePages_Free:        8\nHugepagesize:       2048 kB\n");
     writeFile(sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+    writeFile(proc, "self/cgroup", "0::/system.slice/job.scope\n");
+    writeFile(sys, "fs/cgroup/system.slice/job.scope/memory.max", "17179869184\n");
     HgnJsonBuild jb = {false};
     json_t *cpu = json_object(), *mem = json_object();
     hgnHostProbeCpu(&jb, proc, sys, cpu);
@@ -435,6 +437,8 @@ static void testCpuinfoX86(void **state) {
     assert_int_equal(atInt(mem, "hugePages.free"), 8);
     assert_int_equal(atInt(mem, "hugePages.pageSizeBytes"), 2048 * 1024);
     assert_string_equal(atStr(mem, "transparentHugePages"), "madvise");
+    assert_int_equal(atInt(mem, "cgroupLimitBytes"), 16LL << 30);
+    assert_true(json_is_null(at(cpu, "availableCores"))); /* fixture /proc: not this process */
     json_decref(cpu);
     json_decref(mem);
 }
@@ -486,6 +490,8 @@ static void testLiveCpuFlagsFromCpuid(void **state) {
     assert_true(atInt(cpu, "logicalCores") >= 1);
     assert_true(atInt(cpu, "physicalCores") >= 1);
     assert_true(atInt(cpu, "physicalCores") <= atInt(cpu, "logicalCores"));
+    assert_true(atInt(cpu, "availableCores") >= 1);
+    assert_true(atInt(cpu, "availableCores") <= atInt(cpu, "logicalCores"));
 #if defined(__x86_64__)
     assert_string_equal(atStr(cpu, "flagsSource"), "cpuid");
     /* x86-64 v1 guarantees SSE2 only; every x86 host the suite runs on has SSE4.2 */
