@@ -13,6 +13,15 @@ set(HGN_TEST_ENV
   "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 
+# NVML test double for the diagnostics tests: a shared library the probe opens
+# with dlopen (tests/nvmlDouble/nvmlDouble.c); its path reaches tests as HGN_NVML_DOUBLE.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/nvmlDouble/nvmlDouble.c)
+  add_library(nvmlDouble SHARED ${CMAKE_SOURCE_DIR}/tests/nvmlDouble/nvmlDouble.c)
+  pkg_check_modules(NVML_DOUBLE_DEPS REQUIRED IMPORTED_TARGET jansson)
+  target_link_libraries(nvmlDouble PRIVATE PkgConfig::NVML_DOUBLE_DEPS)
+  list(APPEND HGN_TEST_ENV "HGN_NVML_DOUBLE=$<TARGET_FILE:nvmlDouble>")
+endif()
+
 file(GLOB HGN_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test*.c)
 foreach(src ${HGN_UNIT_TESTS})
   get_filename_component(name ${src} NAME_WE)

@@ -351,6 +351,29 @@ static void testRecursionLimit(void **state) {
                 "\"b\":{\"anyOf\":[{\"$ref\":\"#/definitions/a\"}]}},\"$ref\":\"#/definitions/a\"}");
     expectResult(s, "{}", false, "", NULL);
     hgnSchemaFree(s);
+    /* an instance nested deeper than the evaluation limit: a violation, not a stack overflow */
+    s = compile("{\"items\":{\"$ref\":\"#\"}}");
+    json_t *deep = json_array();
+    for (int i = 0; i < 6000; i++) {
+        json_t *outer = json_array();
+        json_array_append_new(outer, deep);
+        deep = outer;
+    }
+    assert_false(hgnSchemaIsValid(s, deep));
+    HgnStatus st = hgnSchemaValidate(s, deep);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_SchemaViolation);
+    assert_non_null(strstr(hgnStatusMessage(st), "nested deeper"));
+    hgnStatusFree(st);
+    json_decref(deep);
+    hgnSchemaFree(s);
+    /* a schema nested deeper than the compile limit */
+    json_t *schema = json_true();
+    for (int i = 0; i < 3000; i++) schema = json_pack("{s:o}", "not", schema);
+    HgnSchema *c = NULL;
+    st = hgnSchemaCompile(schema, "deep", NULL, &c);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidSchema);
+    hgnStatusFree(st);
+    json_decref(schema);
 }
 
 /* ---- compile errors ------------------------------------------------------------------------- */
@@ -394,6 +417,13 @@ static void testJsonPointerGet(void **state) {
     assert_null(hgnJsonPointerGet(doc, "a"));
     assert_null(hgnJsonPointerGet(doc, "/a/x"));
     json_decref(doc);
+    char buf[16];
+    assert_int_equal(hgnJsonPointerEscape("a/b~c", buf, sizeof buf), 8);
+    assert_string_equal(buf, "/a~1b~0c");
+    assert_int_equal(hgnJsonPointerEscape("a/b~c", buf, 4), 8);
+    assert_string_equal(buf, "/a~");
+    assert_int_equal(hgnJsonPointerEscape("", buf, sizeof buf), 1);
+    assert_string_equal(buf, "/");
 }
 
 /* ---- robustness ----------------------------------------------------------------------------- */
