@@ -64,7 +64,7 @@ bool hgnCliParseSize(const char *text, uint64_t *out) {
         if (whole > UINT64_MAX / f) return false;
         uint64_t bytes = whole * f;
         double extra = floor(frac * (double)f);
-        if (extra >= 18446744073709551615.0 - (double)bytes) return false;
+        if (extra > 0 && (extra >= 18446744073709551616.0 || (uint64_t)extra > UINT64_MAX - bytes)) return false;
         *out = bytes + (uint64_t)extra;
         return true;
     }
