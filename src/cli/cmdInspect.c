@@ -10,7 +10,7 @@ HgnStatus cmdInspect(CliContext *ctx) {
     const char *format = NULL;
     HgnStatus st = cliModelDetect(model, "MODEL", &format);
     if (st) return st;
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the model readers");
+    if (!ctx->dryRun) return cliNotBuilt(ctx, "the model reader");
     HgnBuf action;
     hgnBufInit(&action);
     hgnBufAppendf(&action, "read the %s header of `%s` and summarise it%s", format, model,

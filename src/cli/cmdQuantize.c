@@ -84,7 +84,7 @@ HgnStatus cmdQuantize(CliContext *ctx) {
     if (samePath(model, out))
         return hgnStatusNew(HGN_CODE_UsageError, "--out", "write the quantised model to a new file",
                             "--out `%s` would overwrite the input model", out);
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the quantisers");
+    if (!ctx->dryRun) return cliNotBuilt(ctx, "the quantiser");
     HgnBuf b;
     hgnBufInit(&b);
     hgnBufAppendf(&b, "quantise the %s model `%s` with %s to %d bits", format, model, method, bits);
