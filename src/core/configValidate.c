@@ -26,6 +26,20 @@ static bool isSecret(const json_t *schema, const char *pointer) {
     return json_is_true(json_object_get(node, "x-secret"));
 }
 
+/* The "x-because" annotation of the "then" that a violation came from, if any. */
+static const json_t *becauseOf(const json_t *schema, const char *schemaPointer) {
+    if (!schemaPointer) return NULL;
+    const char *hash = strchr(schemaPointer, '#');
+    const char *p = hash ? hash + 1 : schemaPointer;
+    const char *then = strstr(p, "/then/");
+    if (!then) return NULL;
+    char *prefix = hgnStrndup(p, (size_t)(then - p) + 5);
+    if (!prefix) return NULL;
+    const json_t *node = hgnJsonPointerGet(schema, prefix);
+    hgnFree(prefix);
+    return json_object_get(node, "x-because");
+}
+
 HgnStatus layerValidate(const ConfigLayer *layer, const json_t *schema, ConfigProblems *problems) {
     HgnSchema *compiled = NULL;
     HgnStatus st = hgnSchemaCompile(schema, "config/schema.json", NULL, &compiled);
@@ -47,15 +61,23 @@ HgnStatus layerValidate(const ConfigLayer *layer, const json_t *schema, ConfigPr
         if (x->keyword && strcmp(x->keyword, "additionalProperties") == 0) continue;
         char *scratch = hgnMalloc(strlen(ptr) + 1);
         char *dotted = pointerToDotted(ptr);
-        HgnBuf hint, found;
+        HgnBuf hint, detail;
         hgnBufInit(&hint);
-        hgnBufInit(&found);
+        hgnBufInit(&detail);
         if (!scratch || !dotted) {
             problems->oom = true;
         } else {
             const json_t *o = originOf(layer->origins, ptr, scratch);
             const char *where = json_string_value(json_array_get(o, 1));
             const json_t *node = schemaAt(schema, ptr);
+            if (x->keyword && strcmp(x->keyword, "propertyNames") == 0) {
+                /* the key is wrong, not its value: describe what keys may look like */
+                char *parent = hgnStrdup(ptr);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+                if (slash) *slash = '\0';
+                node = parent ? json_object_get(schemaAt(schema, parent), "propertyNames") : NULL;
+                hgnFree(parent);
+            }
             if (node) {
                 hgnBufAppendStr(&hint, "expected ");
                 schemaDescribeExpected(node, &hint);
@@ -64,22 +86,44 @@ HgnStatus layerValidate(const ConfigLayer *layer, const json_t *schema, ConfigPr
             } else {
                 hgnBufAppendStr(&hint, "see docs/configuration.md");
             }
-            const json_t *value = hgnJsonPointerGet(layer->doc, ptr);
-            if (isSecret(schema, ptr)) {
-                hgnBufAppendStr(&found, " (found a secret value, not shown)");
-            } else if (value && !(x->message && strstr(x->message, "found"))) {
-                char *s = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
-                if (s && strlen(s) > 200) strcpy(s + 197, "...");
-                hgnBufAppendf(&found, " (found %s)", s ? s : "?");
-                free(s);
+            /* a rule that holds only because of another key ("if"/"then") points at that key */
+            const json_t *because = becauseOf(schema, x->schemaPointer);
+            if (because) {
+                const char *text = json_string_value(json_object_get(because, "text"));
+                const char *bp = json_string_value(json_object_get(because, "pointer"));
+                if (text) hgnBufAppendf(&detail, " (required because %s", text);
+                const json_t *bo = bp ? json_object_get(layer->origins, bp) : NULL;
+                if (text && bo) {
+                    hgnBufAppendf(&detail, ", set at %s", json_string_value(json_array_get(bo, 1)));
+                    where = json_string_value(json_array_get(bo, 1));
+                }
+                if (text) hgnBufAppendChar(&detail, ')');
             }
-            problemsAdd(problems, where ? where : (dotted[0] ? dotted : "configuration"), hgnBufStr(&hint), "%s: %s%s",
-                        dotted[0] ? dotted : "(root)", x->message ? x->message : "invalid value", hgnBufStr(&found));
+            const json_t *value = hgnJsonPointerGet(layer->doc, ptr);
+            const char *message = x->message ? x->message : "invalid value";
+            HgnBuf masked;
+            hgnBufInit(&masked);
+            if (isSecret(schema, ptr)) { /* the validator's message may quote the value: never show a secret */
+                if (json_is_string(value) && json_string_length(value) == 0)
+                    hgnBufAppendStr(&masked, "must not be empty");
+                else
+                    hgnBufAppendf(&masked, "is invalid (fails \"%s\"; the value is secret and not shown)",
+                                  x->keyword ? x->keyword : "?");
+                message = hgnBufStr(&masked);
+            } else if (value && !strstr(message, "found")) {
+                char *js = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+                if (js && strlen(js) > 200) strcpy(js + 197, "...");
+                hgnBufAppendf(&detail, " (found %s)", js ? js : "?");
+                free(js);
+            }
+            problemsAdd(problems, where ? where : (dotted[0] ? dotted : "configuration"), hgnBufStr(&hint),
+                        "%s: %s%s", dotted[0] ? dotted : "(root)", message, hgnBufStr(&detail));
+            hgnBufFree(&masked);
         }
         hgnFree(scratch);
         hgnFree(dotted);
         hgnBufFree(&hint);
-        hgnBufFree(&found);
+        hgnBufFree(&detail);
     }
     hgnSchemaViolationsFree(&v);
     return HGN_OK;

@@ -409,7 +409,26 @@ static void testSchemaErrorsWithPositions(void **state) {
 
     o.configFile = DATA "postgres.toml"; /* if backend = postgres then dsn is required */
     st = loadBad(&o);
-    assertContains(hgnStatusMessage(st), "store");
+    assertContains(hgnStatusMessage(st), "store.dsn: must not be empty (required because store.backend is \"postgres\"");
+    assertContains(hgnStatusWhere(st), "postgres.toml:2:11"); /* points at the backend line, not the default dsn */
+    hgnStatusFree(st);
+
+    /* a secret's value never appears in an error */
+    char *env[] = {"HUGINN_STORE__BACKEND=postgres", "HUGINN_STORE__DSN=", NULL};
+    o = isolated();
+    o.environ = env;
+    st = loadBad(&o);
+    assert_string_equal(hgnStatusWhere(st), "env HUGINN_STORE__BACKEND");
+    hgnStatusFree(st);
+    HgnConfigFlag flags[] = {{"grendel.token", "tok very-secret", "--grendel-token"}};
+    o = isolated();
+    o.flags = flags;
+    o.nFlags = 1;
+    st = loadBad(&o);
+    assertContains(hgnStatusMessage(st), "grendel.token: is invalid (fails \"pattern\"; the value is secret");
+    assert_string_equal(hgnStatusWhere(st), "flag --grendel-token");
+    assert_null(strstr(hgnStatusMessage(st), "very-secret"));
+    assert_null(strstr(hgnStatusHint(st), "very-secret"));
     hgnStatusFree(st);
 }
 
@@ -537,6 +556,39 @@ static void testValidateFile(void **state) {
     hgnStatusFree(st);
 }
 
+/* ---- logging settings --------------------------------------------------------------------------------- */
+
+static void testLogSettings(void **state) {
+    (void)state;
+    char *env[] = {"HUGINN_LOGGING__LEVEL=trace", "HUGINN_LOGGING__COLOR=always", "HUGINN_LOGGING__FILE=/tmp/h.log",
+                   "HUGINN_LOGGING__MAX_BYTES=4096", NULL};
+    HgnConfigOptions o = isolated();
+    o.environ = env;
+    o.configFile = DATA "cli.toml";
+    HgnConfig *cfg = loadOk(&o);
+    HgnLogConfig lc;
+    memset(&lc, 0, sizeof lc);
+    assert_null(hgnConfigLogSettings(cfg, &lc));
+    assert_int_equal(lc.level, HGN_LOG_TRACE);
+    assert_int_equal(lc.format, HGN_LOG_FORMAT_JSON);
+    assert_true(lc.color);
+    assert_string_equal(lc.filePath, "/tmp/h.log");
+    assert_int_equal(lc.fileMaxBytes, 4096);
+    assert_int_equal(lc.fileKeep, 5);
+    hgnConfigFree(cfg);
+    o = isolated(); /* defaults: colour auto → off for a stream that is not a terminal */
+    cfg = loadOk(&o);
+    FILE *f = tmpfile();
+    lc.stream = f;
+    assert_null(hgnConfigLogSettings(cfg, &lc));
+    assert_false(lc.color);
+    assert_null(lc.filePath);
+    assert_ptr_equal(lc.stream, f);
+    fclose(f);
+    hgnConfigFree(cfg);
+    hgnLogClearSecrets();
+}
+
 /* ---- allocation failures -------------------------------------------------------------------------------- */
 
 static void testAllocationFailureSweep(void **state) {
@@ -604,6 +656,7 @@ int main(void) {
         cmocka_unit_test(testSecretsMasked),
         cmocka_unit_test(testRoundTrip),
         cmocka_unit_test(testValidateFile),
+        cmocka_unit_test(testLogSettings),
         cmocka_unit_test(testAllocationFailureSweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
