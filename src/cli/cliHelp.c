@@ -38,6 +38,7 @@ static void optionDetails(const HgnCliOption *o, HgnBuf *b) {
         for (size_t i = 0; o->choices[i]; i++) hgnBufAppendf(&d, "%s%s", i ? "|" : "", o->choices[i]);
     }
     if (o->defaultText) hgnBufAppendf(&d, "%sdefault: %s", d.len ? "; " : "", o->defaultText);
+    if (o->configKey) hgnBufAppendf(&d, "%sconfig: %s", d.len ? "; " : "", o->configKey);
     if (o->flags & HGN_CLI_REPEAT) hgnBufAppendf(&d, "%srepeatable", d.len ? "; " : "");
     if (o->flags & HGN_CLI_REQUIRED) hgnBufAppendf(&d, "%srequired", d.len ? "; " : "");
     if (d.len) hgnBufAppendf(b, " (%s)", hgnBufStr(&d));

@@ -11,7 +11,7 @@
 /* Short text of a JSON value for the table: strings bare, the rest as JSON. */
 static char *valueText(const json_t *v) {
     if (json_is_string(v)) return hgnStrdup(json_string_value(v));
-    char *js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
     char *copy = hgnStrdup(js ? js : "");
     free(js); /* allocated by jansson */
     return copy;

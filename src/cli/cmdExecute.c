@@ -19,12 +19,12 @@ static HgnStatus checkCombinations(const HgnCliArgs *a) {
     return HGN_OK;
 }
 
-static void describe(const HgnCliArgs *a, HgnBuf *b) {
+static void describe(const HgnCliArgs *a, const HgnConfig *cfg, HgnBuf *b) {
     hgnBufAppendf(b, "run plan `%s`", hgnCliArgsString(a, "PLAN", ""));
     if (hgnCliArgsHas(a, "server"))
         hgnBufAppendf(b, " on the server %s", hgnCliArgsString(a, "server", ""));
-    else if (hgnCliArgsHas(a, "threads"))
-        hgnBufAppendf(b, " locally with %lld threads", (long long)hgnCliArgsInt(a, "threads", 1));
+    else if (hgnConfigGetInt(cfg, "runtime.threads", 0) > 0)
+        hgnBufAppendf(b, " locally with %lld threads", (long long)hgnConfigGetInt(cfg, "runtime.threads", 0));
     else
         hgnBufAppendStr(b, " locally on every core");
     if (hgnCliArgsHas(a, "prompt"))
@@ -56,7 +56,7 @@ HgnStatus cmdExecute(CliContext *ctx) {
     if (!ctx->dryRun) return cliNotBuilt(ctx, "the executor");
     HgnBuf b;
     hgnBufInit(&b);
-    describe(ctx->args, &b);
+    describe(ctx->args, ctx->config, &b);
     st = cliDryRun(ctx, hgnBufStr(&b));
     hgnBufFree(&b);
     return st;

@@ -61,13 +61,13 @@ static HgnStatus planBuild(CliContext *ctx) {
         hgnBufAppendf(&b, "the machine in `%s`", hgnCliArgsString(a, "hardware", ""));
     else
         hgnBufAppendStr(&b, "this host");
-    hgnBufAppendf(&b, " with policy %s, objective %s, ", hgnCliArgsString(a, "policy", "balanced"),
-                  hgnCliArgsString(a, "objective", "latency"));
-    if (hgnCliArgsHas(a, "context"))
-        hgnBufAppendf(&b, "context %lld", (long long)hgnCliArgsInt(a, "context", 0));
-    else
-        hgnBufAppendStr(&b, "the model's context length");
-    hgnBufAppendf(&b, ", batch %lld", (long long)hgnCliArgsInt(a, "batch", 1));
+    /* Flags were applied to the configuration, so it holds the effective values. */
+    const HgnConfig *cfg = ctx->config;
+    hgnBufAppendf(&b, " with policy %s, objective %s, context %lld, batch %lld",
+                  hgnConfigGetString(cfg, "planner.policy", "balanced"),
+                  hgnConfigGetString(cfg, "planner.objective", "latency"),
+                  (long long)hgnConfigGetInt(cfg, "planner.contextLength", 4096),
+                  (long long)hgnConfigGetInt(cfg, "planner.batchSize", 1));
     if (hgnCliArgsHas(a, "quant-config"))
         hgnBufAppendf(&b, ", quantisation from `%s`", hgnCliArgsString(a, "quant-config", ""));
     for (size_t i = 0; i < hgnCliArgsCount(a, "reserve"); i++) {

@@ -31,15 +31,22 @@ static const Dispatch dispatchTable[] = {
     {HGN_CMD_VERSION, cmdVersion},
 };
 
-enum { MAX_FLAGS = 8 };
+enum { MAX_FLAGS = 32 };
 
-/* Command-line flags that override configuration keys (applied last, source "flag:--opt"). */
-static size_t configFlags(const HgnCliArgs *a, const char *level, HgnConfigFlag *flags) {
+/* Options with a configKey override that key (source "flag:--opt"); -v/-q
+ * become one logging.level flag when level is given. */
+static size_t configFlags(const HgnCliArgs *a, const char *level, HgnConfigFlag *flags, char (*origins)[48]) {
     size_t n = 0;
-    if (hgnCliArgsHas(a, "log-format"))
-        flags[n++] = (HgnConfigFlag){"logging.format", hgnCliArgsString(a, "log-format", NULL), "--log-format"};
-    if (hgnCliArgsHas(a, "log-file"))
-        flags[n++] = (HgnConfigFlag){"logging.file", hgnCliArgsString(a, "log-file", NULL), "--log-file"};
+    for (size_t i = 0; i < a->nValues && n + 1 < MAX_FLAGS; i++) {
+        const HgnCliOption *o = a->values[i].opt;
+        if (!o->configKey || o->shortName == 'v' || o->shortName == 'q') continue;
+        if (hgnCliArgsGet(a, o->name) != &a->values[i]) continue; /* the last occurrence only */
+        const char *value = o->type == HGN_CLI_FLAG ? o->configValue : a->values[i].text;
+        if (!value) continue;
+        snprintf(origins[n], sizeof origins[n], "--%.40s", o->name);
+        flags[n] = (HgnConfigFlag){o->configKey, value, origins[n]};
+        n++;
+    }
     if (level) {
         bool louder = hgnCliArgsCount(a, "verbose") >= hgnCliArgsCount(a, "quiet");
         flags[n++] = (HgnConfigFlag){"logging.level", level, louder ? "-v" : "-q"};
@@ -48,9 +55,7 @@ static size_t configFlags(const HgnCliArgs *a, const char *level, HgnConfigFlag 
 }
 
 /* The level after shifting base by one step per -v (louder) and per -q (quieter). */
-static const char *shiftedLevel(const HgnCliArgs *a, const char *baseName) {
-    HgnLogLevel base = HGN_LOG_WARN;
-    if (baseName) (void)hgnLogLevelParse(baseName, &base);
+static const char *shiftedLevel(const HgnCliArgs *a, HgnLogLevel base) {
     int level = (int)base + (int)hgnCliArgsCount(a, "verbose") - (int)hgnCliArgsCount(a, "quiet");
     if (level < (int)HGN_LOG_ERROR) level = HGN_LOG_ERROR;
     if (level > (int)HGN_LOG_TRACE) level = HGN_LOG_TRACE;
@@ -59,46 +64,47 @@ static const char *shiftedLevel(const HgnCliArgs *a, const char *baseName) {
 
 static HgnStatus asConfigError(HgnStatus st) {
     if (!st || hgnStatusCode(st) == HGN_CODE_InvalidConfig) return st;
-    return hgnStatusWrap(st, HGN_CODE_InvalidConfig, NULL, "fix or remove the file named below",
+    return hgnStatusWrap(st, HGN_CODE_InvalidConfig, NULL, "fix or remove the configuration named below",
                          "the configuration could not be loaded");
 }
 
 static HgnStatus loadConfig(const HgnCliArgs *a, HgnConfig **out) {
     HgnConfigFlag flags[MAX_FLAGS];
+    char origins[MAX_FLAGS][48];
     HgnConfigOptions opts = {0};
     opts.configFile = hgnCliArgsString(a, "config", NULL);
     opts.profile = hgnCliArgsString(a, "profile", NULL);
     opts.flags = flags;
-    opts.nFlags = configFlags(a, NULL, flags);
+    opts.nFlags = configFlags(a, NULL, flags, origins);
     HgnStatus st = asConfigError(hgnConfigLoad(&opts, out));
     if (st || (!hgnCliArgsHas(a, "verbose") && !hgnCliArgsHas(a, "quiet"))) return st;
-    /* -v/-q shift the level the other layers chose: load again with it as a flag. */
-    const char *level = shiftedLevel(a, hgnConfigGetString(*out, "logging.level", "warn"));
+    /* -v/-q shift the level the other layers chose: load again with the result as a flag. */
+    HgnLogLevel base = HGN_LOG_INFO;
+    (void)hgnLogLevelParse(hgnConfigGetString(*out, "logging.level", "info"), &base);
+    const char *level = shiftedLevel(a, base);
     hgnConfigFree(*out);
     *out = NULL;
-    opts.nFlags = configFlags(a, level, flags);
+    opts.nFlags = configFlags(a, level, flags, origins);
     return asConfigError(hgnConfigLoad(&opts, out));
 }
 
-/* Logging from the effective configuration, or from the flags alone for
- * commands that run without configuration. */
+/* Logging from the effective configuration, or from the built-in defaults and
+ * the flags for commands that run without configuration. */
 static HgnStatus configureLogging(const CliContext *ctx) {
     const HgnCliArgs *a = ctx->args;
     HgnLogConfig lc;
     hgnLogDefaults(&lc);
-    const HgnConfig *cfg = ctx->config;
-    const char *level = cfg ? hgnConfigGetString(cfg, "logging.level", "warn") : shiftedLevel(a, "warn");
-    const char *format =
-        cfg ? hgnConfigGetString(cfg, "logging.format", "text") : hgnCliArgsString(a, "log-format", "text");
-    (void)hgnLogLevelParse(level, &lc.level);
-    lc.format = strcmp(format, "json") == 0 ? HGN_LOG_FORMAT_JSON : HGN_LOG_FORMAT_TEXT;
-    lc.color = ctx->colorErr && (!cfg || hgnConfigGetBool(cfg, "logging.color", true));
-    lc.filePath = cfg ? hgnConfigGetString(cfg, "logging.file", NULL) : hgnCliArgsString(a, "log-file", NULL);
-    if (lc.filePath && !lc.filePath[0]) lc.filePath = NULL;
-    if (cfg) {
-        lc.fileMaxBytes = (uint64_t)hgnConfigGetInt(cfg, "logging.maxBytes", (int64_t)lc.fileMaxBytes);
-        lc.fileKeep = (int)hgnConfigGetInt(cfg, "logging.keep", lc.fileKeep);
+    lc.stream = ctx->err;
+    if (ctx->config) {
+        HgnStatus st = hgnConfigLogSettings(ctx->config, &lc);
+        if (st) return st;
+    } else {
+        (void)hgnLogLevelParse(shiftedLevel(a, lc.level), &lc.level);
+        (void)hgnLogFormatParse(hgnCliArgsString(a, "log-format", "text"), &lc.format);
+        lc.filePath = hgnCliArgsString(a, "log-file", NULL);
+        lc.color = ctx->colorErr;
     }
+    if (hgnCliArgsHas(a, "no-color")) lc.color = false;
     return hgnLogConfigure(&lc);
 }
 

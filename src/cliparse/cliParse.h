@@ -61,7 +61,8 @@ typedef struct HgnCliOption {
     double minReal, maxReal;    /* HGN_CLI_REAL */
     const char *const *choices; /* HGN_CLI_ENUM: NULL-terminated */
     const char *conflicts;      /* another option (or positional) of the same command this one excludes */
-    const char *configKey;      /* global options: the dotted config key the value maps to */
+    const char *configKey;      /* the dotted config key the value overrides (passed as an HgnConfigFlag) */
+    const char *configValue;    /* flags with a configKey: the value they set */
     HgnCode missingCode;        /* code when a named file is missing (0: HGN-0014 NotFound) */
 } HgnCliOption;
 

@@ -116,14 +116,14 @@ u = [e for e in d if e["code"] == "HGN-0009"][0]
 assert u["name"] == "UsageError" and u["exitStatus"] == 2, u
 assert all(set(e) == {"code", "name", "exitStatus", "description"} for e in d)
 ' "$rows" || fail "help errors --json"
-# every documented exit status is the one the binary uses
-while IFS= read -r line; do
-  code=$(sed -E 's/^X\(([0-9]+), *([A-Za-z]+), *([0-9]+),.*/\1 \2 \3/' <<<"$line")
-  set -- $code
-  printf -v num 'HGN-%04d' "$1"
-  printf '%s\n' "$out" | python3 -c 'import json,sys; d={e["code"]:e for e in json.load(sys.stdin)["errors"]}; e=d[sys.argv[1]]; assert e["name"]==sys.argv[2] and e["exitStatus"]==int(sys.argv[3]), e' "$num" "$2" "$3" 2>/dev/null \
-    || fail "$num in help errors"
-done < <(grep '^X(' "$HGN_SOURCE_DIR/include/huginn/errorCodes.def")
+# every row of errorCodes.def is listed with its name and exit status
+printf '%s' "$out" | python3 -c '
+import json, re, sys
+listed = {e["code"]: e for e in json.load(sys.stdin)["errors"]}
+for m in re.finditer(r"^X\((\d+), *(\w+), *(\d+),", open(sys.argv[1]).read(), re.M):
+    e = listed["HGN-%04d" % int(m[1])]
+    assert e["name"] == m[2] and e["exitStatus"] == int(m[3]), e
+' "$HGN_SOURCE_DIR/include/huginn/errorCodes.def" || fail "help errors --json disagrees with errorCodes.def"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
 echo "cliErrors: all passed"
