@@ -8,7 +8,7 @@
 #include "core/strBuf.h"
 #include "huginn/version.h"
 
-enum { OPTION_COLUMN = 30 };
+enum { OPTION_COLUMN = 30, WRAP_COLUMN = 100 };
 
 static const char *const exitStatusText =
     "Exit status: 0 success, 1 failure, 2 usage error, 3 configuration error, 4 invalid input or model,\n"
@@ -59,6 +59,26 @@ static void printOption(const CliContext *ctx, const HgnCliOption *o, FILE *stre
     fprintf(stream, "%s\n", hgnBufStr(&det));
     hgnBufFree(&syn);
     hgnBufFree(&det);
+}
+
+/* Prints text word-wrapped at WRAP_COLUMN columns, then a newline. */
+static void printWrapped(const char *text, FILE *stream) {
+    size_t column = 0;
+    for (const char *p = text; *p;) {
+        size_t word = strcspn(p, " ");
+        if (column > 0 && column + 1 + word > WRAP_COLUMN) {
+            fputc('\n', stream);
+            column = 0;
+        } else if (column > 0) {
+            fputc(' ', stream);
+            column++;
+        }
+        fwrite(p, 1, word, stream);
+        column += word;
+        p += word;
+        while (*p == ' ') p++;
+    }
+    fputc('\n', stream);
 }
 
 static void heading(const CliContext *ctx, FILE *stream, const char *text) {
@@ -139,7 +159,8 @@ void cliHelpCommand(const CliContext *ctx, const HgnCliCommand *cmd, FILE *strea
         fprintf(stream, "       %s\n", hgnBufStr(&b));
     }
     hgnBufFree(&b);
-    fprintf(stream, "\n%s\n", cmd->description);
+    fputc('\n', stream);
+    printWrapped(cmd->description, stream);
     bool anyPositional = false, anyOption = false;
     for (const HgnCliOption *o = cmd->options; o->name; o++) {
         if (o->flags & HGN_CLI_POSITIONAL)
