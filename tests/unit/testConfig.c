@@ -409,7 +409,8 @@ static void testSchemaErrorsWithPositions(void **state) {
 
     o.configFile = DATA "postgres.toml"; /* if backend = postgres then dsn is required */
     st = loadBad(&o);
-    assertContains(hgnStatusMessage(st), "store.dsn: must not be empty (required because store.backend is \"postgres\"");
+    assertContains(hgnStatusMessage(st),
+                   "store.dsn: must not be empty (required because store.backend is \"postgres\"");
     assertContains(hgnStatusWhere(st), "postgres.toml:2:11"); /* points at the backend line, not the default dsn */
     hgnStatusFree(st);
 
