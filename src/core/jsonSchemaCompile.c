@@ -196,7 +196,8 @@ static const Resource *findResource(const Compiler *c, const char *uri) {
 static const char *const kwSchema[] = {
     "additionalItems", "additionalProperties", "contains", "propertyNames", "not", "if", "then", "else"};
 static const char *const kwSchemaArray[] = {"allOf", "anyOf", "oneOf"};
-static const char *const kwSchemaMap[] = {"properties", "patternProperties", "definitions", "dependencies"};
+/* "$defs" (the 2019-09 name) is walked too: draft-7 schemas in the wild use it with "$ref": "#/$defs/…" */
+static const char *const kwSchemaMap[] = {"properties", "patternProperties", "definitions", "$defs", "dependencies"};
 
 static bool indexNode(Compiler *c, const json_t *json, const char *parentBase, const char *label, int depth);
 
@@ -962,6 +963,11 @@ HgnStatus hgnSchemaCompile(const json_t *schema, const char *sourceName, const H
     s->validateFormats = opts ? opts->validateFormats : true;
     s->sourceName = hgnStrdup(sourceName ? sourceName : "schema");
     if (!s->sourceName || !holdDoc(s, (json_t *)schema)) goto oom;
+    if (opts && opts->resources && !json_is_object(opts->resources)) {
+        hgnSchemaFree(s);
+        return hgnStatusNew(HGN_CODE_InvalidArgument, sourceName, "pass an object mapping URIs to schema documents",
+                            "HgnSchemaOptions.resources must be a JSON object");
+    }
     if (opts && json_is_object(opts->resources)) {
         if (!holdDoc(s, (json_t *)opts->resources)) goto oom;
         const char *key;
