@@ -453,6 +453,11 @@ static void testLaterSuiteRefCases(void **state) {
         expectValid(cases[i].schema, cases[i].instance, cases[i].valid);
     /* \a is not an ECMA-262 escape */
     expectValid("{\"format\":\"regex\"}", "\"\\\\a\"", false);
+    expectValid("{\"format\":\"regex\"}", "\"(?i)abc\"", false);
+    expectValid("{\"format\":\"regex\"}", "\"a++\"", false);
+    expectValid("{\"format\":\"regex\"}", "\"a{2}+\"", false);
+    expectValid("{\"format\":\"regex\"}", "\"(?<year>[0-9]{4})-(?:x|y)(?=z)(?!w)(?<=q)\\\\+a+?\"", true);
+    expectValid("{\"pattern\":\"^a\\\\+$\"}", "\"a+\"", true);
 }
 
 /* ---- compile errors ------------------------------------------------------------------------- */
