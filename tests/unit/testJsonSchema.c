@@ -151,6 +151,7 @@ static void testKeywordMessages(void **state) {
                            "\"a\":{\"items\":[{\"type\":\"integer\"}],\"additionalItems\":false},"
                            "\"d\":{\"dependencies\":{\"a\":[\"b\"]}},"
                            "\"o\":{\"oneOf\":[{\"type\":\"integer\"},{\"minimum\":0}]},"
+        "\"o2\":{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}]},"
                            "\"n\":{\"anyOf\":[{\"type\":\"string\"},{\"properties\":{\"k\":{\"type\":\"integer\"}}}]},"
                            "\"f\":{\"format\":\"date-time\"},"
                            "\"p\":{\"propertyNames\":{\"maxLength\":2}}}}");
@@ -173,6 +174,9 @@ static void testKeywordMessages(void **state) {
         s, "{\"n\":{\"k\":\"z\"}}", false, "/n",
         "expected a value matching at least one of the 2 schemas of anyOf (closest, #1: /n/k: expected integer, "
         "found string \"z\"), found object (1 properties)");
+    expectResult(s, "{\"o2\":[1,\"2\"]}", false, "/o2",
+                 "expected a value matching exactly one of the 2 schemas of oneOf, it matches none (closest, #1: "
+                 "/o2/1: expected integer, found string \"2\"), found array (2 items)");
     expectResult(s, "{\"f\":\"2024-02-30T00:00:00Z\"}", false, "/f", NULL);
     expectResult(s, "{\"f\":\"2024-02-29T23:59:60Z\"}", true, NULL, NULL);
     expectResult(s, "{\"p\":{\"abc\":1}}", false, "/p/abc", NULL);
