@@ -22,6 +22,7 @@ typedef struct Resource {
     char *uri;   /* absolute, without fragment, or with a plain-name fragment for anchors */
     char *label; /* how messages name this schema: "#/definitions/x" or "uri#/..." */
     const json_t *node;
+    bool isDocument; /* a document root, registered by its retrieval URI */
 } Resource;
 
 typedef struct Compiler {
@@ -163,7 +164,7 @@ static char *labelIndex(const char *label, size_t index) {
 
 /* ---- resource index ------------------------------------------------------------ */
 
-static bool addResource(Compiler *c, const char *uri, const char *label, const json_t *node) {
+static bool addResource(Compiler *c, const char *uri, const char *label, const json_t *node, bool isDocument) {
     for (size_t i = 0; i < c->nRes; i++)
         if (strcmp(c->res[i].uri, uri) == 0) return true; /* first definition wins */
     if (c->nRes == c->capRes) {
@@ -177,6 +178,7 @@ static bool addResource(Compiler *c, const char *uri, const char *label, const j
     r->uri = hgnStrdup(uri);
     r->label = hgnStrdup(label);
     r->node = node;
+    r->isDocument = isDocument;
     if (!r->uri || !r->label) {
         hgnFree(r->uri);
         hgnFree(r->label);
@@ -224,10 +226,10 @@ static bool indexNode(Compiler *c, const json_t *json, const char *parentBase, c
         else {
             char *hash = strchr(full, '#');
             if (hash && hash[1])
-                ok = addResource(c, full, label, json); /* plain-name anchor */
+                ok = addResource(c, full, label, json, false); /* plain-name anchor */
             else {
                 if (hash) *hash = '\0';
-                ok = addResource(c, full, label, json);
+                ok = addResource(c, full, label, json, false);
             }
             hgnFree(full);
         }
@@ -282,8 +284,8 @@ static bool addDocument(Compiler *c, const char *uri, const json_t *doc, bool is
         hgnBufAppendStr(&label, uri);
         hgnBufAppendChar(&label, '#');
     }
-    bool ok =
-        hgnBufOk(&label) && addResource(c, uri, hgnBufStr(&label), doc) && indexNode(c, doc, uri, hgnBufStr(&label), 0);
+    bool ok = hgnBufOk(&label) && addResource(c, uri, hgnBufStr(&label), doc, true) &&
+              indexNode(c, doc, uri, hgnBufStr(&label), 0);
     hgnBufFree(&label);
     return ok;
 }
@@ -347,7 +349,8 @@ static bool resolveRef(Compiler *c, const char *base, const char *ref, const cha
     }
     /* walk the fragment pointer, tracking base changes by $id */
     const json_t *cur = r->node;
-    char *curBase = hgnStrdup(doc);
+    /* a document's own "$id" may differ from the URI it was retrieved by */
+    char *curBase = r->isDocument ? childBase(doc, cur) : hgnStrdup(doc);
     HgnBuf label;
     hgnBufInit(&label);
     hgnBufAppendStr(&label, r->label);
@@ -981,7 +984,7 @@ HgnStatus hgnSchemaCompile(const json_t *schema, const char *sourceName, const H
     }
     char *rootBase = childBase(DEFAULT_BASE, schema);
     if (!rootBase) goto oom;
-    bool ok = addDocument(&c, DEFAULT_BASE, schema, true) && addResource(&c, rootBase, "", schema);
+    bool ok = addDocument(&c, DEFAULT_BASE, schema, true) && addResource(&c, rootBase, "", schema, false);
     if (!ok) {
         hgnFree(rootBase);
         goto oom;

@@ -141,20 +141,21 @@ static void testPointersAndValidateAll(void **state) {
 
 static void testKeywordMessages(void **state) {
     (void)state;
-    HgnSchema *s = compile("{\"properties\":{"
-                           "\"s\":{\"minLength\":3,\"pattern\":\"^[a-z]+$\"},"
-                           "\"e\":{\"enum\":[\"red\",\"green\"]},"
-                           "\"c\":{\"const\":5},"
-                           "\"m\":{\"multipleOf\":0.5},"
-                           "\"u\":{\"uniqueItems\":true},"
-                           "\"x\":{\"exclusiveMaximum\":10},"
-                           "\"a\":{\"items\":[{\"type\":\"integer\"}],\"additionalItems\":false},"
-                           "\"d\":{\"dependencies\":{\"a\":[\"b\"]}},"
-                           "\"o\":{\"oneOf\":[{\"type\":\"integer\"},{\"minimum\":0}]},"
-        "\"o2\":{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}]},"
-                           "\"n\":{\"anyOf\":[{\"type\":\"string\"},{\"properties\":{\"k\":{\"type\":\"integer\"}}}]},"
-                           "\"f\":{\"format\":\"date-time\"},"
-                           "\"p\":{\"propertyNames\":{\"maxLength\":2}}}}");
+    HgnSchema *s =
+        compile("{\"properties\":{"
+                "\"s\":{\"minLength\":3,\"pattern\":\"^[a-z]+$\"},"
+                "\"e\":{\"enum\":[\"red\",\"green\"]},"
+                "\"c\":{\"const\":5},"
+                "\"m\":{\"multipleOf\":0.5},"
+                "\"u\":{\"uniqueItems\":true},"
+                "\"x\":{\"exclusiveMaximum\":10},"
+                "\"a\":{\"items\":[{\"type\":\"integer\"}],\"additionalItems\":false},"
+                "\"d\":{\"dependencies\":{\"a\":[\"b\"]}},"
+                "\"o\":{\"oneOf\":[{\"type\":\"integer\"},{\"minimum\":0}]},"
+                "\"o2\":{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}]},"
+                "\"n\":{\"anyOf\":[{\"type\":\"string\"},{\"properties\":{\"k\":{\"type\":\"integer\"}}}]},"
+                "\"f\":{\"format\":\"date-time\"},"
+                "\"p\":{\"propertyNames\":{\"maxLength\":2}}}}");
     expectResult(s, "{\"s\":\"ab\"}", false, "/s",
                  "expected a string of at least 3 characters (found 2), found string \"ab\"");
     expectResult(s, "{\"s\":\"abC\"}", false, "/s",
@@ -344,6 +345,15 @@ static void testRefs(void **state) {
                 true);
     expectValid("{\"$ref\":\"http://json-schema.org/draft-07/schema#\"}", "{\"type\":\"strin\"}", false);
     expectValid("{\"$ref\":\"http://json-schema.org/draft-07/schema#\"}", "{\"required\":[\"a\",\"a\"]}", false);
+    /* a resource whose own $id differs from the URI it is served at: refs inside resolve against the $id */
+    res = parse("{\"http://example.com/served.json\":{\"$id\":\"http://example.com/real/doc.json\","
+                "\"items\":{\"$ref\":\"item.json\"}},"
+                "\"http://example.com/real/item.json\":{\"type\":\"string\"}}");
+    opts.resources = res;
+    s = compileOpts("{\"$ref\":\"http://example.com/served.json\"}", &opts);
+    json_decref(res);
+    expectResult(s, "[\"a\",1]", false, "/1", "expected string, found integer 1");
+    hgnSchemaFree(s);
 }
 
 static void testRecursionLimit(void **state) {
