@@ -41,7 +41,8 @@ typedef struct HgnSchemaViolations {
     size_t count;
 } HgnSchemaViolations;
 
-/* Compiles schema (borrowed; the compiled form keeps its own reference).
+/* Compiles schema (borrowed; the compiled form keeps its own reference, so
+ * the document must not be modified while the HgnSchema lives).
  * A malformed schema is HGN-0602 InvalidSchema with the schema pointer.
  * sourceName names the schema in messages. opts may be NULL. */
 HGN_NODISCARD HgnStatus hgnSchemaCompile(const json_t *schema, const char *sourceName, const HgnSchemaOptions *opts,
@@ -63,6 +64,9 @@ void hgnSchemaViolationsFree(HgnSchemaViolations *v);
 /* JSON pointer helpers (RFC 6901): resolve a pointer in doc (borrowed result,
  * NULL when absent); escape one reference token into buf. */
 json_t *hgnJsonPointerGet(const json_t *doc, const char *pointer);
+/* Writes "/" + token with '~' as "~0" and '/' as "~1" into buf (NUL-terminated,
+ * truncated to bufSize); returns the length the full text needs, like snprintf. */
+size_t hgnJsonPointerEscape(const char *token, char *buf, size_t bufSize);
 
 #ifdef __cplusplus
 }

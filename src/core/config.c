@@ -274,7 +274,13 @@ const json_t *hgnConfigGet(const HgnConfig *cfg, const char *path) {
         if (n >= sizeof key) return NULL;
         memcpy(key, p, n);
         key[n] = '\0';
-        v = json_object_get(v, key);
+        if (json_is_array(v)) { /* "runtime.devices.0.id": a decimal segment indexes an array */
+            char *end;
+            unsigned long long idx = strtoull(key, &end, 10);
+            v = n > 0 && key[0] >= '0' && key[0] <= '9' && !*end ? json_array_get(v, (size_t)idx) : NULL;
+        } else {
+            v = json_object_get(v, key);
+        }
         p = dot ? dot + 1 : p + n;
     }
     return v;

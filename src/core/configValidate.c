@@ -116,8 +116,8 @@ HgnStatus layerValidate(const ConfigLayer *layer, const json_t *schema, ConfigPr
                 hgnBufAppendf(&detail, " (found %s)", js ? js : "?");
                 free(js);
             }
-            problemsAdd(problems, where ? where : (dotted[0] ? dotted : "configuration"), hgnBufStr(&hint),
-                        "%s: %s%s", dotted[0] ? dotted : "(root)", message, hgnBufStr(&detail));
+            problemsAdd(problems, where ? where : (dotted[0] ? dotted : "configuration"), hgnBufStr(&hint), "%s: %s%s",
+                        dotted[0] ? dotted : "(root)", message, hgnBufStr(&detail));
             hgnBufFree(&masked);
         }
         hgnFree(scratch);

@@ -77,3 +77,23 @@ json_t *hgnJsonPointerGet(const json_t *doc, const char *pointer) {
         p = end + 1;
     }
 }
+
+static void put(char *buf, size_t bufSize, size_t *n, char c) {
+    if (buf && *n + 1 < bufSize) buf[*n] = c;
+    (*n)++;
+}
+
+size_t hgnJsonPointerEscape(const char *token, char *buf, size_t bufSize) {
+    size_t n = 0;
+    put(buf, bufSize, &n, '/');
+    for (const char *p = token ? token : ""; *p; p++) {
+        if (*p == '~' || *p == '/') {
+            put(buf, bufSize, &n, '~');
+            put(buf, bufSize, &n, *p == '~' ? '0' : '1');
+        } else {
+            put(buf, bufSize, &n, *p);
+        }
+    }
+    if (buf && bufSize) buf[n < bufSize ? n : bufSize - 1] = '\0';
+    return n;
+}

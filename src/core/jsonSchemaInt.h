@@ -75,8 +75,8 @@ char *schemaUriResolve(const char *base, const char *ref);
 /* Copy of uri without its fragment; *fragment (if not NULL) points into uri
  * after the '#' or is NULL when there is none. Caller frees; NULL on OOM. */
 char *schemaUriStripFragment(const char *uri, const char **fragment);
-/* Percent-decodes s into a new string (NULL on OOM or on a decoded NUL). */
-char *schemaPercentDecode(const char *s, size_t len);
+/* Percent-decodes s into a new string; NULL on a decoded NUL or on OOM (*oom). */
+char *schemaPercentDecode(const char *s, size_t len, bool *oom);
 
 /* ---- the compiled tree -------------------------------------------------------- */
 typedef struct SchemaNode SchemaNode;

@@ -188,9 +188,13 @@ static int hexValue(char c) {
     return -1;
 }
 
-char *schemaPercentDecode(const char *s, size_t len) {
+char *schemaPercentDecode(const char *s, size_t len, bool *oom) {
+    *oom = false;
     char *out = hgnMalloc(len + 1);
-    if (!out) return NULL;
+    if (!out) {
+        *oom = true;
+        return NULL;
+    }
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%' && i + 2 < len) {

@@ -22,6 +22,7 @@ typedef struct PathSeg {
 typedef struct Ctx {
     const HgnSchema *schema;
     bool collect;
+    bool collectRequested; /* collecting at the top (quiet sections may be on) */
     size_t maxViolations;
     HgnSchemaViolations *out;
     size_t cap;
@@ -29,6 +30,8 @@ typedef struct Ctx {
     size_t depthPath, capPath;
     int depth;
     SchemaMatchData *md;
+    int explaining; /* nesting of firstViolation re-runs (bounded: they multiply work) */
+    bool depthExceeded;
     bool oom;
     bool stop; /* enough violations, OOM or recursion limit */
 } Ctx;
@@ -158,6 +161,7 @@ static bool firstViolation(Ctx *x, const SchemaNode *n, const json_t *inst, HgnS
     HgnSchemaViolations *savedOut = x->out, tmp = {NULL, 0};
     size_t savedCap = x->cap, savedMax = x->maxViolations;
     bool savedStop = x->stop;
+    x->explaining++;
     x->out = &tmp;
     x->cap = 0;
     x->maxViolations = 1;
@@ -169,7 +173,8 @@ static bool firstViolation(Ctx *x, const SchemaNode *n, const json_t *inst, HgnS
     x->out = savedOut;
     x->cap = savedCap;
     x->maxViolations = savedMax;
-    x->stop = savedStop || x->oom;
+    x->stop = savedStop || x->oom || x->depthExceeded;
+    x->explaining--;
     return ok;
 }
 
@@ -515,8 +520,8 @@ static bool validateObject(Ctx *x, const SchemaNode *n, const json_t *inst) {
             } else if (!quiet(x, n->propertyNames, name)) {
                 ok = false;
                 if (x->collect && !x->stop) {
-                    HgnSchemaViolation why;
-                    (void)firstViolation(x, n->propertyNames, name, &why);
+                    HgnSchemaViolation why = {NULL, NULL, NULL, NULL};
+                    if (x->explaining < 2) (void)firstViolation(x, n->propertyNames, name, &why);
                     HgnBuf k;
                     hgnBufInit(&k);
                     hgnBufAppendJsonString(&k, key, keyLen);
@@ -534,6 +539,39 @@ static bool validateObject(Ctx *x, const SchemaNode *n, const json_t *inst) {
     return ok;
 }
 
+/* Reports that none of the alternatives matched, explaining with the one that
+ * got furthest into the instance (deepest first violation). Returns false. */
+static bool failAlternatives(Ctx *x, const SchemaNode *n, const char *keyword, SchemaNode *const *alts, size_t count,
+                             const json_t *inst, const char *headFmt) {
+    if (!x->collect || x->stop) return false;
+    HgnSchemaViolation best = {NULL, NULL, NULL, NULL};
+    size_t bestIndex = 0, bestDepth = 0;
+    for (size_t i = 0; i < count && !x->oom && x->explaining < 2; i++) {
+        HgnSchemaViolation v;
+        (void)firstViolation(x, alts[i], inst, &v);
+        size_t depth = 0;
+        for (const char *p = v.instancePointer; p && *p; p++) depth += *p == '/';
+        if (v.message && (!best.message || depth > bestDepth)) {
+            freeViolation(&best);
+            best = v;
+            bestIndex = i;
+            bestDepth = depth;
+        } else {
+            freeViolation(&v);
+        }
+    }
+    HgnBuf msg;
+    hgnBufInit(&msg);
+    hgnBufAppendf(&msg, headFmt, count);
+    if (best.message)
+        hgnBufAppendf(&msg, " (closest, #%zu: %s%s%s)", bestIndex, best.instancePointer,
+                      best.instancePointer[0] ? ": " : "", best.message);
+    hgnBufAppendStr(&msg, ", found ");
+    schemaDescribeValue(&msg, inst);
+    freeViolation(&best);
+    return report(x, n, keyword, &msg);
+}
+
 static bool validateCombinators(Ctx *x, const SchemaNode *n, const json_t *inst) {
     bool ok = true;
     for (size_t i = 0; i < n->nAllOf; i++) {
@@ -544,36 +582,8 @@ static bool validateCombinators(Ctx *x, const SchemaNode *n, const json_t *inst)
         bool any = false;
         for (size_t i = 0; i < n->nAnyOf && !any; i++) any = quiet(x, n->anyOf[i], inst);
         if (!any) {
-            ok = false;
-            if (x->collect && !x->stop) {
-                /* explain with the alternative that got furthest into the instance */
-                HgnSchemaViolation best = {NULL, NULL, NULL, NULL};
-                size_t bestIndex = 0, bestDepth = 0;
-                for (size_t i = 0; i < n->nAnyOf && !x->oom; i++) {
-                    HgnSchemaViolation v;
-                    (void)firstViolation(x, n->anyOf[i], inst, &v);
-                    size_t depth = 0;
-                    for (const char *p = v.instancePointer; p && *p; p++) depth += *p == '/';
-                    if (v.message && (!best.message || depth > bestDepth)) {
-                        freeViolation(&best);
-                        best = v;
-                        bestIndex = i;
-                        bestDepth = depth;
-                    } else {
-                        freeViolation(&v);
-                    }
-                }
-                if (best.message)
-                    failFound(x, n, "anyOf", inst,
-                              "expected a value matching at least one of the %zu schemas of anyOf (closest, #%zu: "
-                              "%s%s%s)",
-                              n->nAnyOf, bestIndex, best.instancePointer[0] ? best.instancePointer : "",
-                              best.instancePointer[0] ? ": " : "", best.message);
-                else
-                    failFound(x, n, "anyOf", inst, "expected a value matching at least one of the %zu schemas of anyOf",
-                              n->nAnyOf);
-                freeViolation(&best);
-            }
+            ok = failAlternatives(x, n, "anyOf", n->anyOf, n->nAnyOf, inst,
+                                  "expected a value matching at least one of the %zu schemas of anyOf");
             STOP_IF_QUIET();
         }
     }
@@ -589,10 +599,8 @@ static bool validateCombinators(Ctx *x, const SchemaNode *n, const json_t *inst)
             }
         }
         if (matches == 0) {
-            ok = failFound(x, n, "oneOf", inst,
-                           "expected a value matching exactly one of the %zu schemas of oneOf, it "
-                           "matches none",
-                           n->nOneOf);
+            ok = failAlternatives(x, n, "oneOf", n->oneOf, n->nOneOf, inst,
+                                  "expected a value matching exactly one of the %zu schemas of oneOf, it matches none");
             STOP_IF_QUIET();
         } else if (matches > 1) {
             ok =
@@ -617,11 +625,14 @@ static bool validateNode(Ctx *x, const SchemaNode *n, const json_t *inst) {
     if (x->stop) return false;
     if (n->isBool) return n->boolValue || fail(x, n, "false", "no value is allowed here (schema is false)");
     if (++x->depth > SCHEMA_MAX_DEPTH) {
+        /* recorded even inside a quiet section: it ends the whole validation */
+        bool saved = x->collect;
+        x->collect = x->collectRequested;
         fail(x, n, "$ref",
-             "schema evaluation nested deeper than %d levels (a $ref cycle that never consumes the "
-             "instance?)",
+             "schema evaluation nested deeper than %d levels (a $ref cycle that never consumes the instance?)",
              SCHEMA_MAX_DEPTH);
-        x->stop = true;
+        x->collect = saved;
+        x->stop = x->depthExceeded = true;
         x->depth--;
         return false;
     }
@@ -691,6 +702,7 @@ bool schemaRun(const HgnSchema *schema, const json_t *instance, bool collect, si
     HgnSchemaViolations none = {NULL, 0};
     Ctx x = {.schema = schema,
              .collect = collect,
+             .collectRequested = collect,
              .maxViolations = maxViolations ? maxViolations : 1,
              .out = out ? out : &none};
     bool ok = validateNode(&x, schema->root, instance);

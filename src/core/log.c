@@ -243,6 +243,10 @@ static void appendEscaped(HgnBuf *b, const char *s, bool quoted) {
     if (quoted) hgnBufAppendChar(b, '"');
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
+        const unsigned char *run = p; /* printable ASCII needing no escape goes out in one piece */
+        while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') p++;
+        if (p > run) hgnBufAppend(b, (const char *)run, (size_t)(p - run));
+        if (!*p) break;
         unsigned char c = *p;
         size_t n = utf8Len(p);
         if (n == 0) {

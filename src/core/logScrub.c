@@ -118,17 +118,26 @@ bool logScrubAppend(HgnBuf *b, const char *s) {
     size_t i = 0, copied = 0;
     while (s[i]) {
         size_t prefix = 0, n = 0, skip = 0;
+        char c = s[i];
         for (size_t k = 0; k < nSecrets; k++) {
+            if (secrets[k][0] != c) continue;
             size_t len = strlen(secrets[k]);
             if (strncmp(s + i, secrets[k], len) == 0) {
                 skip = len;
                 break;
             }
         }
-        if (!skip && (matchAuthorization(s, i, &prefix, &n) || matchBearer(s, i, &prefix, &n) ||
-                      matchUrlPassword(s, i, &prefix, &n))) {
-            skip = prefix + n;
+        /* each pattern starts with a known character: test only there */
+        bool hit = false;
+        if (!skip) {
+            if (c == 'a' || c == 'A')
+                hit = matchAuthorization(s, i, &prefix, &n);
+            else if (c == 'b' || c == 'B')
+                hit = matchBearer(s, i, &prefix, &n);
+            else if (c == ':')
+                hit = matchUrlPassword(s, i, &prefix, &n);
         }
+        if (hit) skip = prefix + n;
         if (!skip) {
             i++;
             continue;

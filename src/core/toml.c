@@ -255,10 +255,10 @@ static HgnStatus notExtendable(Parser *p, const KeyPath *k, size_t i, const Node
                               "write all keys of that table in its own [section], or move this key there",
                               "cannot add keys to table '%s' (defined at line %d) from here", name, have->v.line);
     if (have->v.type == HGN_TOML_ARRAY && !(have->flags & NODE_AOT))
-        return hgnTomlErrorAt(&p->c, kp->line, kp->col,
-                              "a static array [ ... ] is complete once written; use [[%s]] sections for an array of "
-                              "tables",
-                              "cannot extend '%s': it is a static array (line %d)", name, have->v.line);
+        return hgnTomlErrorAt(
+            &p->c, kp->line, kp->col,
+            "a static array [ ... ] is complete once written; write an array of tables as [[name]] sections",
+            "cannot extend '%s': it is a static array (line %d)", name, have->v.line);
     return hgnTomlErrorAt(&p->c, kp->line, kp->col, "rename one of the keys",
                           "cannot use '%s' as a table: it is already %s (line %d)", name, typeName(&have->v),
                           have->v.line);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cLocale.h"
 #include "core/tomlDatetime.h"
 
 #define ESCAPES_HINT                                                                                                   \
@@ -483,7 +484,7 @@ static HgnStatus lexNumber(HgnTomlCursor *c, int line, int col, const char *t, s
     clean[m] = '\0';
     errno = 0;
     char *end = NULL;
-    double d = strtod(clean, &end);
+    double d = hgnStrtodC(clean, &end);
     if (end != clean + m) return badNumber(c, line, col, t, n, "not a decimal float");
     if (isinf(d)) return badNumber(c, line, col, t, n, "it is too large for a 64-bit float");
     v->type = HGN_TOML_FLOAT;

@@ -4,13 +4,15 @@
  * [[arrays of tables]], everything else is written as a value (objects inside
  * other arrays as inline tables). Each table's plain values come before its
  * sub-tables so that every key lands in the table it belongs to. Floats are
- * written with the fewest digits that read back to the same double. */
+ * written with the fewest digits that read back to the same double, in the
+ * "C" locale. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/cLocale.h"
 #include "core/strBuf.h"
 #include "huginn/toml.h"
 
@@ -84,10 +86,12 @@ static void appendKey(HgnBuf *b, const char *key, size_t n) {
 
 static void appendFloat(HgnBuf *b, double d) {
     char text[40];
+    locale_t c = hgnCLocale(), previous = c ? uselocale(c) : (locale_t)0;
     for (int precision = 1; precision <= 17; precision++) {
         snprintf(text, sizeof text, "%.*g", precision, d);
         if (strtod(text, NULL) == d) break;
     }
+    if (previous) uselocale(previous);
     hgnBufAppendStr(b, text);
     if (!strpbrk(text, ".eE")) hgnBufAppend(b, ".0", 2);
 }

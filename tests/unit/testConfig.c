@@ -310,7 +310,10 @@ static void testEnvTyping(void **state) {
     assert_int_equal(hgnConfigGetInt(cfg, "planner.reserve.gpu:1", 0), 1024);
     assert_string_equal(hgnConfigGetString(cfg, "server.tls.cert", "?"), "/etc/huginn/cert.pem");
     assert_string_equal(hgnConfigSource(cfg, "server.tls.cert"), "env:HUGINN_SERVER__TLS__CERT");
-    assert_int_equal(hgnConfigGetInt(cfg, "runtime.devices.0.memoryBytes", 0) == 0, 1); /* arrays are not dotted */
+    assert_int_equal(hgnConfigGetInt(cfg, "runtime.devices.0.memoryBytes", 0), 1000); /* decimal segments index */
+    assert_null(hgnConfigGet(cfg, "runtime.devices.1"));
+    assert_null(hgnConfigGet(cfg, "runtime.devices.x"));
+    assert_string_equal(hgnConfigSource(cfg, "runtime.devices.0.id"), "env:HUGINN_RUNTIME__DEVICES");
     assert_int_equal(json_array_size(hgnConfigGet(cfg, "runtime.devices")), 1);
     assert_null(hgnConfigProfile(cfg)); /* empty HUGINN_PROFILE: none */
     hgnConfigFree(cfg);
@@ -409,7 +412,8 @@ static void testSchemaErrorsWithPositions(void **state) {
 
     o.configFile = DATA "postgres.toml"; /* if backend = postgres then dsn is required */
     st = loadBad(&o);
-    assertContains(hgnStatusMessage(st), "store.dsn: must not be empty (required because store.backend is \"postgres\"");
+    assertContains(hgnStatusMessage(st),
+                   "store.dsn: must not be empty (required because store.backend is \"postgres\"");
     assertContains(hgnStatusWhere(st), "postgres.toml:2:11"); /* points at the backend line, not the default dsn */
     hgnStatusFree(st);
 

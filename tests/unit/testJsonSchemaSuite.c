@@ -6,8 +6,8 @@
  * Suite location: the Debian package json-schema-test-suite
  * (/usr/share/json-schema-test-suite) when installed, else the copy in
  * tests/data/jsonSchema/. Remotes are served as http://localhost:1234/… through
- * HgnSchemaOptions.resources. With HGN_SCHEMA_CONFORMANCE_MD=path set, the
- * table is also written as Markdown (docs/jsonSchemaConformance.md). */
+ * HgnSchemaOptions.resources. HGN_JSON_SCHEMA_SUITE=dir forces a suite root. With HGN_SCHEMA_CONFORMANCE_MD=path set,
+ * the table is also written as Markdown (docs/jsonSchemaConformance.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +33,8 @@ typedef struct FileResult {
 
 static FileResult results[128];
 static int nResults;
+static char failures[64][512]; /* descriptions of failing cases, for the Markdown notes */
+static int nFailures;
 
 static bool isDir(const char *p) {
     struct stat st;
@@ -128,6 +130,10 @@ static void runFile(const char *dir, const char *name, int section, const json_t
             if (quick == expected && full == expected && wellFormed) {
                 fr->passed++;
             } else {
+                if (nFailures < 64)
+                    snprintf(failures[nFailures++], sizeof failures[0], "`%s`: %s / %s (expected %s)", fr->name,
+                             json_string_value(json_object_get(group, "description")),
+                             json_string_value(json_object_get(test, "description")), expected ? "valid" : "invalid");
                 printf("  [%s] \"%s\" / \"%s\": expected %s, IsValid %s, Validate %s%s\n", fr->name,
                        json_string_value(json_object_get(group, "description")),
                        json_string_value(json_object_get(test, "description")), expected ? "valid" : "invalid",
@@ -173,7 +179,10 @@ static void writeTable(FILE *f, bool markdown, const char *suiteDir) {
 static void testSuite(void **state) {
     (void)state;
     char root[1024];
-    if (isDir(SYSTEM_SUITE "/tests/draft7"))
+    const char *forced = getenv("HGN_JSON_SCHEMA_SUITE"); /* e.g. tests/data/jsonSchema to test the copy */
+    if (forced)
+        snprintf(root, sizeof root, "%s", forced);
+    else if (isDir(SYSTEM_SUITE "/tests/draft7"))
         snprintf(root, sizeof root, "%s", SYSTEM_SUITE);
     else
         snprintf(root, sizeof root, "%s/jsonSchema", getenv("HGN_TEST_DATA") ? getenv("HGN_TEST_DATA") : HGN_TEST_DATA);
@@ -216,9 +225,12 @@ static void testSuite(void **state) {
                    "```sh\nninja -C build testJsonSchemaSuite && \\\n"
                    "  HGN_SCHEMA_CONFORMANCE_MD=docs/jsonSchemaConformance.md build/testJsonSchemaSuite\n```\n");
         writeTable(f, true, draft7);
-        fprintf(f, "\nThe test fails unless every required file passes 100 %%. Optional files are reported only; "
-                   "see the notes in `docs/jsonSchemaConformance.md` history or the validator sources for known "
-                   "gaps.\n");
+        fprintf(f, "\nThe test fails unless every required file passes 100 %%. Optional files are reported only.\n");
+        fprintf(f, "\n### Cases that fail (%d)\n\n", nFailures);
+        for (int i = 0; i < nFailures; i++) fprintf(f, "- %s\n", failures[i]);
+        fprintf(f, "\nNotes: `idn-hostname` accepts any non-ASCII code point in a label (no IDNA2008 code-point "
+                   "tables in Debian's C stack); `bignum.json` holds integers beyond 64 bits, which jansson cannot "
+                   "read as integers, so the runner reads that file with `JSON_DECODE_INT_AS_REAL`.\n");
         fclose(f);
     }
     for (int i = 0; i < nResults; i++) {
