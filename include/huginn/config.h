@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "huginn/log.h"
 #include "huginn/status.h"
 
 #ifdef __cplusplus
@@ -65,6 +66,11 @@ HGN_NODISCARD HgnStatus hgnConfigShowJson(const HgnConfig *cfg, json_t **out);
 /* The effective configuration as TOML (secrets included only when
  * includeSecrets); loading it again yields the same configuration. */
 HGN_NODISCARD HgnStatus hgnConfigDumpToml(const HgnConfig *cfg, bool includeSecrets, char **out);
+/* The logging.* section as an HgnLogConfig for hgnLogConfigure: colour "auto"
+ * is decided with hgnLogColorWanted(out->stream); filePath points into cfg
+ * (NULL when logging.file is empty). out->stream is left as the caller set it
+ * after hgnLogDefaults (NULL: stderr). */
+HGN_NODISCARD HgnStatus hgnConfigLogSettings(const HgnConfig *cfg, HgnLogConfig *out);
 /* Validates one TOML file as a config layer (syntax, keys, types, ranges). */
 HGN_NODISCARD HgnStatus hgnConfigValidateFile(const char *path);
 

@@ -33,13 +33,13 @@ typedef enum HgnLogLevel {
 typedef enum HgnLogFormat { HGN_LOG_FORMAT_TEXT, HGN_LOG_FORMAT_JSON } HgnLogFormat;
 
 typedef struct HgnLogConfig {
-    HgnLogLevel level;        /* records above this level are dropped */
-    HgnLogFormat format;      /* of the stderr sink; the file sink is always JSON */
-    bool color;               /* ANSI colours in text format */
-    FILE *stream;             /* stderr sink stream (NULL: stderr) */
-    const char *filePath;     /* NULL: no file sink */
-    uint64_t fileMaxBytes;    /* rotate when the file would exceed this (0: never) */
-    int fileKeep;             /* rotated files kept: PATH.1 … PATH.N */
+    HgnLogLevel level;     /* records above this level are dropped */
+    HgnLogFormat format;   /* of the stderr sink; the file sink is always JSON */
+    bool color;            /* ANSI colours in text format */
+    FILE *stream;          /* stderr sink stream (NULL: stderr) */
+    const char *filePath;  /* NULL: no file sink */
+    uint64_t fileMaxBytes; /* rotate when the file would exceed this (0: never) */
+    int fileKeep;          /* rotated files kept: PATH.1 … PATH.N */
 } HgnLogConfig;
 
 typedef struct HgnLogField {
@@ -57,6 +57,11 @@ bool hgnLogEnabled(HgnLogLevel level);
 /* Parses "error|warn|info|debug|trace". */
 bool hgnLogLevelParse(const char *s, HgnLogLevel *out);
 const char *hgnLogLevelName(HgnLogLevel level);
+/* Parses "text|json". */
+bool hgnLogFormatParse(const char *s, HgnLogFormat *out);
+/* Colour decision for color = auto: stream is a terminal, NO_COLOR is unset
+ * or empty and TERM is not "dumb". */
+bool hgnLogColorWanted(FILE *stream);
 
 /* Registers a secret value: it is replaced by *** in every sink. Copied. */
 void hgnLogAddSecret(const char *value);
@@ -68,20 +73,20 @@ char *hgnLogScrub(const char *s);
 void hgnLogContextSet(const char *key, const char *value); /* value NULL removes */
 void hgnLogContextClear(void);
 
-void hgnLogWrite(HgnLogLevel level, const char *component, const HgnLogField *fields, size_t nFields,
-                 const char *fmt, ...) HGN_PRINTF(5, 6);
-void hgnLogWriteV(HgnLogLevel level, const char *component, const HgnLogField *fields, size_t nFields,
-                  const char *fmt, va_list ap);
+void hgnLogWrite(HgnLogLevel level, const char *component, const HgnLogField *fields, size_t nFields, const char *fmt,
+                 ...) HGN_PRINTF(5, 6);
+void hgnLogWriteV(HgnLogLevel level, const char *component, const HgnLogField *fields, size_t nFields, const char *fmt,
+                  va_list ap);
 /* Logs an error status (code, name, where, hint as fields) at level. */
 void hgnLogStatus(HgnLogLevel level, const char *component, HgnStatus st);
 
-#define HGN_LOG(level, component, ...)                                                                       \
-    do {                                                                                                     \
-        if (hgnLogEnabled(level)) hgnLogWrite(level, component, NULL, 0, __VA_ARGS__);                       \
+#define HGN_LOG(level, component, ...)                                                                                 \
+    do {                                                                                                               \
+        if (hgnLogEnabled(level)) hgnLogWrite(level, component, NULL, 0, __VA_ARGS__);                                 \
     } while (0)
 #define HGN_ERROR(component, ...) HGN_LOG(HGN_LOG_ERROR, component, __VA_ARGS__)
-#define HGN_WARN(component, ...) HGN_LOG(HGN_LOG_WARN, component, __VA_ARGS__)
-#define HGN_INFO(component, ...) HGN_LOG(HGN_LOG_INFO, component, __VA_ARGS__)
+#define HGN_WARN(component, ...)  HGN_LOG(HGN_LOG_WARN, component, __VA_ARGS__)
+#define HGN_INFO(component, ...)  HGN_LOG(HGN_LOG_INFO, component, __VA_ARGS__)
 #define HGN_DEBUG(component, ...) HGN_LOG(HGN_LOG_DEBUG, component, __VA_ARGS__)
 #define HGN_TRACE(component, ...) HGN_LOG(HGN_LOG_TRACE, component, __VA_ARGS__)
 

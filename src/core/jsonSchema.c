@@ -68,9 +68,11 @@ HgnStatus hgnSchemaValidate(const HgnSchema *schema, const json_t *instance) {
                       v.items[i].message);
     }
     if (v.count > MAX_LISTED) hgnBufAppendStr(&msg, "; and more");
-    hgnBufAppendf(&hint, "see %s%s%s (keyword \"%s\")", schema->sourceName,
-                  v.items[0].schemaPointer[0] && !strchr(v.items[0].schemaPointer, '#') ? "#" : "",
-                  v.items[0].schemaPointer, v.items[0].keyword);
+    const char *sp = v.items[0].schemaPointer;
+    if (strchr(sp, '#'))
+        hgnBufAppendf(&hint, "the rule is at %s", sp); /* in another document */
+    else
+        hgnBufAppendf(&hint, "the rule is at %s#%s", schema->sourceName, sp);
     HgnStatus st = hgnBufOk(&msg) && hgnBufOk(&hint)
                        ? hgnStatusNew(HGN_CODE_SchemaViolation, v.items[0].instancePointer, hgnBufStr(&hint), "%s",
                                       hgnBufStr(&msg))

@@ -22,6 +22,7 @@ typedef struct Resource {
     char *uri;   /* absolute, without fragment, or with a plain-name fragment for anchors */
     char *label; /* how messages name this schema: "#/definitions/x" or "uri#/..." */
     const json_t *node;
+    bool isDocument; /* a document root, registered by its retrieval URI */
 } Resource;
 
 typedef struct Compiler {
@@ -163,7 +164,7 @@ static char *labelIndex(const char *label, size_t index) {
 
 /* ---- resource index ------------------------------------------------------------ */
 
-static bool addResource(Compiler *c, const char *uri, const char *label, const json_t *node) {
+static bool addResource(Compiler *c, const char *uri, const char *label, const json_t *node, bool isDocument) {
     for (size_t i = 0; i < c->nRes; i++)
         if (strcmp(c->res[i].uri, uri) == 0) return true; /* first definition wins */
     if (c->nRes == c->capRes) {
@@ -177,6 +178,7 @@ static bool addResource(Compiler *c, const char *uri, const char *label, const j
     r->uri = hgnStrdup(uri);
     r->label = hgnStrdup(label);
     r->node = node;
+    r->isDocument = isDocument;
     if (!r->uri || !r->label) {
         hgnFree(r->uri);
         hgnFree(r->label);
@@ -196,7 +198,8 @@ static const Resource *findResource(const Compiler *c, const char *uri) {
 static const char *const kwSchema[] = {
     "additionalItems", "additionalProperties", "contains", "propertyNames", "not", "if", "then", "else"};
 static const char *const kwSchemaArray[] = {"allOf", "anyOf", "oneOf"};
-static const char *const kwSchemaMap[] = {"properties", "patternProperties", "definitions", "dependencies"};
+/* "$defs" (the 2019-09 name) is walked too: draft-7 schemas in the wild use it with "$ref": "#/$defs/…" */
+static const char *const kwSchemaMap[] = {"properties", "patternProperties", "definitions", "$defs", "dependencies"};
 
 static bool indexNode(Compiler *c, const json_t *json, const char *parentBase, const char *label, int depth);
 
@@ -223,10 +226,10 @@ static bool indexNode(Compiler *c, const json_t *json, const char *parentBase, c
         else {
             char *hash = strchr(full, '#');
             if (hash && hash[1])
-                ok = addResource(c, full, label, json); /* plain-name anchor */
+                ok = addResource(c, full, label, json, false); /* plain-name anchor */
             else {
                 if (hash) *hash = '\0';
-                ok = addResource(c, full, label, json);
+                ok = addResource(c, full, label, json, false);
             }
             hgnFree(full);
         }
@@ -281,8 +284,8 @@ static bool addDocument(Compiler *c, const char *uri, const json_t *doc, bool is
         hgnBufAppendStr(&label, uri);
         hgnBufAppendChar(&label, '#');
     }
-    bool ok =
-        hgnBufOk(&label) && addResource(c, uri, hgnBufStr(&label), doc) && indexNode(c, doc, uri, hgnBufStr(&label), 0);
+    bool ok = hgnBufOk(&label) && addResource(c, uri, hgnBufStr(&label), doc, true) &&
+              indexNode(c, doc, uri, hgnBufStr(&label), 0);
     hgnBufFree(&label);
     return ok;
 }
@@ -346,7 +349,8 @@ static bool resolveRef(Compiler *c, const char *base, const char *ref, const cha
     }
     /* walk the fragment pointer, tracking base changes by $id */
     const json_t *cur = r->node;
-    char *curBase = hgnStrdup(doc);
+    /* a document's own "$id" may differ from the URI it was retrieved by */
+    char *curBase = r->isDocument ? childBase(doc, cur) : hgnStrdup(doc);
     HgnBuf label;
     hgnBufInit(&label);
     hgnBufAppendStr(&label, r->label);
@@ -962,6 +966,11 @@ HgnStatus hgnSchemaCompile(const json_t *schema, const char *sourceName, const H
     s->validateFormats = opts ? opts->validateFormats : true;
     s->sourceName = hgnStrdup(sourceName ? sourceName : "schema");
     if (!s->sourceName || !holdDoc(s, (json_t *)schema)) goto oom;
+    if (opts && opts->resources && !json_is_object(opts->resources)) {
+        hgnSchemaFree(s);
+        return hgnStatusNew(HGN_CODE_InvalidArgument, sourceName, "pass an object mapping URIs to schema documents",
+                            "HgnSchemaOptions.resources must be a JSON object");
+    }
     if (opts && json_is_object(opts->resources)) {
         if (!holdDoc(s, (json_t *)opts->resources)) goto oom;
         const char *key;
@@ -975,7 +984,7 @@ HgnStatus hgnSchemaCompile(const json_t *schema, const char *sourceName, const H
     }
     char *rootBase = childBase(DEFAULT_BASE, schema);
     if (!rootBase) goto oom;
-    bool ok = addDocument(&c, DEFAULT_BASE, schema, true) && addResource(&c, rootBase, "", schema);
+    bool ok = addDocument(&c, DEFAULT_BASE, schema, true) && addResource(&c, rootBase, "", schema, false);
     if (!ok) {
         hgnFree(rootBase);
         goto oom;

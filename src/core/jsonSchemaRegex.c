@@ -33,12 +33,27 @@ static void pcreFree(void *p, void *ud) {
 static const char ecmaSpace[] =
     "\\t\\n\\u000B\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF";
 
+/* True when s starts with a {n}, {n,} or {n,m} quantifier. */
+static bool isBraceQuantifier(const char *s, size_t len) {
+    size_t i = 1, digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') i++, digits++;
+    if (digits == 0) return false;
+    if (i < len && s[i] == ',') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+    }
+    return i < len && s[i] == '}';
+}
+
 /* Rewrites an ECMA-262 pattern into PCRE2 syntax; false (with err) when the
- * pattern uses an escape ECMA-262 does not have. */
+ * pattern uses syntax ECMA-262 does not have (escapes such as \\Z, inline
+ * flags and other PCRE-only groups, possessive quantifiers). */
 static bool translate(const char *p, size_t len, HgnBuf *out, HgnBuf *err) {
-    bool inClass = false;
+    bool inClass = false, afterQuantifier = false;
     for (size_t i = 0; i < len; i++) {
         char c = p[i];
+        bool wasQuantifier = afterQuantifier;
+        afterQuantifier = false;
         if (c == '\\') {
             if (i + 1 >= len) {
                 if (err) hgnBufAppendf(err, "pattern ends with a lone backslash");
@@ -105,6 +120,43 @@ static bool translate(const char *p, size_t len, HgnBuf *out, HgnBuf *err) {
         }
         if (c == '.') {
             hgnBufAppendStr(out, "[^\\n\\r\\u2028\\u2029]");
+            continue;
+        }
+        if (c == '(' && i + 1 < len && p[i + 1] == '?') {
+            /* ECMA-262 groups: (?: (?= (?! (?<= (?<! (?<name> ; PCRE2 has many more */
+            char g = i + 2 < len ? p[i + 2] : '\0';
+            bool ok = g == ':' || g == '=' || g == '!' || g == '<';
+            if (g == '<' && i + 3 < len) {
+                char h = p[i + 3];
+                ok = h == '=' || h == '!' || (h >= 'a' && h <= 'z') || (h >= 'A' && h <= 'Z') || h == '_' || h == '$';
+            }
+            if (!ok) {
+                if (err) hgnBufAppendf(err, "group syntax \"(?%c\" is not ECMA-262 (at offset %zu)", g ? g : ' ', i);
+                return false;
+            }
+            hgnBufAppend(out, "(?", 2);
+            i++;
+            continue;
+        }
+        if (c == '*' || c == '+' || c == '?' || (c == '{' && isBraceQuantifier(p + i, len - i))) {
+            afterQuantifier = wasQuantifier;
+            if (afterQuantifier && c == '+') {
+                /* possessive quantifiers (a*+, a++, a?+, a{2}+) are PCRE-only */
+                if (err) hgnBufAppendf(err, "possessive quantifier at offset %zu is not ECMA-262", i);
+                return false;
+            }
+            if (afterQuantifier && c == '?') { /* lazy: a*? */
+                hgnBufAppendChar(out, c);
+                afterQuantifier = false;
+                continue;
+            }
+            if (c == '{') {
+                while (p[i] != '}') hgnBufAppendChar(out, p[i++]);
+                hgnBufAppendChar(out, '}');
+            } else {
+                hgnBufAppendChar(out, c);
+            }
+            afterQuantifier = true;
             continue;
         }
         hgnBufAppendChar(out, c);

@@ -539,6 +539,39 @@ static bool validateObject(Ctx *x, const SchemaNode *n, const json_t *inst) {
     return ok;
 }
 
+/* Reports that none of the alternatives matched, explaining with the one that
+ * got furthest into the instance (deepest first violation). Returns false. */
+static bool failAlternatives(Ctx *x, const SchemaNode *n, const char *keyword, SchemaNode *const *alts, size_t count,
+                             const json_t *inst, const char *headFmt) {
+    if (!x->collect || x->stop) return false;
+    HgnSchemaViolation best = {NULL, NULL, NULL, NULL};
+    size_t bestIndex = 0, bestDepth = 0;
+    for (size_t i = 0; i < count && !x->oom && x->explaining < 2; i++) {
+        HgnSchemaViolation v;
+        (void)firstViolation(x, alts[i], inst, &v);
+        size_t depth = 0;
+        for (const char *p = v.instancePointer; p && *p; p++) depth += *p == '/';
+        if (v.message && (!best.message || depth > bestDepth)) {
+            freeViolation(&best);
+            best = v;
+            bestIndex = i;
+            bestDepth = depth;
+        } else {
+            freeViolation(&v);
+        }
+    }
+    HgnBuf msg;
+    hgnBufInit(&msg);
+    hgnBufAppendf(&msg, headFmt, count);
+    if (best.message)
+        hgnBufAppendf(&msg, " (closest, #%zu: %s%s%s)", bestIndex, best.instancePointer,
+                      best.instancePointer[0] ? ": " : "", best.message);
+    hgnBufAppendStr(&msg, ", found ");
+    schemaDescribeValue(&msg, inst);
+    freeViolation(&best);
+    return report(x, n, keyword, &msg);
+}
+
 static bool validateCombinators(Ctx *x, const SchemaNode *n, const json_t *inst) {
     bool ok = true;
     for (size_t i = 0; i < n->nAllOf; i++) {
@@ -549,36 +582,8 @@ static bool validateCombinators(Ctx *x, const SchemaNode *n, const json_t *inst)
         bool any = false;
         for (size_t i = 0; i < n->nAnyOf && !any; i++) any = quiet(x, n->anyOf[i], inst);
         if (!any) {
-            ok = false;
-            if (x->collect && !x->stop) {
-                /* explain with the alternative that got furthest into the instance */
-                HgnSchemaViolation best = {NULL, NULL, NULL, NULL};
-                size_t bestIndex = 0, bestDepth = 0;
-                for (size_t i = 0; i < n->nAnyOf && !x->oom && x->explaining < 2; i++) {
-                    HgnSchemaViolation v;
-                    (void)firstViolation(x, n->anyOf[i], inst, &v);
-                    size_t depth = 0;
-                    for (const char *p = v.instancePointer; p && *p; p++) depth += *p == '/';
-                    if (v.message && (!best.message || depth > bestDepth)) {
-                        freeViolation(&best);
-                        best = v;
-                        bestIndex = i;
-                        bestDepth = depth;
-                    } else {
-                        freeViolation(&v);
-                    }
-                }
-                if (best.message)
-                    failFound(x, n, "anyOf", inst,
-                              "expected a value matching at least one of the %zu schemas of anyOf (closest, #%zu: "
-                              "%s%s%s)",
-                              n->nAnyOf, bestIndex, best.instancePointer[0] ? best.instancePointer : "",
-                              best.instancePointer[0] ? ": " : "", best.message);
-                else
-                    failFound(x, n, "anyOf", inst, "expected a value matching at least one of the %zu schemas of anyOf",
-                              n->nAnyOf);
-                freeViolation(&best);
-            }
+            ok = failAlternatives(x, n, "anyOf", n->anyOf, n->nAnyOf, inst,
+                                  "expected a value matching at least one of the %zu schemas of anyOf");
             STOP_IF_QUIET();
         }
     }
@@ -594,10 +599,8 @@ static bool validateCombinators(Ctx *x, const SchemaNode *n, const json_t *inst)
             }
         }
         if (matches == 0) {
-            ok = failFound(x, n, "oneOf", inst,
-                           "expected a value matching exactly one of the %zu schemas of oneOf, it "
-                           "matches none",
-                           n->nOneOf);
+            ok = failAlternatives(x, n, "oneOf", n->oneOf, n->nOneOf, inst,
+                                  "expected a value matching exactly one of the %zu schemas of oneOf, it matches none");
             STOP_IF_QUIET();
         } else if (matches > 1) {
             ok =
