@@ -380,6 +380,24 @@ static void testRecursionLimit(void **state) {
     hgnStatusFree(st);
     json_decref(deep);
     hgnSchemaFree(s);
+    /* exponential work (each level evaluates the next twice): bounded by maxEvaluations */
+    char expo[4096] = "{\"definitions\":{";
+    for (int i = 0; i < 24; i++)
+        snprintf(
+            expo + strlen(expo), sizeof expo - strlen(expo),
+            "%s\"d%d\":{\"anyOf\":[{\"$ref\":\"#/definitions/d%d\",\"minimum\":1},{\"$ref\":\"#/definitions/d%d\"}]}",
+            i ? "," : "", i, i + 1, i + 1);
+    strcat(expo, ",\"d24\":{\"type\":\"string\"}},\"$ref\":\"#/definitions/d0\"}");
+    HgnSchemaOptions opts = {.validateFormats = true, .resources = NULL, .maxEvaluations = 100000};
+    s = compileOpts(expo, &opts);
+    json_t *num = json_integer(5);
+    assert_false(hgnSchemaIsValid(s, num));
+    st = hgnSchemaValidate(s, num);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_SchemaViolation);
+    assert_non_null(strstr(hgnStatusMessage(st), "gave up after 100000 subschema evaluations"));
+    hgnStatusFree(st);
+    json_decref(num);
+    hgnSchemaFree(s);
     /* a schema nested deeper than the compile limit */
     json_t *schema = json_true();
     for (int i = 0; i < 3000; i++) schema = json_pack("{s:o}", "not", schema);
