@@ -24,6 +24,10 @@ typedef struct HgnSchemaOptions {
     /* Extra documents reachable through $ref by absolute URI (e.g. the test
      * suite's remotes). Keys are URIs, values schemas; may be NULL. */
     const json_t *resources;
+    /* Upper bound on subschema evaluations per validation (0: 50,000,000).
+     * Some schemas (nested anyOf over recursive refs) take exponential time
+     * on crafted instances; past the bound validation fails with a violation. */
+    size_t maxEvaluations;
 } HgnSchemaOptions;
 
 /* One violation: where in the instance (JSON pointer, "" for the root), which

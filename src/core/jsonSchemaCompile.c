@@ -964,6 +964,7 @@ HgnStatus hgnSchemaCompile(const json_t *schema, const char *sourceName, const H
     if (!s) return hgnStatusNew(HGN_CODE_OutOfMemory, NULL, NULL, "out of memory compiling a JSON Schema");
     Compiler c = {.schema = s};
     s->validateFormats = opts ? opts->validateFormats : true;
+    s->maxEvaluations = opts && opts->maxEvaluations ? opts->maxEvaluations : SCHEMA_DEFAULT_MAX_EVALUATIONS;
     s->sourceName = hgnStrdup(sourceName ? sourceName : "schema");
     if (!s->sourceName || !holdDoc(s, (json_t *)schema)) goto oom;
     if (opts && opts->resources && !json_is_object(opts->resources)) {

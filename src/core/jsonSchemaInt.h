@@ -186,6 +186,7 @@ struct HgnSchema {
     size_t nDocs, capDocs;
     char *sourceName;
     bool validateFormats;
+    size_t maxEvaluations;
     bool hasPatterns; /* some node has pattern / patternProperties */
 };
 
@@ -193,5 +194,6 @@ struct HgnSchema {
 SchemaNode *schemaFindProperty(const SchemaNode *node, const char *name, size_t len);
 
 #define SCHEMA_MAX_DEPTH 4096
+#define SCHEMA_DEFAULT_MAX_EVALUATIONS 50000000u
 
 #endif

@@ -29,9 +29,10 @@ typedef struct Ctx {
     PathSeg *path;
     size_t depthPath, capPath;
     int depth;
+    size_t evaluations;
     SchemaMatchData *md;
     int explaining; /* nesting of firstViolation re-runs (bounded: they multiply work) */
-    bool depthExceeded;
+    bool aborted;
     bool oom;
     bool stop; /* enough violations, OOM or recursion limit */
 } Ctx;
@@ -173,7 +174,7 @@ static bool firstViolation(Ctx *x, const SchemaNode *n, const json_t *inst, HgnS
     x->out = savedOut;
     x->cap = savedCap;
     x->maxViolations = savedMax;
-    x->stop = savedStop || x->oom || x->depthExceeded;
+    x->stop = savedStop || x->oom || x->aborted;
     x->explaining--;
     return ok;
 }
@@ -624,6 +625,16 @@ static bool validateCombinators(Ctx *x, const SchemaNode *n, const json_t *inst)
 static bool validateNode(Ctx *x, const SchemaNode *n, const json_t *inst) {
     if (x->stop) return false;
     if (n->isBool) return n->boolValue || fail(x, n, "false", "no value is allowed here (schema is false)");
+    if (++x->evaluations > x->schema->maxEvaluations) {
+        bool saved = x->collect;
+        x->collect = x->collectRequested;
+        fail(x, n, "",
+             "validation gave up after %zu subschema evaluations (the schema is too costly for this instance)",
+             x->schema->maxEvaluations);
+        x->collect = saved;
+        x->stop = x->aborted = true;
+        return false;
+    }
     if (++x->depth > SCHEMA_MAX_DEPTH) {
         /* recorded even inside a quiet section: it ends the whole validation */
         bool saved = x->collect;
@@ -632,7 +643,7 @@ static bool validateNode(Ctx *x, const SchemaNode *n, const json_t *inst) {
              "schema evaluation nested deeper than %d levels (a $ref cycle that never consumes the instance?)",
              SCHEMA_MAX_DEPTH);
         x->collect = saved;
-        x->stop = x->depthExceeded = true;
+        x->stop = x->aborted = true;
         x->depth--;
         return false;
     }

@@ -380,6 +380,24 @@ static void testRecursionLimit(void **state) {
     hgnStatusFree(st);
     json_decref(deep);
     hgnSchemaFree(s);
+    /* exponential work (each level evaluates the next twice): bounded by maxEvaluations */
+    char expo[4096] = "{\"definitions\":{";
+    for (int i = 0; i < 24; i++)
+        snprintf(
+            expo + strlen(expo), sizeof expo - strlen(expo),
+            "%s\"d%d\":{\"anyOf\":[{\"$ref\":\"#/definitions/d%d\",\"minimum\":1},{\"$ref\":\"#/definitions/d%d\"}]}",
+            i ? "," : "", i, i + 1, i + 1);
+    strcat(expo, ",\"d24\":{\"type\":\"string\"}},\"$ref\":\"#/definitions/d0\"}");
+    HgnSchemaOptions opts = {.validateFormats = true, .resources = NULL, .maxEvaluations = 100000};
+    s = compileOpts(expo, &opts);
+    json_t *num = json_integer(5);
+    assert_false(hgnSchemaIsValid(s, num));
+    st = hgnSchemaValidate(s, num);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_SchemaViolation);
+    assert_non_null(strstr(hgnStatusMessage(st), "gave up after 100000 subschema evaluations"));
+    hgnStatusFree(st);
+    json_decref(num);
+    hgnSchemaFree(s);
     /* a schema nested deeper than the compile limit */
     json_t *schema = json_true();
     for (int i = 0; i < 3000; i++) schema = json_pack("{s:o}", "not", schema);
@@ -496,7 +514,33 @@ static void testCompileErrors(void **state) {
                        "test.schema.json#/definitions/x/dependencies/a", "must be an object or a boolean");
     expectCompileError("42", "test.schema.json#", "must be an object or a boolean");
     HgnSchema *s = NULL;
-    HgnStatus st = hgnSchemaCompileEmbedded("schemas/doesNotExist.schema.json", &s);
+    /* misuse is reported, not crashed on */
+    HgnStatus st = hgnSchemaCompile(NULL, "x", NULL, &s);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidSchema);
+    hgnStatusFree(st);
+    json_t *doc = parse("{}"), *arr = parse("[]");
+    HgnSchemaOptions opts = {.validateFormats = true, .resources = arr};
+    st = hgnSchemaCompile(doc, "x", &opts, &s);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
+    assert_null(s);
+    hgnStatusFree(st);
+    assert_null(hgnSchemaCompile(doc, "x", NULL, &s));
+    assert_false(hgnSchemaIsValid(s, NULL));
+    st = hgnSchemaValidate(NULL, doc);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
+    hgnStatusFree(st);
+    HgnSchemaViolations v;
+    st = hgnSchemaValidateAll(s, NULL, &v);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
+    assert_int_equal(v.count, 0);
+    hgnStatusFree(st);
+    hgnSchemaFree(s);
+    hgnSchemaFree(NULL);
+    hgnSchemaViolationsFree(NULL);
+    json_decref(doc);
+    json_decref(arr);
+    s = NULL;
+    st = hgnSchemaCompileEmbedded("schemas/doesNotExist.schema.json", &s);
     assert_int_equal(hgnStatusCode(st), HGN_CODE_NotFound);
     assert_null(s);
     hgnStatusFree(st);

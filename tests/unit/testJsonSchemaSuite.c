@@ -52,7 +52,11 @@ static int listJson(const char *dir, char ***out) {
     while (d && (e = readdir(d))) {
         size_t len = strlen(e->d_name);
         if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
-        if (n == cap) names = realloc(names, (cap *= 2) * sizeof *names);
+        if (n == cap) {
+            char **grown = realloc(names, (size_t)(cap *= 2) * sizeof *names);
+            assert_non_null(grown);
+            names = grown;
+        }
         names[n++] = strdup(e->d_name);
     }
     if (d) closedir(d);
