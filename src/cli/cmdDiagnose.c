@@ -1,60 +1,42 @@
-/* cmdDiagnose.c — `huginn diagnose`: describe this machine. Until the
- * diagnostics module is wired in, the real run prints a portable host summary
- * (uname, online CPUs, MemTotal). */
-#include <stdint.h>
+/* cmdDiagnose.c — `huginn diagnose`: describe this machine (or the one of an
+ * hwloc XML export) and recommend the registry models that fit it. */
 #include <stdio.h>
-#include <string.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
+#include "cli/cliMachine.h"
 #include "cli/cliOutput.h"
 #include "cli/commands.h"
-#include "cliparse/cliValue.h"
+#include "core/alloc.h"
 #include "core/strBuf.h"
+#include "huginn/diagnostics.h"
 
-/* MemTotal from /proc/meminfo, else physical pages × page size; 0 when unknown. */
-static uint64_t totalMemory(void) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (f) {
-        char line[256];
-        unsigned long long kib = 0;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemTotal: %llu kB", &kib) == 1) break;
-        fclose(f);
-        if (kib) return (uint64_t)kib * 1024;
-    }
-    long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
-    return pages > 0 && pageSize > 0 ? (uint64_t)pages * (uint64_t)pageSize : 0;
-}
+enum { RECOMMEND_SHOWN = 10 };
 
-static HgnStatus hostSummary(const CliContext *ctx) {
-    struct utsname u;
-    if (uname(&u) != 0)
-        return hgnStatusNew(HGN_CODE_DeviceQueryFailed, "uname", NULL, "cannot read the operating system name");
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t mem = totalMemory();
-    if (ctx->json) {
-        json_t *doc = json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:i}, s:{s:I}, s:{s:s}}", "host", "hostname", u.nodename,
-                                "os", u.sysname, "kernel", u.release, "arch", u.machine, "cpu", "logicalCores",
-                                (int)(cpus > 0 ? cpus : 0), "memory", "totalBytes", (json_int_t)mem, "gpus", "status",
-                                "not probed: NVML support arrives with the diagnostics module");
-        return cliPrintJson(ctx, doc);
+static HgnStatus addRecommendations(const CliContext *ctx, json_t *report, HgnRecommendation **recs, size_t *count) {
+    HgnRegistry *reg = NULL;
+    HgnStatus st = hgnRegistryLoad(&reg);
+    if (st) return st;
+    HgnRecommendQuery q;
+    uint64_t *gpuMemory = NULL;
+    st = cliRecommend(ctx, report, reg, &q, &gpuMemory, recs, count);
+    json_t *doc = NULL;
+    if (!st) st = hgnRecommendationsToJson(&q, *recs, *count, &doc);
+    if (!st) {
+        json_t *list = json_object_get(doc, "recommendations");
+        /* the report keeps the best few; `models list --fits --json` has them all */
+        while (json_array_size(list) > RECOMMEND_SHOWN) json_array_remove(list, json_array_size(list) - 1);
+        if (json_object_set(report, "recommendedModels", list))
+            st = hgnStatusNew(HGN_CODE_OutOfMemory, "diagnose", NULL, "cannot attach the recommendations");
     }
-    char memText[32], osText[256], cpuText[32];
-    snprintf(osText, sizeof osText, "%.60s %.100s %.60s", u.sysname, u.release, u.machine);
-    snprintf(cpuText, sizeof cpuText, "%ld online", cpus > 0 ? cpus : 0L);
-    hgnCliFormatSize(mem, memText, sizeof memText);
-    CliTable t;
-    cliTableInit(&t, 2);
-    t.header = false;
-    const char *rows[][2] = {{"host", u.nodename},
-                             {"os", osText},
-                             {"cpus", cpuText},
-                             {"memory", mem ? memText : "unknown"},
-                             {"gpus", "not probed (NVML support arrives with the diagnostics module)"}};
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) cliTableAdd(&t, rows[i]);
-    HgnStatus st = cliTablePrint(ctx, &t, ctx->out);
-    cliTableFree(&t);
+    json_decref(doc);
+    hgnFree(gpuMemory);
+    /* recs borrow model specs from reg: keep reg alive by leaking nothing —
+     * the specs are only read below for printing, so free after use. */
+    if (st) {
+        hgnRecommendationsFree(*recs);
+        *recs = NULL;
+        *count = 0;
+    }
+    hgnRegistryFree(reg);
     return st;
 }
 
@@ -74,7 +56,44 @@ HgnStatus cmdDiagnose(CliContext *ctx) {
         hgnBufFree(&action);
         return st;
     }
-    if (topology) return cliNotBuilt(ctx, "topology import from hwloc XML (--topology-xml)");
-    if (nvml) return cliNotBuilt(ctx, "GPU probing through NVML (--nvml-library)");
-    return hostSummary(ctx);
+    json_t *report = NULL;
+    HgnStatus st = cliCollectDiagnostics(ctx, &report);
+    if (st) return st;
+    HgnRecommendation *recs = NULL;
+    size_t count = 0;
+    st = addRecommendations(ctx, report, &recs, &count);
+    hgnRecommendationsFree(recs); /* the report holds their JSON rendering */
+    if (st) {
+        json_decref(report);
+        return st;
+    }
+    if (ctx->json) return cliPrintJson(ctx, report);
+    char *text = NULL;
+    st = hgnDiagnosticsRenderText(report, ctx->colorOut, &text);
+    if (!st && fputs(text, ctx->out) == EOF)
+        st = hgnStatusNew(HGN_CODE_IoError, "stdout", NULL, "cannot write the report");
+    hgnFree(text);
+    if (!st) {
+        fprintf(ctx->out, "\n%sRecommended models%s (best first; `huginn models list --fits` lists all)\n",
+                cliStyle(ctx, ctx->out, CLI_BOLD), cliStyle(ctx, ctx->out, CLI_RESET));
+        json_t *list = json_object_get(report, "recommendedModels");
+        CliTable t;
+        cliTableInit(&t, 5);
+        const char *head[] = {"#", "model", "verdict", "precision", "why"};
+        cliTableAdd(&t, head);
+        size_t i;
+        json_t *r;
+        json_array_foreach(list, i, r) {
+            char rank[24];
+            snprintf(rank, sizeof rank, "%zu", i + 1);
+            const char *row[] = {
+                rank, json_string_value(json_object_get(r, "id")), json_string_value(json_object_get(r, "verdict")),
+                json_string_value(json_object_get(r, "precision")), json_string_value(json_object_get(r, "reason"))};
+            cliTableAdd(&t, row);
+        }
+        st = cliTablePrint(ctx, &t, ctx->out);
+        cliTableFree(&t);
+    }
+    json_decref(report);
+    return st;
 }

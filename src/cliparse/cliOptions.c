@@ -11,6 +11,30 @@ static const char *const logFormats[] = {"text", "json", NULL};
 static const char *const policies[] = {"balanced", "locality-first", "throughput-max", NULL};
 static const char *const objectives[] = {"latency", "throughput", NULL};
 static const char *const quantMethods[] = {"rtn", "nf4", "fp4", "int8", "gptq", "awq", NULL};
+static const char *const quantPreferences[] = {"auto", "fp16", "int8", "int4", NULL};
+static const char *const perfPreferences[] = {"balanced", "latency", "throughput", NULL};
+
+/* The inputs of a recommendation besides the machine (diagnose, models list). */
+#define RECOMMEND_OPTIONS                                                                                              \
+    {.name = "context",                                                                                                \
+     .type = HGN_CLI_INT,                                                                                              \
+     .metavar = "N",                                                                                                   \
+     .min = 1,                                                                                                         \
+     .max = 1048576,                                                                                                   \
+     .defaultText = "4096",                                                                                            \
+     .help = "context length the recommendations are sized for",                                                       \
+     .configKey = "planner.contextLength"},                                                                            \
+        {.name = "quant",                                                                                              \
+         .type = HGN_CLI_ENUM,                                                                                         \
+         .metavar = "PREC",                                                                                            \
+         .choices = quantPreferences,                                                                                  \
+         .defaultText = "auto",                                                                                        \
+         .help = "weight precision to recommend (auto: the highest that fits)"},                                       \
+    {                                                                                                                  \
+        .name = "prefer", .type = HGN_CLI_ENUM, .metavar = "GOAL", .choices = perfPreferences,                         \
+        .defaultText = "balanced",                                                                                     \
+        .help = "rank for latency (no offload, fewer bytes per token) or throughput (room for batches)"                \
+    }
 
 /* ---- global options (accepted before or after the command) ---- */
 static const HgnCliOption globals[] = {
@@ -76,6 +100,7 @@ static const HgnCliOption diagnoseOptions[] = {
      .help = "load NVML from this library (path or soname)",
      .defaultText = "libnvidia-ml.so.1",
      .configKey = "diagnostics.nvmlLibrary"},
+    RECOMMEND_OPTIONS,
     {0},
 };
 
@@ -83,6 +108,17 @@ static const HgnCliOption noOptions[] = {{0}};
 
 static const HgnCliOption modelsListOptions[] = {
     {.name = "fits", .type = HGN_CLI_FLAG, .help = "only models whose recommended quantisation fits this machine"},
+    {.name = "topology-xml",
+     .type = HGN_CLI_FILE,
+     .metavar = "FILE",
+     .help = "with --fits: rate for the machine of this hwloc XML export instead of this host"},
+    {.name = "nvml-library",
+     .type = HGN_CLI_LIBRARY,
+     .metavar = "PATH",
+     .help = "with --fits: load NVML from this library (path or soname)",
+     .defaultText = "libnvidia-ml.so.1",
+     .configKey = "diagnostics.nvmlLibrary"},
+    RECOMMEND_OPTIONS,
     {0},
 };
 

@@ -69,6 +69,43 @@ static void mergeGpus(HgnJsonBuild *jb, json_t *gpus, const json_t *topology) {
     }
 }
 
+static int64_t sumInts(const json_t *array, const char *key) {
+    int64_t total = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(array, i, o) {
+        json_t *v = json_object_get(o, key);
+        if (json_is_integer(v) && json_integer_value(v) > 0) total += json_integer_value(v);
+    }
+    return total;
+}
+
+/* A described machine (--topology-xml): CPUs and memory come from the XML,
+ * not from this host; what the XML cannot say is null. */
+static void describeFromTopology(HgnJsonBuild *jb, const json_t *topology, json_t *host, json_t *cpu, json_t *memory) {
+    const json_t *packages = json_object_get(topology, "packages");
+    const json_t *numa = json_object_get(topology, "numaNodes");
+    const char *machine = json_string_value(json_object_get(topology, "machine"));
+    if (machine) hgnJbSetStr(jb, host, "hostname", machine);
+    hgnJbSetBool(jb, host, "described", true);
+    json_object_clear(cpu);
+    const char *model = json_string_value(json_object_get(json_array_get(packages, 0), "model"));
+    hgnJbSetStr(jb, cpu, "vendor", NULL);
+    hgnJbSetStr(jb, cpu, "model", model ? model : "unknown");
+    hgnJbSetStr(jb, cpu, "architecture", NULL);
+    hgnJbSetInt(jb, cpu, "sockets", (int64_t)json_array_size(packages));
+    hgnJbSetInt(jb, cpu, "physicalCores", sumInts(packages, "cores"));
+    hgnJbSetInt(jb, cpu, "logicalCores", sumInts(numa, "pus"));
+    hgnJbSetInt(jb, cpu, "availableCores", sumInts(numa, "pus"));
+    hgnJbSet(jb, cpu, "flags", hgnJbArray(jb));
+    hgnJbSetStr(jb, cpu, "flagsSource", "none");
+    json_object_clear(memory);
+    int64_t total = sumInts(numa, "memoryBytes");
+    hgnJbSetInt(jb, memory, "totalBytes", total);
+    hgnJbSetInt(jb, memory, "availableBytes", total); /* an idle machine: all of it */
+    hgnJbSetStr(jb, memory, "source", "topology");
+}
+
 static HgnStatus collect(const HgnDiagnosticsOptions *opts, bool topologyOnly, json_t **out) {
     *out = NULL;
     HgnDiagnosticsOptions none;
@@ -77,7 +114,13 @@ static HgnStatus collect(const HgnDiagnosticsOptions *opts, bool topologyOnly, j
     HgnJsonBuild jbs = {false}, *jb = &jbs;
     json_t *warnings = hgnJbArray(jb), *notes = hgnJbArray(jb);
     json_t *driver = hgnJbObject(jb), *gpus = hgnJbArray(jb);
-    hgnNvmlProbe(jb, nvmlLibraryOf(opts), driver, gpus, warnings, notes);
+    if (opts->topologyXml) /* GPUs of the described machine, not of this one */
+    {
+        hgnJbSetBool(jb, driver, "available", false);
+        hgnJbSetStr(jb, driver, "library", NULL);
+        hgnJbSetStr(jb, driver, "error", "not probed: the machine is described by an hwloc XML export");
+    } else
+        hgnNvmlProbe(jb, nvmlLibraryOf(opts), driver, gpus, warnings, notes);
 
     json_t *topology = NULL;
     HgnStatus st = jb->failed ? HGN_OK : hgnTopologyBuild(opts->topologyXml, gpus, &topology);
@@ -111,6 +154,7 @@ static HgnStatus collect(const HgnDiagnosticsOptions *opts, bool topologyOnly, j
     json_t *memory = hgnJbObject(jb);
     hgnHostProbeMemory(jb, opts->procRoot, opts->sysRoot, memory);
     hgnJbSet(jb, report, "memory", memory);
+    if (opts->topologyXml) describeFromTopology(jb, topology, host, cpu, memory);
 
     char *cachePath = NULL;
     const char *cacheSource = NULL;

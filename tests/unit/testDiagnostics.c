@@ -580,6 +580,23 @@ static void testAllocationFailures(void **state) {
 
 /* ---- schema ----------------------------------------------------------------------- */
 
+/* --topology-xml describes another machine: its CPUs, memory and GPUs, never
+ * this host's, and no NVML query of this host's driver. */
+static void testDescribedMachine(void **state) {
+    (void)state;
+    json_t *r = collectScenario("rtx4090.json", "nvidiaDGX2.xml");
+    assert_string_equal(json_string_value(at(r, "cpu.model")), "Intel(R) Xeon(R) Platinum 8174 CPU @ 3.10GHz");
+    assert_int_equal(atInt(r, "cpu.sockets"), 2);
+    long long numaTotal = atInt(r, "topology.numaNodes.0.memoryBytes") + atInt(r, "topology.numaNodes.1.memoryBytes");
+    assert_int_equal(atInt(r, "memory.totalBytes"), numaTotal);
+    assert_string_equal(json_string_value(at(r, "memory.source")), "topology");
+    assert_false(json_is_true(at(r, "gpuDriver.available")));
+    assert_int_equal(json_array_size(at(r, "gpus")), 16);
+    assert_string_equal(json_string_value(at(r, "gpus.15.source")), "hwloc");
+    assert_string_equal(json_string_value(at(r, "host.hostname")), "NVIDIA DGX-2H");
+    json_decref(r);
+}
+
 static void expectValid(const HgnSchema *schema, const json_t *doc, const char *what) {
     HgnStatus st = hgnSchemaValidate(schema, doc);
     if (st) fail_msg("%s: %s at %s", what, hgnStatusMessage(st), hgnStatusWhere(st) ? hgnStatusWhere(st) : "");
@@ -649,6 +666,7 @@ int main(void) {
         cmocka_unit_test(testRenderText),
         cmocka_unit_test(testAllocationFailures),
         cmocka_unit_test(testReportsMatchSchema),
+        cmocka_unit_test(testDescribedMachine),
     };
     return cmocka_run_group_tests_name("diagnostics", tests, setup, teardown);
 }
