@@ -9,8 +9,8 @@ _huginn_commands="diagnose models inspect plan explain execute quantize status c
 
 _huginn_options() { # options of one command (by its full name)
   case "$1" in
-    diagnose) echo "--topology-xml --nvml-library" ;;
-    "models list") echo "--fits" ;;
+    diagnose) echo "--topology-xml --nvml-library --context --quant --prefer" ;;
+    "models list") echo "--fits --topology-xml --nvml-library --context --quant --prefer" ;;
     inspect) echo "--tensors" ;;
     plan) echo "--topology-xml --hardware --policy --objective --context --batch --quant-config --reserve --dot --out
 --check" ;;
@@ -34,6 +34,8 @@ _huginn() {
     --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --policy) COMPREPLY=($(compgen -W "balanced locality-first throughput-max" -- "$cur")); return ;;
     --objective) COMPREPLY=($(compgen -W "latency throughput" -- "$cur")); return ;;
+    --quant) COMPREPLY=($(compgen -W "auto fp16 int8 int4" -- "$cur")); return ;;
+    --prefer) COMPREPLY=($(compgen -W "balanced latency throughput" -- "$cur")); return ;;
     --method) COMPREPLY=($(compgen -W "rtn nf4 fp4 int8 gptq awq" -- "$cur")); return ;;
     --bits) COMPREPLY=($(compgen -W "2 3 4 5 6 8" -- "$cur")); return ;;
     --group-size) COMPREPLY=($(compgen -W "32 64 128 256" -- "$cur")); return ;;

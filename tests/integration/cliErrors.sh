@@ -95,7 +95,6 @@ expectExit 8 explain plan.json;             contains "$err" 'not built yet' "exp
 expectExit 8 execute plan.json --prompt hi; contains "$err" 'the executor is not built yet' "execute"
 expectExit 8 quantize model.gguf --method int8 --out q.gguf; contains "$err" 'the quantiser is not built yet' "quantize"
 expectExit 8 inspect model.gguf;            contains "$err" 'the model reader is not built yet' "inspect"
-expectExit 8 models list;                   contains "$err" 'the model registry is not built yet' "models"
 expectExit 8 status;                        contains "$err" 'the job orchestrator is not built yet' "status"
 expectExit 8 cancel job-1;                  contains "$err" 'not built yet' "cancel"
 expectExit 8 jobs --all;                    contains "$err" 'not built yet' "jobs"

@@ -48,10 +48,10 @@ for l in lines: json.loads(l)' || fail "--log-format json lines: $(cat err.txt)"
 "$HUGINN" -vv --log-file "$work/h.log" version >/dev/null 2>&1 || fail "--log-file"
 [ -s "$work/h.log" ] || fail "--log-file wrote nothing"
 
-# diagnose text summary
+# diagnose text report (its content is checked in diagnose.sh)
 out=$("$HUGINN" diagnose) || fail "diagnose exited non-zero"
-for k in host os cpus memory; do
-  printf '%s\n' "$out" | grep -q "^$k " || fail "diagnose lacks '$k': $out"
+for k in Host CPU Memory GPUs; do
+  printf '%s\n' "$out" | grep -q "^$k" || fail "diagnose lacks '$k': $out"
 done
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
