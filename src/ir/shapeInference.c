@@ -1,0 +1,3 @@
+/* placeholder */
+#include "huginn/ir.h"
+HgnStatus hgnGraphInferShapes(HgnGraph *g) { (void)g; return HGN_OK; }
