@@ -175,7 +175,8 @@ static HgnStatus linkProducers(HgnGraph *g) {
                 return hgnStatusNew(HGN_CODE_ModelFormatInvalid, hgnGraphSource(g), "each value has one producer",
                                     "value '%s' is produced by both node '%s' and node '%s'", val->name,
                                     g->nodes[val->producer].name, n->name);
-            if (val->role == HGN_ROLE_INPUT || val->role == HGN_ROLE_WEIGHT || val->data || val->externalPath)
+            if (val->role == HGN_ROLE_INPUT || val->role == HGN_ROLE_WEIGHT || (val->data && !val->folded) ||
+                val->externalPath)
                 return hgnStatusNew(HGN_CODE_ModelFormatInvalid, hgnGraphSource(g), NULL,
                                     "node '%s' (%s) writes '%s', which is a graph input or initializer", n->name,
                                     n->op, val->name);

@@ -19,7 +19,8 @@ typedef struct OpsetEntry {
  * folded, possibly symbolic per element: Shape of a [batch,3] input is
  * {batch, 3}). */
 typedef struct KnownInts {
-    int32_t n;    /* elements; -1 when unknown */
+    bool valid;   /* contents known */
+    int32_t n;    /* elements */
     HgnDim *elts; /* [n] (arena) */
 } KnownInts;
 
