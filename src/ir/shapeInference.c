@@ -231,7 +231,8 @@ bool inInts(InferCtx *c, int k, const HgnDim **elts, int32_t *n) {
     if (!kn->valid) {
         const HgnValue *v = &c->g->values[vi];
         int64_t cnt;
-        if (!v->data || !isIntType(v->dtype) || !elementCount(&v->shape, &cnt) || cnt > HGN_FOLD_MAX) return false;
+        if (!isIntType(v->dtype) || !elementCount(&v->shape, &cnt) || cnt > HGN_FOLD_MAX) return false;
+        if (!v->data && (cnt != 0 || v->producer >= 0)) return false; /* an empty constant needs no data */
         if ((uint64_t)cnt * hgnDtypeInfo(v->dtype)->bytesPerBlock > v->dataBytes) return false;
         HgnDim *e = hgnArenaAlloc(&c->g->arena, sizeof(HgnDim) * (size_t)(cnt + 1));
         if (!e) return false;
@@ -272,6 +273,16 @@ static float halfToFloat(uint16_t h) {
 bool inFloats(InferCtx *c, int k, double *buf, int32_t max, int32_t *n) {
     const HgnValue *v = inVal(c, k);
     if (!v) return false;
+    const KnownInts *kn = &c->g->known[c->node->inputs[k]];
+    if (kn->valid && !isIntType(v->dtype)) { /* folded integral floats (Cast of a size) */
+        if (kn->n > max) return false;
+        for (int32_t i = 0; i < kn->n; i++) {
+            if (!dimIsKnown(kn->elts[i])) return false;
+            buf[i] = (double)kn->elts[i].n;
+        }
+        *n = kn->n;
+        return true;
+    }
     if (isIntType(v->dtype)) {
         int64_t tmp[HGN_FOLD_MAX];
         int32_t cnt;
@@ -320,7 +331,8 @@ HgnStatus outInts(InferCtx *c, int k, const HgnDim *elts, int32_t n) {
     if (!outHas(c, k) || n < 0 || n > HGN_FOLD_MAX) return HGN_OK;
     int32_t vi = c->node->outputs[k];
     HgnValue *v = &c->g->values[vi];
-    if (!isIntType(v->dtype)) return HGN_OK;
+    HgnDtypeKind kind = hgnDtypeInfo(v->dtype)->kind;
+    if (kind == HGN_DTYPE_KIND_T || kind == HGN_DTYPE_KIND_Q) return HGN_OK;
     HgnDim *e = hgnArenaAlloc(&c->g->arena, sizeof(HgnDim) * (size_t)(n + 1));
     if (!e) return inferOom();
     memcpy(e, elts, sizeof(HgnDim) * (size_t)n);

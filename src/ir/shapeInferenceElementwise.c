@@ -204,7 +204,8 @@ static HgnStatus cast(InferCtx *c) {
     const HgnDim *e;
     int32_t n;
     HgnDtypeKind k = hgnDtypeInfo(t)->kind;
-    if ((k == HGN_DTYPE_KIND_S || k == HGN_DTYPE_KIND_U) && inInts(c, 0, &e, &n)) return outInts(c, 0, e, n);
+    if ((k == HGN_DTYPE_KIND_S || k == HGN_DTYPE_KIND_U || k == HGN_DTYPE_KIND_F) && inInts(c, 0, &e, &n))
+        return outInts(c, 0, e, n); /* integers stay exact through a cast to float */
     return HGN_OK;
 }
 
