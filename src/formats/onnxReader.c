@@ -323,7 +323,9 @@ HgnStatus hgnOnnxLoadBuffer(const void *data, size_t size, const char *source, c
     if (!source) source = "<memory>";
     HgnStatus st = hgnOnnxCheckWire(data, size, source);
     if (st) return st;
+    hgnOnnxAllocFailedReset();
     Onnx__ModelProto *m = onnx__model_proto__unpack(&hgnOnnxAllocator, size, data);
+    if (!m && hgnOnnxAllocFailedReset()) return oom();
     if (!m)
         return hgnStatusNew(HGN_CODE_ModelFormatInvalid, source, "is this an ONNX model? (re-export it)",
                             "invalid ONNX protobuf: a nested message is malformed or truncated");

@@ -12,9 +12,19 @@
 
 #include "core/alloc.h"
 
+static _Thread_local bool pbAllocFailed;
+
 static void *pbAlloc(void *ud, size_t n) {
     (void)ud;
-    return hgnMalloc(n ? n : 1);
+    void *p = hgnMalloc(n ? n : 1);
+    if (!p) pbAllocFailed = true;
+    return p;
+}
+
+bool hgnOnnxAllocFailedReset(void) {
+    bool f = pbAllocFailed;
+    pbAllocFailed = false;
+    return f;
 }
 static void pbFree(void *ud, void *p) {
     (void)ud;
@@ -275,8 +285,10 @@ HgnStatus hgnOnnxTensorLoad(const char *path, HgnOnnxTensor *out) {
         hgnFree(buf);
         return st;
     }
+    hgnOnnxAllocFailedReset();
     Onnx__TensorProto *t = onnx__tensor_proto__unpack(&hgnOnnxAllocator, size, buf);
     hgnFree(buf);
+    if (!t && hgnOnnxAllocFailedReset()) return oom();
     if (!t) return hgnStatusNew(HGN_CODE_ModelFormatInvalid, path, NULL, "not a valid ONNX TensorProto");
     HgnArena arena;
     hgnArenaInit(&arena);

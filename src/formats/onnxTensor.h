@@ -10,6 +10,8 @@
 
 /* protobuf-c allocator routed through hgnMalloc (fault injection works). */
 extern ProtobufCAllocator hgnOnnxAllocator;
+/* True when an allocation through hgnOnnxAllocator failed since the last call (per thread). */
+bool hgnOnnxAllocFailedReset(void);
 
 /* Decoded tensor: data either borrowed from the message or copied into arena. */
 typedef struct OnnxTensorView {
