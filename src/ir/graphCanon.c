@@ -63,6 +63,9 @@ static void computeBytes(HgnValue *v) {
         hgnStatusFree(st);
         return;
     }
+    /* quantised rows (innermost dim) must hold whole blocks */
+    uint32_t block = hgnDtypeInfo(v->dtype)->blockSize;
+    if (block > 1 && (v->shape.rank == 0 || v->shape.dims[v->shape.rank - 1].n % block != 0)) return;
     uint64_t b;
     st = hgnDtypeBytes(v->dtype, n, &b);
     if (st) {
