@@ -34,7 +34,7 @@ static inline char *obStr(const char *s) {
 
 /* dims: >= 0 known; -1 symbolic named syms[i] */
 static inline Onnx__ValueInfoProto *obValueInfo(const char *name, int elemType, int nDims, const int64_t *dims,
-                                         const char *const *syms) {
+                                                const char *const *syms) {
     Onnx__ValueInfoProto *vi = obAlloc(sizeof *vi);
     onnx__value_info_proto__init(vi);
     vi->name = obStr(name);
@@ -68,7 +68,7 @@ static inline Onnx__ValueInfoProto *obValueInfo(const char *name, int elemType, 
 }
 
 static inline Onnx__NodeProto *obNode(Onnx__GraphProto *g, const char *op, const char *name, const char *ins,
-                               const char *outs) {
+                                      const char *outs) {
     Onnx__NodeProto *n = obAlloc(sizeof *n);
     onnx__node_proto__init(n);
     n->op_type = obStr(op);
@@ -111,7 +111,8 @@ static inline void obAttrInt(Onnx__NodeProto *n, const char *name, int64_t v) {
     OB_PUSH(n->attribute, n->n_attribute, a);
 }
 
-static inline Onnx__TensorProto *obTensorI64(const char *name, int nDims, const int64_t *dims, int n, const int64_t *vals) {
+static inline Onnx__TensorProto *obTensorI64(const char *name, int nDims, const int64_t *dims, int n,
+                                             const int64_t *vals) {
     Onnx__TensorProto *t = obAlloc(sizeof *t);
     onnx__tensor_proto__init(t);
     t->name = obStr(name);

@@ -96,13 +96,13 @@ typedef enum HgnAttrType {
 typedef struct HgnAttr {
     const char *name;
     HgnAttrType type;
-    int64_t i;           /* INT */
-    double f;            /* FLOAT */
-    const char *s;       /* STRING (NUL-terminated; sLen bytes may include NULs) */
+    int64_t i;     /* INT */
+    double f;      /* FLOAT */
+    const char *s; /* STRING (NUL-terminated; sLen bytes may include NULs) */
     size_t sLen;
-    int32_t n;           /* element count of INTS / FLOATS / STRINGS */
-    const int64_t *ints; /* [n] */
-    const float *floats; /* [n] */
+    int32_t n;                  /* element count of INTS / FLOATS / STRINGS */
+    const int64_t *ints;        /* [n] */
+    const float *floats;        /* [n] */
     const char *const *strings; /* [n] */
     /* TENSOR: dtype, shape (all dims known) and packed little-endian data. */
     HgnDtype tDtype;
@@ -127,8 +127,8 @@ typedef struct HgnNode {
     int32_t nOutputs;
     const int32_t *outputs; /* [nOutputs] value indices; -1 for an omitted optional output */
     int32_t nAttrs;
-    const HgnAttr *attrs; /* [nAttrs], sorted by name after finalize */
-    int32_t layer;        /* transformer block index, -1 when none */
+    const HgnAttr *attrs;  /* [nAttrs], sorted by name after finalize */
+    int32_t layer;         /* transformer block index, -1 when none */
     int32_t originalIndex; /* position in the source file */
     HgnNodeAnnotations ann;
 } HgnNode;
@@ -204,9 +204,12 @@ double hgnNodeAttrFloat(const HgnNode *node, const char *name, double dflt);
 const char *hgnNodeAttrString(const HgnNode *node, const char *name, const char *dflt);
 
 /* SHA-256 of the canonical serialisation (valid after finalize): symbols,
- * values (name, dtype, role, shape, bytes, payload hash for payloads up to
- * 1 MiB, external location otherwise), nodes in canonical order with sorted
- * attributes, inputs, outputs, opsets. */
+ * opsets, values (name, dtype, role, shape, payload size and external
+ * location; payload bytes of constants, inputs and weights up to
+ * HGN_DIGEST_INLINE_BYTES — larger weights are covered by the model file
+ * digest, not hashed again), nodes in canonical order with sorted attributes
+ * and annotations, graph inputs and outputs. */
+#define HGN_DIGEST_INLINE_BYTES 4096
 void hgnGraphDigest(const HgnGraph *g, uint8_t digest[32]);
 /* Lower-case hex of the digest into hex (65 bytes). */
 void hgnGraphDigestHex(const HgnGraph *g, char hex[65]);
@@ -245,7 +248,7 @@ typedef struct HgnOpCount {
 
 typedef struct HgnGraphSummary {
     int32_t nNodes, nValues, nInputs, nOutputs, nWeights, nConstants, nSymbols;
-    uint64_t weightBytes;  /* sum over weights with known size */
+    uint64_t weightBytes;   /* sum over weights with known size */
     uint64_t maxValueBytes; /* largest known activation */
     int32_t nOps;
     HgnOpCount *ops; /* [nOps], by descending count then name; owned by the summary */

@@ -32,10 +32,10 @@ HGN_NODISCARD HgnStatus hgnOnnxImport(const char *path, HgnGraph **ppGraph);
 
 /* One serialized TensorProto (the test_data_set_N/input_K.pb files). */
 typedef struct HgnOnnxTensor {
-    char *name;   /* may be "" */
+    char *name; /* may be "" */
     HgnDtype dtype;
     HgnShape shape;
-    void *data;   /* packed little-endian; NULL for strings and empty tensors */
+    void *data; /* packed little-endian; NULL for strings and empty tensors */
     uint64_t bytes;
 } HgnOnnxTensor;
 

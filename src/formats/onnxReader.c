@@ -68,7 +68,8 @@ static HgnStatus shapeFromType(Reader *r, const Onnx__TypeProto *tp, const char 
 
 static HgnStatus addInitializer(Reader *r, const Onnx__TensorProto *t, int32_t idx) {
     snprintf(r->where, sizeof r->where, "%s: initializer '%s' (#%d)", r->source, t->name ? t->name : "", idx);
-    if (!t->name || !*t->name) return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->where, NULL, "initializer has no name");
+    if (!t->name || !*t->name)
+        return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->where, NULL, "initializer has no name");
     OnnxTensorView view;
     HgnStatus st = hgnOnnxTensorDecode(t, &r->g->arena, r->where, r->baseDir, &view);
     if (st) return st;
@@ -83,19 +84,31 @@ static HgnStatus convertAttr(Reader *r, const Onnx__AttributeProto *a, HgnAttr *
     out->name = a->name ? a->name : "";
     int type = a->has_type ? (int)a->type : 0;
     if (!type) { /* IR < 2: infer from the field in use */
-        if (a->has_f) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
-        else if (a->has_i) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-        else if (a->has_s) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
-        else if (a->t) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
-        else if (a->g) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
-        else if (a->n_floats) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
-        else if (a->n_ints) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
-        else if (a->n_strings) type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
+        if (a->has_f)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+        else if (a->has_i)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+        else if (a->has_s)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+        else if (a->t)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+        else if (a->g)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
+        else if (a->n_floats)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+        else if (a->n_ints)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+        else if (a->n_strings)
+            type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
     }
     if (a->n_ints > INT32_MAX || a->n_floats > INT32_MAX || a->n_strings > INT32_MAX) return oom();
     switch (type) {
-    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT: out->type = HGN_ATTR_FLOAT, out->f = a->f; break;
-    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: out->type = HGN_ATTR_INT, out->i = a->i; break;
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
+        out->type = HGN_ATTR_FLOAT, out->f = a->f;
+        break;
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT:
+        out->type = HGN_ATTR_INT, out->i = a->i;
+        break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING:
         out->type = HGN_ATTR_STRING;
         out->s = a->has_s && a->s.data ? (const char *)a->s.data : "";
@@ -104,7 +117,9 @@ static HgnStatus convertAttr(Reader *r, const Onnx__AttributeProto *a, HgnAttr *
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS:
         out->type = HGN_ATTR_FLOATS, out->n = (int32_t)a->n_floats, out->floats = a->floats;
         break;
-    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS: out->type = HGN_ATTR_INTS, out->n = (int32_t)a->n_ints, out->ints = a->ints; break;
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:
+        out->type = HGN_ATTR_INTS, out->n = (int32_t)a->n_ints, out->ints = a->ints;
+        break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS: {
         out->type = HGN_ATTR_STRINGS;
         out->n = (int32_t)a->n_strings;
@@ -119,7 +134,9 @@ static HgnStatus convertAttr(Reader *r, const Onnx__AttributeProto *a, HgnAttr *
         break;
     }
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: {
-        if (!a->t) return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->where, NULL, "tensor attribute '%s' has no tensor", out->name);
+        if (!a->t)
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->where, NULL, "tensor attribute '%s' has no tensor",
+                                out->name);
         OnnxTensorView view;
         char w[600];
         snprintf(w, sizeof w, "%s: attribute '%s'", r->where, out->name);
@@ -133,7 +150,9 @@ static HgnStatus convertAttr(Reader *r, const Onnx__AttributeProto *a, HgnAttr *
         break;
     }
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH:
-    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS: out->type = HGN_ATTR_GRAPH; break;
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS:
+        out->type = HGN_ATTR_GRAPH;
+        break;
     default:
         return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->where, NULL, "attribute '%s' has unsupported type %d",
                             out->name, type);
@@ -185,7 +204,8 @@ static HgnStatus readGraph(Reader *r, const Onnx__ModelProto *m) {
     HgnGraph *g = r->g;
     HgnStatus st;
     const Onnx__GraphProto *gp = m->graph;
-    if (!gp) return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->source, "is this an ONNX model?", "the model has no graph");
+    if (!gp)
+        return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->source, "is this an ONNX model?", "the model has no graph");
     bool haveDefault = false;
     for (size_t i = 0; i < m->n_opset_import; i++) {
         const Onnx__OperatorSetIdProto *o = m->opset_import[i];
@@ -217,8 +237,8 @@ static HgnStatus readGraph(Reader *r, const Onnx__ModelProto *m) {
             if (!n->output[k] || !*n->output[k]) continue;
             int32_t v;
             if (hgnGraphFindValue(g, n->output[k]) >= 0)
-                return hgnStatusNew(HGN_CODE_ModelFormatInvalid, whereNode(r, n, (int32_t)i), "each value has one producer",
-                                    "output '%s' is already defined", n->output[k]);
+                return hgnStatusNew(HGN_CODE_ModelFormatInvalid, whereNode(r, n, (int32_t)i),
+                                    "each value has one producer", "output '%s' is already defined", n->output[k]);
             if ((st = hgnGraphAddValue(g, n->output[k], HGN_DTYPE_UNKNOWN, NULL, HGN_ROLE_ACTIVATION, &v))) return st;
         }
     }
@@ -236,17 +256,26 @@ static HgnStatus readGraph(Reader *r, const Onnx__ModelProto *m) {
         if (n->n_input > capIns) {
             hgnFree(ins);
             capIns = n->n_input;
-            if (!(ins = hgnMalloc(sizeof *ins * capIns))) { st = oom(); break; }
+            if (!(ins = hgnMalloc(sizeof *ins * capIns))) {
+                st = oom();
+                break;
+            }
         }
         if (n->n_output > capOuts) {
             hgnFree(outs);
             capOuts = n->n_output;
-            if (!(outs = hgnMalloc(sizeof *outs * capOuts))) { st = oom(); break; }
+            if (!(outs = hgnMalloc(sizeof *outs * capOuts))) {
+                st = oom();
+                break;
+            }
         }
         if (n->n_attribute > capAttrs) {
             hgnFree(attrs);
             capAttrs = n->n_attribute;
-            if (!(attrs = hgnMalloc(sizeof *attrs * capAttrs))) { st = oom(); break; }
+            if (!(attrs = hgnMalloc(sizeof *attrs * capAttrs))) {
+                st = oom();
+                break;
+            }
         }
         for (size_t k = 0; k < n->n_input && !st; k++) {
             const char *nm = n->input[k];

@@ -34,10 +34,10 @@ ProtobufCAllocator hgnOnnxAllocator = {pbAlloc, pbFree, NULL};
 
 bool hgnOnnxDtype(int32_t onnxType, HgnDtype *out) {
     static const HgnDtype map[] = {
-        [1] = HGN_DTYPE_F32,  [2] = HGN_DTYPE_U8,      [3] = HGN_DTYPE_I8,      [4] = HGN_DTYPE_U16,
-        [5] = HGN_DTYPE_I16,  [6] = HGN_DTYPE_I32,     [7] = HGN_DTYPE_I64,     [8] = HGN_DTYPE_STRING,
-        [9] = HGN_DTYPE_BOOL, [10] = HGN_DTYPE_F16,    [11] = HGN_DTYPE_F64,    [12] = HGN_DTYPE_U32,
-        [13] = HGN_DTYPE_U64, [16] = HGN_DTYPE_BF16,   [17] = HGN_DTYPE_F8E4M3, [19] = HGN_DTYPE_F8E5M2,
+        [1] = HGN_DTYPE_F32,  [2] = HGN_DTYPE_U8,    [3] = HGN_DTYPE_I8,      [4] = HGN_DTYPE_U16,
+        [5] = HGN_DTYPE_I16,  [6] = HGN_DTYPE_I32,   [7] = HGN_DTYPE_I64,     [8] = HGN_DTYPE_STRING,
+        [9] = HGN_DTYPE_BOOL, [10] = HGN_DTYPE_F16,  [11] = HGN_DTYPE_F64,    [12] = HGN_DTYPE_U32,
+        [13] = HGN_DTYPE_U64, [16] = HGN_DTYPE_BF16, [17] = HGN_DTYPE_F8E4M3, [19] = HGN_DTYPE_F8E5M2,
     };
     if (onnxType <= 0 || onnxType >= (int32_t)(sizeof map / sizeof map[0]) || map[onnxType] == HGN_DTYPE_UNKNOWN)
         return false;
@@ -72,8 +72,7 @@ static HgnStatus resolveExternal(const char *baseDir, const char *location, cons
     size_t lb = strlen(realBase);
     if (strncmp(realFile, realBase, lb) != 0 || (realFile[lb] != '/' && realBase[lb - 1] != '/'))
         return hgnStatusNew(HGN_CODE_PermissionDenied, where, "external data files must lie in the model's folder",
-                            "external data location '%s' resolves outside the model folder (%s)", location,
-                            realFile);
+                            "external data location '%s' resolves outside the model folder (%s)", location, realFile);
     struct stat sb;
     if (stat(realFile, &sb) != 0 || !S_ISREG(sb.st_mode))
         return hgnStatusNew(HGN_CODE_IoError, where, NULL, "external data '%s' is not a regular file", realFile);
@@ -98,7 +97,8 @@ HgnStatus hgnOnnxTensorDecode(const Onnx__TensorProto *t, HgnArena *arena, const
     memset(out, 0, sizeof *out);
     int32_t dt = t->has_data_type ? t->data_type : 0;
     if (!hgnOnnxDtype(dt, &out->dtype))
-        return hgnStatusNew(HGN_CODE_UnsupportedDtype, where, "Huginn reads ONNX tensors of numeric, bool and string types",
+        return hgnStatusNew(HGN_CODE_UnsupportedDtype, where,
+                            "Huginn reads ONNX tensors of numeric, bool and string types",
                             "tensor data type %d is not supported", dt);
     if (t->n_dims > HGN_MAX_RANK)
         return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "tensor has rank %zu (at most %d)", t->n_dims,
@@ -107,16 +107,19 @@ HgnStatus hgnOnnxTensorDecode(const Onnx__TensorProto *t, HgnArena *arena, const
     int64_t n = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         int64_t d = t->dims[i];
-        if (d < 0) return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "tensor dim %zu is negative (%lld)", i, (long long)d);
-        if (d && n > (INT64_MAX >> 4) / d) return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "tensor size overflows");
+        if (d < 0)
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "tensor dim %zu is negative (%lld)", i,
+                                (long long)d);
+        if (d && n > (INT64_MAX >> 4) / d)
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "tensor size overflows");
         n *= d;
         out->shape.dims[i] = (HgnDim){d, HGN_DIM_KNOWN};
     }
     out->elements = n;
     if (out->dtype == HGN_DTYPE_STRING) {
         if (t->n_string_data != (size_t)n && !(t->n_string_data == 0 && n == 0))
-            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "string tensor has %zu strings for %lld elements",
-                                t->n_string_data, (long long)n);
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL,
+                                "string tensor has %zu strings for %lld elements", t->n_string_data, (long long)n);
         return HGN_OK;
     }
     uint64_t esz = hgnDtypeInfo(out->dtype)->bytesPerBlock;
@@ -136,9 +139,11 @@ HgnStatus hgnOnnxTensorDecode(const Onnx__TensorProto *t, HgnArena *arena, const
                                 "external data has no location");
         uint64_t off = 0, len = want, fileSize = 0;
         if (offS && !parseU64(offS, &off))
-            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "external data offset '%s' is not a number", offS);
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "external data offset '%s' is not a number",
+                                offS);
         if (lenS && !parseU64(lenS, &len))
-            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "external data length '%s' is not a number", lenS);
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "external data length '%s' is not a number",
+                                lenS);
         if (len != want)
             return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL,
                                 "external data length %llu does not match the tensor size %llu bytes",
@@ -164,12 +169,22 @@ HgnStatus hgnOnnxTensorDecode(const Onnx__TensorProto *t, HgnArena *arena, const
     const void *src = NULL;
     int kind; /* 0 float, 1 int32, 2 int64, 3 double, 4 uint64 */
     switch (out->dtype) {
-    case HGN_DTYPE_F32: have = t->n_float_data, src = t->float_data, kind = 0; break;
-    case HGN_DTYPE_F64: have = t->n_double_data, src = t->double_data, kind = 3; break;
-    case HGN_DTYPE_I64: have = t->n_int64_data, src = t->int64_data, kind = 2; break;
+    case HGN_DTYPE_F32:
+        have = t->n_float_data, src = t->float_data, kind = 0;
+        break;
+    case HGN_DTYPE_F64:
+        have = t->n_double_data, src = t->double_data, kind = 3;
+        break;
+    case HGN_DTYPE_I64:
+        have = t->n_int64_data, src = t->int64_data, kind = 2;
+        break;
     case HGN_DTYPE_U32:
-    case HGN_DTYPE_U64: have = t->n_uint64_data, src = t->uint64_data, kind = 4; break;
-    default: have = t->n_int32_data, src = t->int32_data, kind = 1; break;
+    case HGN_DTYPE_U64:
+        have = t->n_uint64_data, src = t->uint64_data, kind = 4;
+        break;
+    default:
+        have = t->n_int32_data, src = t->int32_data, kind = 1;
+        break;
     }
     if (have == 0 && n == 0) return HGN_OK;
     if (have != (size_t)n)
@@ -221,13 +236,15 @@ HgnStatus hgnOnnxCheckWire(const uint8_t *p, size_t n, const char *source) {
         switch (wire) {
         case 0:
             if (!readVarint(p, n, &pos, &len))
-                return hgnStatusNew(HGN_CODE_TruncatedFile, source, NULL, "varint field %u at byte %zu is cut short", field, at);
+                return hgnStatusNew(HGN_CODE_TruncatedFile, source, NULL, "varint field %u at byte %zu is cut short",
+                                    field, at);
             break;
         case 1:
         case 5: {
             size_t w = wire == 1 ? 8 : 4;
             if (n - pos < w)
-                return hgnStatusNew(HGN_CODE_TruncatedFile, source, NULL, "fixed field %u at byte %zu is cut short", field, at);
+                return hgnStatusNew(HGN_CODE_TruncatedFile, source, NULL, "fixed field %u at byte %zu is cut short",
+                                    field, at);
             pos += w;
             break;
         }

@@ -31,12 +31,11 @@ HgnStatus hgnDtypeBytes(HgnDtype dtype, int64_t nElements, uint64_t *bytes) {
     if (info->bytesPerBlock == 0)
         return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "dtype %s has no fixed element size", info->name);
     if (nElements < 0)
-        return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "negative element count %lld",
-                            (long long)nElements);
+        return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "negative element count %lld", (long long)nElements);
     if ((uint64_t)nElements % info->blockSize != 0)
         return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, "quantised tensors hold whole blocks",
-                            "%lld elements is not a multiple of the %s block size %u", (long long)nElements,
-                            info->name, info->blockSize);
+                            "%lld elements is not a multiple of the %s block size %u", (long long)nElements, info->name,
+                            info->blockSize);
     uint64_t nBlocks = (uint64_t)nElements / info->blockSize;
     if (nBlocks != 0 && info->bytesPerBlock > UINT64_MAX / nBlocks)
         return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "tensor size overflows");

@@ -293,7 +293,8 @@ HgnStatus hgnGraphSetAnnotations(HgnGraph *g, int32_t node, const HgnNodeAnnotat
 }
 
 static HgnStatus addIo(HgnGraph *g, int32_t **arr, int32_t *n, int32_t *cap, int32_t value) {
-    if (value < 0 || value >= g->nValues) return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "no value %d", value);
+    if (value < 0 || value >= g->nValues)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "no value %d", value);
     for (int32_t i = 0; i < *n; i++)
         if ((*arr)[i] == value) return HGN_OK;
     if (!growArray((void **)arr, cap, *n + 1, sizeof **arr)) return oom();
@@ -383,7 +384,8 @@ HgnStatus hgnShapeElements(const HgnShape *shape, const int64_t *symValues, int3
             d = symValues[shape->dims[i].sym];
         }
         if (d < 0) return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "dim %d is negative", i);
-        if (d && n > INT64_MAX / d) return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "element count overflows");
+        if (d && n > INT64_MAX / d)
+            return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "element count overflows");
         n *= d;
     }
     *pElements = n;
@@ -412,7 +414,8 @@ char *hgnShapeFormat(const HgnGraph *g, const HgnShape *shape, char *buf, size_t
         if (d->sym == HGN_DIM_KNOWN)
             off += (size_t)snprintf(buf + off, size - off, "%s%lld", i ? "," : "", (long long)d->n);
         else
-            off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? "," : "", g ? hgnGraphSymbolName(g, d->sym) : "?");
+            off +=
+                (size_t)snprintf(buf + off, size - off, "%s%s", i ? "," : "", g ? hgnGraphSymbolName(g, d->sym) : "?");
     }
     if (off < size) snprintf(buf + off, size - off, "]");
     return buf;

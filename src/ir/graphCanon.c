@@ -181,8 +181,8 @@ static HgnStatus linkProducers(HgnGraph *g) {
             if (val->role == HGN_ROLE_INPUT || val->role == HGN_ROLE_WEIGHT || (val->data && !val->folded) ||
                 val->externalPath)
                 return hgnStatusNew(HGN_CODE_ModelFormatInvalid, hgnGraphSource(g), NULL,
-                                    "node '%s' (%s) writes '%s', which is a graph input or initializer", n->name,
-                                    n->op, val->name);
+                                    "node '%s' (%s) writes '%s', which is a graph input or initializer", n->name, n->op,
+                                    val->name);
             val->producer = i;
         }
     }
@@ -290,7 +290,10 @@ HgnStatus hgnGraphFinalize(HgnGraph *g) {
             PUT_I64(val->shape.dims[d].sym == HGN_DIM_KNOWN ? val->shape.dims[d].n : 0);
         }
         PUT_I64(val->dataBytes);
-        if (val->data && val->dataBytes <= (1u << 20)) EVP_DigestUpdate(ctx, val->data, (size_t)val->dataBytes);
+        /* contents of constants and small tensors; large weights are identified by name, dtype, shape and
+         * location (their bytes are covered by the model file digest) */
+        if (val->data && (val->role != HGN_ROLE_WEIGHT || val->dataBytes <= HGN_DIGEST_INLINE_BYTES))
+            EVP_DigestUpdate(ctx, val->data, (size_t)val->dataBytes);
         PUT_STR(val->externalPath);
         PUT_I64(val->externalOffset);
     }

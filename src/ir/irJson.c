@@ -64,7 +64,8 @@ static json_t *shapeJson(const HgnGraph *g, const HgnShape *s) {
     json_t *a = json_array();
     for (int32_t i = 0; i < s->rank && a; i++) {
         const HgnDim *d = &s->dims[i];
-        json_array_append_new(a, d->sym == HGN_DIM_KNOWN ? json_integer(d->n) : json_string(hgnGraphSymbolName(g, d->sym)));
+        json_array_append_new(a, d->sym == HGN_DIM_KNOWN ? json_integer(d->n)
+                                                         : json_string(hgnGraphSymbolName(g, d->sym)));
     }
     return a;
 }
@@ -72,9 +73,12 @@ static json_t *shapeJson(const HgnGraph *g, const HgnShape *s) {
 static json_t *attrJson(const HgnAttr *a) {
     json_t *arr;
     switch (a->type) {
-    case HGN_ATTR_INT: return json_integer(a->i);
-    case HGN_ATTR_FLOAT: return json_real(a->f);
-    case HGN_ATTR_STRING: return json_stringn_nocheck(a->s, a->sLen);
+    case HGN_ATTR_INT:
+        return json_integer(a->i);
+    case HGN_ATTR_FLOAT:
+        return json_real(a->f);
+    case HGN_ATTR_STRING:
+        return json_stringn_nocheck(a->s, a->sLen);
     case HGN_ATTR_INTS:
         arr = json_array();
         for (int32_t i = 0; i < a->n; i++) json_array_append_new(arr, json_integer(a->ints[i]));
@@ -89,7 +93,8 @@ static json_t *attrJson(const HgnAttr *a) {
         return arr;
     case HGN_ATTR_TENSOR:
         return json_pack("{s:s,s:I}", "tensor", hgnDtypeName(a->tDtype), "bytes", (json_int_t)a->tBytes);
-    case HGN_ATTR_GRAPH: return json_string("<graph>");
+    case HGN_ATTR_GRAPH:
+        return json_string("<graph>");
     }
     return json_null();
 }
@@ -148,8 +153,10 @@ HgnStatus hgnIrToJson(const HgnGraph *g, bool includeValues, char **pJson) {
             for (int32_t k = 0; k < n->nInputs; k++)
                 json_array_append_new(ins, n->inputs[k] >= 0 ? json_string(g->values[n->inputs[k]].name) : json_null());
             for (int32_t k = 0; k < n->nOutputs; k++)
-                json_array_append_new(outs, n->outputs[k] >= 0 ? json_string(g->values[n->outputs[k]].name) : json_null());
-            for (int32_t k = 0; k < n->nAttrs; k++) json_object_set_new(attrs, n->attrs[k].name, attrJson(&n->attrs[k]));
+                json_array_append_new(outs,
+                                      n->outputs[k] >= 0 ? json_string(g->values[n->outputs[k]].name) : json_null());
+            for (int32_t k = 0; k < n->nAttrs; k++)
+                json_object_set_new(attrs, n->attrs[k].name, attrJson(&n->attrs[k]));
             json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:i}", "name", n->name, "op", n->op, "inputs", ins, "outputs",
                                   outs, "attributes", attrs, "layer", n->layer);
             if (o && *n->domain) json_object_set_new(o, "domain", json_string(n->domain));
@@ -176,16 +183,17 @@ HgnStatus hgnIrSummaryText(const HgnGraph *g, char **pText) {
     char hex[65], shape[256];
     hgnGraphDigestHex(g, hex);
     hgnBufAppendf(&b, "model:   %s\ndigest:  %s\n", hgnGraphSource(g), hex);
-    hgnBufAppendf(&b, "nodes:   %d   values: %d   weights: %d (%llu bytes)   constants: %d   symbols: %d\n",
-                  sum.nNodes, sum.nValues, sum.nWeights, (unsigned long long)sum.weightBytes, sum.nConstants,
-                  sum.nSymbols);
+    hgnBufAppendf(&b, "nodes:   %d   values: %d   weights: %d (%llu bytes)   constants: %d   symbols: %d\n", sum.nNodes,
+                  sum.nValues, sum.nWeights, (unsigned long long)sum.weightBytes, sum.nConstants, sum.nSymbols);
     for (int32_t i = 0; i < g->nInputs; i++) {
         const HgnValue *v = &g->values[g->inputs[i]];
-        hgnBufAppendf(&b, "input:   %s %s %s\n", v->name, hgnDtypeName(v->dtype), hgnShapeFormat(g, &v->shape, shape, sizeof shape));
+        hgnBufAppendf(&b, "input:   %s %s %s\n", v->name, hgnDtypeName(v->dtype),
+                      hgnShapeFormat(g, &v->shape, shape, sizeof shape));
     }
     for (int32_t i = 0; i < g->nOutputs; i++) {
         const HgnValue *v = &g->values[g->outputs[i]];
-        hgnBufAppendf(&b, "output:  %s %s %s\n", v->name, hgnDtypeName(v->dtype), hgnShapeFormat(g, &v->shape, shape, sizeof shape));
+        hgnBufAppendf(&b, "output:  %s %s %s\n", v->name, hgnDtypeName(v->dtype),
+                      hgnShapeFormat(g, &v->shape, shape, sizeof shape));
     }
     hgnBufAppendStr(&b, "ops:\n");
     for (int32_t i = 0; i < sum.nOps; i++) hgnBufAppendf(&b, "  %-24s %d\n", sum.ops[i].op, sum.ops[i].count);

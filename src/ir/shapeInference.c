@@ -26,10 +26,10 @@ HgnStatus inferFail(InferCtx *c, const char *fmt, ...) {
 }
 
 HgnStatus inferUnsupported(InferCtx *c, const char *what) {
-    return hgnStatusNew(HGN_CODE_UnsupportedOperator, c->where, "convert the model to supported operators or a newer Huginn",
-                        "unsupported operator %s%s%s (opset %lld)%s%s", *c->node->domain ? c->node->domain : "",
-                        *c->node->domain ? ":" : "", c->node->op, (long long)c->opset, what ? ": " : "",
-                        what ? what : "");
+    return hgnStatusNew(
+        HGN_CODE_UnsupportedOperator, c->where, "convert the model to supported operators or a newer Huginn",
+        "unsupported operator %s%s%s (opset %lld)%s%s", *c->node->domain ? c->node->domain : "",
+        *c->node->domain ? ":" : "", c->node->op, (long long)c->opset, what ? ": " : "", what ? what : "");
 }
 
 /* ---- inputs / outputs --------------------------------------------------------- */
@@ -213,14 +213,22 @@ static bool elementCount(const HgnShape *s, int64_t *n) {
 
 static int64_t readInt(const void *data, HgnDtype t, int64_t i) {
     switch (t) {
-    case HGN_DTYPE_I64: return ((const int64_t *)data)[i];
-    case HGN_DTYPE_I32: return ((const int32_t *)data)[i];
-    case HGN_DTYPE_I16: return ((const int16_t *)data)[i];
-    case HGN_DTYPE_I8: return ((const int8_t *)data)[i];
-    case HGN_DTYPE_U64: return (int64_t)((const uint64_t *)data)[i];
-    case HGN_DTYPE_U32: return ((const uint32_t *)data)[i];
-    case HGN_DTYPE_U16: return ((const uint16_t *)data)[i];
-    default: return ((const uint8_t *)data)[i];
+    case HGN_DTYPE_I64:
+        return ((const int64_t *)data)[i];
+    case HGN_DTYPE_I32:
+        return ((const int32_t *)data)[i];
+    case HGN_DTYPE_I16:
+        return ((const int16_t *)data)[i];
+    case HGN_DTYPE_I8:
+        return ((const int8_t *)data)[i];
+    case HGN_DTYPE_U64:
+        return (int64_t)((const uint64_t *)data)[i];
+    case HGN_DTYPE_U32:
+        return ((const uint32_t *)data)[i];
+    case HGN_DTYPE_U16:
+        return ((const uint16_t *)data)[i];
+    default:
+        return ((const uint8_t *)data)[i];
     }
 }
 
@@ -301,10 +309,17 @@ bool inFloats(InferCtx *c, int k, double *buf, int32_t max, int32_t *n) {
     if ((uint64_t)cnt * hgnDtypeInfo(v->dtype)->bytesPerBlock > v->dataBytes) return false;
     for (int64_t i = 0; i < cnt; i++) {
         switch (v->dtype) {
-        case HGN_DTYPE_F32: buf[i] = ((const float *)v->data)[i]; break;
-        case HGN_DTYPE_F64: buf[i] = ((const double *)v->data)[i]; break;
-        case HGN_DTYPE_F16: buf[i] = halfToFloat(((const uint16_t *)v->data)[i]); break;
-        default: return false;
+        case HGN_DTYPE_F32:
+            buf[i] = ((const float *)v->data)[i];
+            break;
+        case HGN_DTYPE_F64:
+            buf[i] = ((const double *)v->data)[i];
+            break;
+        case HGN_DTYPE_F16:
+            buf[i] = halfToFloat(((const uint16_t *)v->data)[i]);
+            break;
+        default:
+            return false;
         }
     }
     *n = (int32_t)cnt;
@@ -396,7 +411,8 @@ bool hgnShapeInferenceSupports(const char *op, int64_t opset) {
 }
 
 HgnStatus hgnGraphBindInput(HgnGraph *g, int32_t value, const HgnShape *shape, const void *data, uint64_t bytes) {
-    if (value < 0 || value >= g->nValues) return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "no value %d", value);
+    if (value < 0 || value >= g->nValues)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "no value %d", value);
     HgnValue *v = &g->values[value];
     if (v->role != HGN_ROLE_INPUT)
         return hgnStatusNew(HGN_CODE_InvalidArgument, hgnGraphSource(g), NULL, "'%s' is not a graph input", v->name);
@@ -413,6 +429,7 @@ HgnStatus hgnGraphInferShapes(HgnGraph *g) {
     for (int32_t i = 0; i < g->nNodes && !st; i++) {
         const HgnNode *n = &g->nodes[i];
         InferCtx c = {g, i, n, hgnGraphOpset(g, n->domain), {0}};
+        if (c.opset == 0 && !*n->domain) c.opset = MAX_OPSET; /* graphs built in code: current semantics */
         snprintf(c.where, sizeof c.where, "%s: node '%s' (%s)", hgnGraphSource(g), n->name, n->op);
         const InferRule *r = *n->domain ? NULL : findRule(n->op);
         if (!r || c.opset < r->minOpset || c.opset > MAX_OPSET) {

@@ -73,8 +73,9 @@ static HgnStatus windowOut(InferCtx *c, const Window *w, int32_t i, HgnDim in, H
         if (w->ceilMode && (o - 1) * s >= x + w->padBegin[i]) o--;
     } else
         return inferFail(c, "unknown auto_pad '%s'", w->autoPad);
-    if (o < 0) return inferFail(c, "window (kernel %lld, dilation %lld) is larger than the padded input %lld",
-                                (long long)w->kernel[i], (long long)w->dil[i], (long long)x);
+    if (o < 0)
+        return inferFail(c, "window (kernel %lld, dilation %lld) is larger than the padded input %lld",
+                         (long long)w->kernel[i], (long long)w->dil[i], (long long)x);
     *out = dimKnown(o);
     return HGN_OK;
 }
@@ -121,7 +122,8 @@ static HgnStatus qlinearConv(InferCtx *c) { /* x, x_scale, x_zp, w, w_scale, w_z
 static HgnStatus convTranspose(InferCtx *c) {
     const HgnShape *x = inShape(c, 0), *w = inShape(c, 1);
     if (!x || !w) return outSet(c, 0, inType(c, 0), NULL);
-    if (x->rank < 3 || w->rank != x->rank) return inferFail(c, "ConvTranspose needs input and weight of equal rank >= 3");
+    if (x->rank < 3 || w->rank != x->rank)
+        return inferFail(c, "ConvTranspose needs input and weight of equal rank >= 3");
     int32_t ns = x->rank - 2;
     Window win;
     HgnStatus st = readWindow(c, ns, w, &win);
@@ -205,9 +207,9 @@ static HgnStatus maxUnpool(InferCtx *c) {
     o.dims[1] = x->dims[1];
     for (int32_t i = 0; i < win.nSpatial; i++) {
         HgnDim in = x->dims[2 + i];
-        o.dims[2 + i] = dimIsKnown(in) ? dimKnown((in.n - 1) * win.stride[i] + win.kernel[i] - win.padBegin[i] -
-                                                  win.padEnd[i])
-                                       : dimFresh(c, 0, 2 + i);
+        o.dims[2 + i] = dimIsKnown(in)
+                            ? dimKnown((in.n - 1) * win.stride[i] + win.kernel[i] - win.padBegin[i] - win.padEnd[i])
+                            : dimFresh(c, 0, 2 + i);
     }
     return outSet(c, 0, inType(c, 0), &o);
 }

@@ -10,9 +10,12 @@
 static bool foldBinary(const char *op, HgnDim a, HgnDim b, HgnDim *out) {
     if (dimIsKnown(a) && dimIsKnown(b)) {
         int64_t x = a.n, y = b.n, r;
-        if (!strcmp(op, "Add")) r = x + y;
-        else if (!strcmp(op, "Sub")) r = x - y;
-        else if (!strcmp(op, "Mul")) r = x * y;
+        if (!strcmp(op, "Add"))
+            r = x + y;
+        else if (!strcmp(op, "Sub"))
+            r = x - y;
+        else if (!strcmp(op, "Mul"))
+            r = x * y;
         else if (!strcmp(op, "Div")) {
             if (!y) return false;
             r = x / y;
@@ -20,16 +23,26 @@ static bool foldBinary(const char *op, HgnDim a, HgnDim b, HgnDim *out) {
             if (!y) return false;
             r = x % y;
             if (r != 0 && ((r < 0) != (y < 0))) r += y; /* fmod=0: sign of divisor */
-        } else if (!strcmp(op, "Max")) r = x > y ? x : y;
-        else if (!strcmp(op, "Min")) r = x < y ? x : y;
-        else if (!strcmp(op, "Equal")) r = x == y;
-        else if (!strcmp(op, "Less")) r = x < y;
-        else if (!strcmp(op, "Greater")) r = x > y;
-        else if (!strcmp(op, "LessOrEqual")) r = x <= y;
-        else if (!strcmp(op, "GreaterOrEqual")) r = x >= y;
-        else if (!strcmp(op, "And")) r = x && y;
-        else if (!strcmp(op, "Or")) r = x || y;
-        else return false;
+        } else if (!strcmp(op, "Max"))
+            r = x > y ? x : y;
+        else if (!strcmp(op, "Min"))
+            r = x < y ? x : y;
+        else if (!strcmp(op, "Equal"))
+            r = x == y;
+        else if (!strcmp(op, "Less"))
+            r = x < y;
+        else if (!strcmp(op, "Greater"))
+            r = x > y;
+        else if (!strcmp(op, "LessOrEqual"))
+            r = x <= y;
+        else if (!strcmp(op, "GreaterOrEqual"))
+            r = x >= y;
+        else if (!strcmp(op, "And"))
+            r = x && y;
+        else if (!strcmp(op, "Or"))
+            r = x || y;
+        else
+            return false;
         *out = dimKnown(r);
         return true;
     }
@@ -165,9 +178,9 @@ static HgnStatus whereRule(InferCtx *c) {
 
 static bool onnxToDtype(int64_t t, HgnDtype *out) {
     static const HgnDtype map[] = {
-        [1] = HGN_DTYPE_F32,  [2] = HGN_DTYPE_U8,   [3] = HGN_DTYPE_I8,      [4] = HGN_DTYPE_U16,
-        [5] = HGN_DTYPE_I16,  [6] = HGN_DTYPE_I32,  [7] = HGN_DTYPE_I64,     [8] = HGN_DTYPE_STRING,
-        [9] = HGN_DTYPE_BOOL, [10] = HGN_DTYPE_F16, [11] = HGN_DTYPE_F64,    [12] = HGN_DTYPE_U32,
+        [1] = HGN_DTYPE_F32,  [2] = HGN_DTYPE_U8,    [3] = HGN_DTYPE_I8,      [4] = HGN_DTYPE_U16,
+        [5] = HGN_DTYPE_I16,  [6] = HGN_DTYPE_I32,   [7] = HGN_DTYPE_I64,     [8] = HGN_DTYPE_STRING,
+        [9] = HGN_DTYPE_BOOL, [10] = HGN_DTYPE_F16,  [11] = HGN_DTYPE_F64,    [12] = HGN_DTYPE_U32,
         [13] = HGN_DTYPE_U64, [16] = HGN_DTYPE_BF16, [17] = HGN_DTYPE_F8E4M3, [19] = HGN_DTYPE_F8E5M2,
     };
     if (t <= 0 || t >= (int64_t)(sizeof map / sizeof map[0]) || map[t] == HGN_DTYPE_UNKNOWN) return false;
@@ -182,11 +195,14 @@ static HgnStatus dtypeAttr(InferCtx *c, const char *name, HgnDtype dflt, HgnDtyp
         return HGN_OK;
     }
     if (a->type == HGN_ATTR_STRING) { /* Cast opset 6 used strings: "FLOAT" */
-        static const struct { const char *n; HgnDtype t; } names[] = {
-            {"FLOAT", HGN_DTYPE_F32}, {"FLOAT16", HGN_DTYPE_F16}, {"DOUBLE", HGN_DTYPE_F64}, {"INT8", HGN_DTYPE_I8},
-            {"INT16", HGN_DTYPE_I16}, {"INT32", HGN_DTYPE_I32},   {"INT64", HGN_DTYPE_I64},  {"UINT8", HGN_DTYPE_U8},
-            {"UINT16", HGN_DTYPE_U16}, {"UINT32", HGN_DTYPE_U32}, {"UINT64", HGN_DTYPE_U64}, {"BOOL", HGN_DTYPE_BOOL},
-            {"STRING", HGN_DTYPE_STRING}};
+        static const struct {
+            const char *n;
+            HgnDtype t;
+        } names[] = {{"FLOAT", HGN_DTYPE_F32},    {"FLOAT16", HGN_DTYPE_F16}, {"DOUBLE", HGN_DTYPE_F64},
+                     {"INT8", HGN_DTYPE_I8},      {"INT16", HGN_DTYPE_I16},   {"INT32", HGN_DTYPE_I32},
+                     {"INT64", HGN_DTYPE_I64},    {"UINT8", HGN_DTYPE_U8},    {"UINT16", HGN_DTYPE_U16},
+                     {"UINT32", HGN_DTYPE_U32},   {"UINT64", HGN_DTYPE_U64},  {"BOOL", HGN_DTYPE_BOOL},
+                     {"STRING", HGN_DTYPE_STRING}};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
             if (!strcmp(a->s, names[i].n)) return *out = names[i].t, HGN_OK;
         return inferFail(c, "attribute %s names unknown type '%s'", name, a->s);
@@ -282,33 +298,99 @@ static HgnStatus lossRule(InferCtx *c) { /* NegativeLogLikelihoodLoss, SoftmaxCr
 
 const InferRule hgnInferElementwiseRules[] = {
     /* unary maths and activations: same shape and type */
-    {"Abs", 1, unary}, {"Neg", 1, unary}, {"Exp", 1, unary}, {"Log", 1, unary}, {"Sqrt", 1, unary},
-    {"Relu", 1, unary}, {"Sigmoid", 1, unary}, {"Tanh", 1, unary}, {"Erf", 1, unary}, {"Ceil", 1, unary},
-    {"Floor", 1, unary}, {"Round", 1, unary}, {"Reciprocal", 1, unary}, {"Sign", 1, unary}, {"Sin", 1, unary},
-    {"Cos", 1, unary}, {"Tan", 1, unary}, {"Asin", 1, unary}, {"Acos", 1, unary}, {"Atan", 1, unary},
-    {"Sinh", 1, unary}, {"Cosh", 1, unary}, {"Asinh", 1, unary}, {"Acosh", 1, unary}, {"Atanh", 1, unary},
-    {"LeakyRelu", 1, unary}, {"Elu", 1, unary}, {"Selu", 1, unary}, {"HardSigmoid", 1, unary},
-    {"HardSwish", 1, unary}, {"Softplus", 1, unary}, {"Softsign", 1, unary}, {"Celu", 1, unary},
-    {"ThresholdedRelu", 1, unary}, {"Shrink", 1, unary}, {"Gelu", 1, unary}, {"Mish", 1, unary},
-    {"Clip", 1, unary}, {"Identity", 1, unary}, {"Softmax", 1, unary}, {"LogSoftmax", 1, unary},
-    {"Hardmax", 1, unary}, {"LRN", 1, unary}, {"MeanVarianceNormalization", 1, unary},
-    {"InstanceNormalization", 1, unary}, {"LpNormalization", 1, unary}, {"Trilu", 1, unary},
-    {"CumSum", 1, unary}, {"ReverseSequence", 1, unary}, {"Scatter", 1, unary}, {"ScatterElements", 1, unary},
-    {"ScatterND", 1, unary}, {"Not", 1, unary}, {"BitwiseNot", 1, unary},
-    {"IsNaN", 1, toBool}, {"IsInf", 1, toBool},
+    {"Abs", 1, unary},
+    {"Neg", 1, unary},
+    {"Exp", 1, unary},
+    {"Log", 1, unary},
+    {"Sqrt", 1, unary},
+    {"Relu", 1, unary},
+    {"Sigmoid", 1, unary},
+    {"Tanh", 1, unary},
+    {"Erf", 1, unary},
+    {"Ceil", 1, unary},
+    {"Floor", 1, unary},
+    {"Round", 1, unary},
+    {"Reciprocal", 1, unary},
+    {"Sign", 1, unary},
+    {"Sin", 1, unary},
+    {"Cos", 1, unary},
+    {"Tan", 1, unary},
+    {"Asin", 1, unary},
+    {"Acos", 1, unary},
+    {"Atan", 1, unary},
+    {"Sinh", 1, unary},
+    {"Cosh", 1, unary},
+    {"Asinh", 1, unary},
+    {"Acosh", 1, unary},
+    {"Atanh", 1, unary},
+    {"LeakyRelu", 1, unary},
+    {"Elu", 1, unary},
+    {"Selu", 1, unary},
+    {"HardSigmoid", 1, unary},
+    {"HardSwish", 1, unary},
+    {"Softplus", 1, unary},
+    {"Softsign", 1, unary},
+    {"Celu", 1, unary},
+    {"ThresholdedRelu", 1, unary},
+    {"Shrink", 1, unary},
+    {"Gelu", 1, unary},
+    {"Mish", 1, unary},
+    {"Clip", 1, unary},
+    {"Identity", 1, unary},
+    {"Softmax", 1, unary},
+    {"LogSoftmax", 1, unary},
+    {"Hardmax", 1, unary},
+    {"LRN", 1, unary},
+    {"MeanVarianceNormalization", 1, unary},
+    {"InstanceNormalization", 1, unary},
+    {"LpNormalization", 1, unary},
+    {"Trilu", 1, unary},
+    {"CumSum", 1, unary},
+    {"ReverseSequence", 1, unary},
+    {"Scatter", 1, unary},
+    {"ScatterElements", 1, unary},
+    {"ScatterND", 1, unary},
+    {"Not", 1, unary},
+    {"BitwiseNot", 1, unary},
+    {"IsNaN", 1, toBool},
+    {"IsInf", 1, toBool},
     /* broadcasting binary */
-    {"Add", 1, binary}, {"Sub", 1, binary}, {"Mul", 1, binary}, {"Div", 1, binary}, {"Pow", 1, binary},
-    {"Mod", 1, binary}, {"BitShift", 1, binary}, {"BitwiseAnd", 1, binary}, {"BitwiseOr", 1, binary},
-    {"BitwiseXor", 1, binary}, {"PRelu", 1, prelu},
-    {"And", 1, compare}, {"Or", 1, compare}, {"Xor", 1, compare}, {"Equal", 1, compare}, {"Less", 1, compare},
-    {"Greater", 1, compare}, {"LessOrEqual", 1, compare}, {"GreaterOrEqual", 1, compare},
-    {"Max", 1, variadic}, {"Min", 1, variadic}, {"Sum", 1, variadic}, {"Mean", 1, variadic},
+    {"Add", 1, binary},
+    {"Sub", 1, binary},
+    {"Mul", 1, binary},
+    {"Div", 1, binary},
+    {"Pow", 1, binary},
+    {"Mod", 1, binary},
+    {"BitShift", 1, binary},
+    {"BitwiseAnd", 1, binary},
+    {"BitwiseOr", 1, binary},
+    {"BitwiseXor", 1, binary},
+    {"PRelu", 1, prelu},
+    {"And", 1, compare},
+    {"Or", 1, compare},
+    {"Xor", 1, compare},
+    {"Equal", 1, compare},
+    {"Less", 1, compare},
+    {"Greater", 1, compare},
+    {"LessOrEqual", 1, compare},
+    {"GreaterOrEqual", 1, compare},
+    {"Max", 1, variadic},
+    {"Min", 1, variadic},
+    {"Sum", 1, variadic},
+    {"Mean", 1, variadic},
     {"Where", 9, whereRule},
-    {"Cast", 1, cast}, {"CastLike", 15, castLike},
-    {"Bernoulli", 15, dtypeFromAttr}, {"RandomUniformLike", 1, dtypeFromAttr}, {"RandomNormalLike", 1, dtypeFromAttr},
+    {"Cast", 1, cast},
+    {"CastLike", 15, castLike},
+    {"Bernoulli", 15, dtypeFromAttr},
+    {"RandomUniformLike", 1, dtypeFromAttr},
+    {"RandomNormalLike", 1, dtypeFromAttr},
     {"EyeLike", 9, dtypeFromAttr},
-    {"Dropout", 1, dropout}, {"BatchNormalization", 1, batchNorm}, {"LayerNormalization", 17, layerNorm},
-    {"QuantizeLinear", 10, quantizeLinear}, {"DequantizeLinear", 10, dequantizeLinear},
+    {"Dropout", 1, dropout},
+    {"BatchNormalization", 1, batchNorm},
+    {"LayerNormalization", 17, layerNorm},
+    {"QuantizeLinear", 10, quantizeLinear},
+    {"DequantizeLinear", 10, dequantizeLinear},
     {"DynamicQuantizeLinear", 11, dynamicQuantizeLinear},
-    {"NegativeLogLikelihoodLoss", 12, lossRule}, {"SoftmaxCrossEntropyLoss", 12, lossRule},
+    {"NegativeLogLikelihoodLoss", 12, lossRule},
+    {"SoftmaxCrossEntropyLoss", 12, lossRule},
     {NULL, 0, NULL}};

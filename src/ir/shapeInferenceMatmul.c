@@ -58,7 +58,8 @@ static HgnStatus qlinearMatmul(InferCtx *c) { /* a, a_scale, a_zp, b, b_scale, b
 static HgnStatus gemm(InferCtx *c) {
     const HgnShape *a = inShape(c, 0), *b = inShape(c, 1);
     if (!a || !b) return outSet(c, 0, inType(c, 0), NULL);
-    if (a->rank != 2 || b->rank != 2) return inferFail(c, "Gemm inputs must be 2-D (got ranks %d and %d)", a->rank, b->rank);
+    if (a->rank != 2 || b->rank != 2)
+        return inferFail(c, "Gemm inputs must be 2-D (got ranks %d and %d)", a->rank, b->rank);
     bool ta = attrInt(c, "transA", 0) != 0, tb = attrInt(c, "transB", 0) != 0;
     HgnDim m = a->dims[ta ? 1 : 0], ka = a->dims[ta ? 0 : 1];
     HgnDim kb = b->dims[tb ? 1 : 0], n = b->dims[tb ? 0 : 1];
@@ -157,9 +158,6 @@ static HgnStatus einsum(InferCtx *c) {
     return outSet(c, 0, inType(c, 0), &o);
 }
 
-const InferRule hgnInferMatmulRules[] = {{"MatMul", 1, matmul},
-                                         {"MatMulInteger", 10, matmul},
-                                         {"QLinearMatMul", 10, qlinearMatmul},
-                                         {"Gemm", 1, gemm},
-                                         {"Einsum", 12, einsum},
-                                         {NULL, 0, NULL}};
+const InferRule hgnInferMatmulRules[] = {
+    {"MatMul", 1, matmul}, {"MatMulInteger", 10, matmul}, {"QLinearMatMul", 10, qlinearMatmul},
+    {"Gemm", 1, gemm},     {"Einsum", 12, einsum},        {NULL, 0, NULL}};

@@ -33,7 +33,8 @@ static HgnStatus reduce(InferCtx *c) {
         haveAxes = true;
     }
     if (haveAxes && n == 0) haveAxes = false;
-    if (!haveAxes && c->opset >= inputOpset && attrInt(c, "noop_with_empty_axes", 0)) return outSet(c, 0, inType(c, 0), x);
+    if (!haveAxes && c->opset >= inputOpset && attrInt(c, "noop_with_empty_axes", 0))
+        return outSet(c, 0, inType(c, 0), x);
     bool red[HGN_MAX_RANK] = {false};
     if (!haveAxes)
         for (int32_t i = 0; i < x->rank; i++) red[i] = true;
@@ -70,9 +71,16 @@ static HgnStatus argReduce(InferCtx *c) {
     return outSet(c, 0, HGN_DTYPE_I64, &o);
 }
 
-const InferRule hgnInferReduceRules[] = {
-    {"ReduceSum", 1, reduce},       {"ReduceMean", 1, reduce},      {"ReduceMax", 1, reduce},
-    {"ReduceMin", 1, reduce},       {"ReduceProd", 1, reduce},      {"ReduceL1", 1, reduce},
-    {"ReduceL2", 1, reduce},        {"ReduceLogSum", 1, reduce},    {"ReduceLogSumExp", 1, reduce},
-    {"ReduceSumSquare", 1, reduce}, {"ArgMax", 1, argReduce},       {"ArgMin", 1, argReduce},
-    {NULL, 0, NULL}};
+const InferRule hgnInferReduceRules[] = {{"ReduceSum", 1, reduce},
+                                         {"ReduceMean", 1, reduce},
+                                         {"ReduceMax", 1, reduce},
+                                         {"ReduceMin", 1, reduce},
+                                         {"ReduceProd", 1, reduce},
+                                         {"ReduceL1", 1, reduce},
+                                         {"ReduceL2", 1, reduce},
+                                         {"ReduceLogSum", 1, reduce},
+                                         {"ReduceLogSumExp", 1, reduce},
+                                         {"ReduceSumSquare", 1, reduce},
+                                         {"ArgMax", 1, argReduce},
+                                         {"ArgMin", 1, argReduce},
+                                         {NULL, 0, NULL}};

@@ -61,8 +61,10 @@ static HgnStatus reshape(InferCtx *c) {
             bool zeroIn = false;
             for (int32_t i = 0; i < x->rank; i++) {
                 if (dimIsKnown(x->dims[i])) {
-                    if (x->dims[i].n == 0) zeroIn = true;
-                    else pIn *= x->dims[i].n;
+                    if (x->dims[i].n == 0)
+                        zeroIn = true;
+                    else
+                        pIn *= x->dims[i].n;
                 } else
                     symIn[nIn++] = x->dims[i].sym;
             }
@@ -112,7 +114,8 @@ static HgnStatus flatten(InferCtx *c) {
     if (!x) return unknownRank(c);
     int64_t axis = attrInt(c, "axis", 1);
     if (axis < 0) axis += x->rank;
-    if (axis < 0 || axis > x->rank) return inferFail(c, "Flatten axis %lld is out of range for rank %d", (long long)axis, x->rank);
+    if (axis < 0 || axis > x->rank)
+        return inferFail(c, "Flatten axis %lld is out of range for rank %d", (long long)axis, x->rank);
     HgnShape o = {.rank = 2};
     o.dims[0] = dimProduct(c, x, 0, (int)axis, 0, 0);
     o.dims[1] = dimProduct(c, x, (int)axis, x->rank, 0, 1);
@@ -236,8 +239,8 @@ static HgnStatus concat(InferCtx *c) {
         for (int32_t i = 0; i < s->rank; i++) {
             if (i == axis) continue;
             if (dimIsKnown(s->dims[i]) && dimIsKnown(o.dims[i]) && s->dims[i].n != o.dims[i].n)
-                return inferFail(c, "Concat input %d has %lld at axis %d, expected %lld", k, (long long)s->dims[i].n,
-                                 i, (long long)o.dims[i].n);
+                return inferFail(c, "Concat input %d has %lld at axis %d, expected %lld", k, (long long)s->dims[i].n, i,
+                                 (long long)o.dims[i].n);
             if (!dimIsKnown(o.dims[i]) && dimIsKnown(s->dims[i])) o.dims[i] = s->dims[i];
         }
         if (dimIsKnown(s->dims[axis]))
@@ -309,7 +312,8 @@ static HgnStatus split(InferCtx *c) {
             if (parts <= 0) return inferFail(c, "num_outputs must be positive");
             int64_t chunk = (d.n + parts - 1) / parts;
             if (c->opset < 18 && d.n % nOut != 0)
-                return inferFail(c, "axis %d of size %lld cannot be split evenly into %d outputs", axis, (long long)d.n, nOut);
+                return inferFail(c, "axis %d of size %lld cannot be split evenly into %d outputs", axis, (long long)d.n,
+                                 nOut);
             int64_t sz = c->opset < 18 ? d.n / nOut : (k < nOut - 1 ? chunk : d.n - chunk * (nOut - 1));
             o.dims[axis] = dimKnown(sz);
         }
@@ -319,7 +323,8 @@ static HgnStatus split(InferCtx *c) {
         int64_t total = 0;
         for (int32_t i = 0; i < n; i++) total += sizes[i];
         if (dimIsKnown(d) && total != d.n)
-            return inferFail(c, "split sizes add up to %lld but axis %d has %lld", (long long)total, axis, (long long)d.n);
+            return inferFail(c, "split sizes add up to %lld but axis %d has %lld", (long long)total, axis,
+                             (long long)d.n);
     }
     return HGN_OK;
 }
@@ -444,7 +449,8 @@ static HgnStatus gatherNd(InferCtx *c) {
     const HgnShape *x = inShape(c, 0), *idx = inShape(c, 1);
     if (!x || !idx || idx->rank < 1 || !dimIsKnown(idx->dims[idx->rank - 1])) return unknownRank(c);
     int64_t b = attrInt(c, "batch_dims", 0), last = idx->dims[idx->rank - 1].n;
-    if (b < 0 || b + last > x->rank) return inferFail(c, "GatherND index depth %lld exceeds data rank %d", (long long)last, x->rank);
+    if (b < 0 || b + last > x->rank)
+        return inferFail(c, "GatherND index depth %lld exceeds data rank %d", (long long)last, x->rank);
     HgnShape o = {.rank = 0};
     for (int32_t i = 0; i < idx->rank - 1; i++) o.dims[o.rank++] = idx->dims[i];
     for (int64_t i = b + last; i < x->rank; i++) {
@@ -592,7 +598,8 @@ static HgnStatus constantOfShape(InferCtx *c) {
     if (st || n != 1 || !dimIsKnown(e[0]) || e[0].n > HGN_FOLD_MAX) return st;
     int64_t fill = 0;
     if (v && v->tData && v->tBytes >= 1) {
-        if (t == HGN_DTYPE_I64 && v->tBytes >= 8) memcpy(&fill, v->tData, 8);
+        if (t == HGN_DTYPE_I64 && v->tBytes >= 8)
+            memcpy(&fill, v->tData, 8);
         else if (t == HGN_DTYPE_I32 && v->tBytes >= 4) {
             int32_t f32;
             memcpy(&f32, v->tData, 4);
@@ -666,7 +673,8 @@ static HgnStatus topK(InferCtx *c) {
     } else
         o.dims[axis] = inScalarInt(c, 1, &k) ? dimKnown(k) : dimFresh(c, 0, axis);
     if (dimIsKnown(o.dims[axis]) && dimIsKnown(x->dims[axis]) && o.dims[axis].n > x->dims[axis].n)
-        return inferFail(c, "TopK k=%lld exceeds axis size %lld", (long long)o.dims[axis].n, (long long)x->dims[axis].n);
+        return inferFail(c, "TopK k=%lld exceeds axis size %lld", (long long)o.dims[axis].n,
+                         (long long)x->dims[axis].n);
     if ((st = outSet(c, 0, inType(c, 0), &o))) return st;
     return outSet(c, 1, HGN_DTYPE_I64, &o);
 }
@@ -851,7 +859,8 @@ static HgnStatus nonMaxSuppression(InferCtx *c) {
 static HgnStatus windowFn(InferCtx *c) { /* HannWindow, HammingWindow, BlackmanWindow */
     HgnDtype t = HGN_DTYPE_F32;
     int64_t odt = attrInt(c, "output_datatype", 1);
-    static const HgnDtype map[] = {[1] = HGN_DTYPE_F32, [10] = HGN_DTYPE_F16, [11] = HGN_DTYPE_F64, [16] = HGN_DTYPE_BF16};
+    static const HgnDtype map[] = {
+        [1] = HGN_DTYPE_F32, [10] = HGN_DTYPE_F16, [11] = HGN_DTYPE_F64, [16] = HGN_DTYPE_BF16};
     if (odt > 0 && odt < (int64_t)(sizeof map / sizeof map[0]) && map[odt] != HGN_DTYPE_UNKNOWN) t = map[odt];
     int64_t n;
     HgnShape o = {.rank = 1};
@@ -859,17 +868,38 @@ static HgnStatus windowFn(InferCtx *c) { /* HannWindow, HammingWindow, BlackmanW
     return outSet(c, 0, t, &o);
 }
 
-const InferRule hgnInferTensorRules[] = {
-    {"Reshape", 1, reshape},       {"Flatten", 1, flatten},         {"Transpose", 1, transpose},
-    {"Squeeze", 1, squeeze},       {"Unsqueeze", 1, unsqueeze},     {"Concat", 1, concat},
-    {"Split", 1, split},           {"Slice", 1, slice},             {"Gather", 1, gather},
-    {"GatherElements", 11, gatherElements}, {"GatherND", 11, gatherNd}, {"Pad", 1, pad},
-    {"Tile", 6, tile},             {"Expand", 8, expand},           {"Shape", 1, shapeOp},
-    {"Size", 1, sizeOp},           {"ConstantOfShape", 9, constantOfShape}, {"Range", 11, range},
-    {"OneHot", 9, oneHot},         {"NonZero", 9, nonZero},         {"TopK", 1, topK},
-    {"Compress", 9, compress},     {"Unique", 11, unique},          {"Resize", 10, resize},
-    {"Upsample", 7, upsample},     {"DepthToSpace", 1, depthSpace}, {"SpaceToDepth", 1, depthSpace},
-    {"Det", 11, det},              {"GridSample", 16, gridSample},  {"RoiAlign", 10, roiAlign},
-    {"NonMaxSuppression", 10, nonMaxSuppression}, {"HannWindow", 17, windowFn},
-    {"HammingWindow", 17, windowFn}, {"BlackmanWindow", 17, windowFn},
-    {NULL, 0, NULL}};
+const InferRule hgnInferTensorRules[] = {{"Reshape", 1, reshape},
+                                         {"Flatten", 1, flatten},
+                                         {"Transpose", 1, transpose},
+                                         {"Squeeze", 1, squeeze},
+                                         {"Unsqueeze", 1, unsqueeze},
+                                         {"Concat", 1, concat},
+                                         {"Split", 1, split},
+                                         {"Slice", 1, slice},
+                                         {"Gather", 1, gather},
+                                         {"GatherElements", 11, gatherElements},
+                                         {"GatherND", 11, gatherNd},
+                                         {"Pad", 1, pad},
+                                         {"Tile", 6, tile},
+                                         {"Expand", 8, expand},
+                                         {"Shape", 1, shapeOp},
+                                         {"Size", 1, sizeOp},
+                                         {"ConstantOfShape", 9, constantOfShape},
+                                         {"Range", 11, range},
+                                         {"OneHot", 9, oneHot},
+                                         {"NonZero", 9, nonZero},
+                                         {"TopK", 1, topK},
+                                         {"Compress", 9, compress},
+                                         {"Unique", 11, unique},
+                                         {"Resize", 10, resize},
+                                         {"Upsample", 7, upsample},
+                                         {"DepthToSpace", 1, depthSpace},
+                                         {"SpaceToDepth", 1, depthSpace},
+                                         {"Det", 11, det},
+                                         {"GridSample", 16, gridSample},
+                                         {"RoiAlign", 10, roiAlign},
+                                         {"NonMaxSuppression", 10, nonMaxSuppression},
+                                         {"HannWindow", 17, windowFn},
+                                         {"HammingWindow", 17, windowFn},
+                                         {"BlackmanWindow", 17, windowFn},
+                                         {NULL, 0, NULL}};

@@ -100,7 +100,7 @@ static void testCanonicalOrder(void **state) {
     assert_int_equal(a->lastUse, 2);
     const HgnValue *y = hgnGraphValue(g, hgnGraphFindValue(g, "y"));
     assert_int_equal(y->lastUse, 4); /* outputs live past the last node */
-    assert_false(a->bytesKnown);      /* symbolic batch */
+    assert_false(a->bytesKnown);     /* symbolic batch */
     int64_t batch = 3, n;
     assert_null(hgnShapeElements(&a->shape, &batch, 1, &n));
     assert_int_equal(n, 24);
@@ -175,8 +175,14 @@ static void testAttributesAndSummary(void **state) {
     int64_t perm[2] = {1, 0};
     HgnAttr attrs[2] = {{.name = "perm", .type = HGN_ATTR_INTS, .n = 2, .ints = perm},
                         {.name = "alpha", .type = HGN_ATTR_FLOAT, .f = 0.5}};
-    HgnNodeSpec spec = {.op = "Transpose", .inputs = &x, .nInputs = 1, .outputs = &z, .nOutputs = 1, .attrs = attrs,
-                        .nAttrs = 2, .layer = 2};
+    HgnNodeSpec spec = {.op = "Transpose",
+                        .inputs = &x,
+                        .nInputs = 1,
+                        .outputs = &z,
+                        .nOutputs = 1,
+                        .attrs = attrs,
+                        .nAttrs = 2,
+                        .layer = 2};
     int32_t id;
     assert_null(hgnGraphAddNode(g, &spec, &id));
     perm[0] = 7; /* copied, not borrowed */
@@ -248,8 +254,10 @@ static void testBuildAllocationFailures(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testDtypeTable),           cmocka_unit_test(testCanonicalOrder),
-        cmocka_unit_test(testCycleNamed),           cmocka_unit_test(testAttributesAndSummary),
+        cmocka_unit_test(testDtypeTable),
+        cmocka_unit_test(testCanonicalOrder),
+        cmocka_unit_test(testCycleNamed),
+        cmocka_unit_test(testAttributesAndSummary),
         cmocka_unit_test(testBuildAllocationFailures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

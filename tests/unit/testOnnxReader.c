@@ -19,7 +19,7 @@
 #include "huginn/onnx.h"
 #include "onnxBuild.h"
 
-#define CONV_MODEL "/usr/share/libonnx-testdata/data/pytorch-operator/test_operator_conv/model.onnx"
+#define CONV_MODEL   "/usr/share/libonnx-testdata/data/pytorch-operator/test_operator_conv/model.onnx"
 #define RESNET_MODEL "/usr/share/libonnx-testdata/data/pytorch-converted/test_ConvTranspose2d/model.onnx"
 
 static bool haveTestData(const char *path) {
@@ -176,7 +176,8 @@ static void testUnsupportedOperator(void **state) {
     uint8_t *buf = reshapeModel(&n, "FrobnicateTensor");
     HgnGraph *g = NULL;
     assert_null(hgnOnnxLoadBuffer(buf, n, "unsup.onnx", NULL, &g));
-    expectError(hgnGraphInferShapes(g), HGN_CODE_UnsupportedOperator, "unsupported operator FrobnicateTensor (opset 13)");
+    expectError(hgnGraphInferShapes(g), HGN_CODE_UnsupportedOperator,
+                "unsupported operator FrobnicateTensor (opset 13)");
     hgnGraphFree(g);
     obFreeAll();
 }
@@ -273,7 +274,8 @@ static void testExternalData(void **state) {
     assert_true(v->bytesKnown);
     assert_int_equal(v->bytes, 16);
     hgnGraphFree(g);
-    expectError(loadExternal(sub, "../secret.bin", NULL, NULL, &g), HGN_CODE_PermissionDenied, "escapes the model folder");
+    expectError(loadExternal(sub, "../secret.bin", NULL, NULL, &g), HGN_CODE_PermissionDenied,
+                "escapes the model folder");
     expectError(loadExternal(sub, path, NULL, NULL, &g), HGN_CODE_PermissionDenied, "escapes");
     expectError(loadExternal(sub, "missing.bin", NULL, NULL, &g), HGN_CODE_NotFound, "initializer 'w'");
     expectError(loadExternal(sub, "weights.bin", "16", NULL, &g), HGN_CODE_TruncatedFile, "weights.bin");
@@ -357,9 +359,9 @@ static void testAllocationFailures(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testRealModel),        cmocka_unit_test(testTruncatedAndInvalid),
-        cmocka_unit_test(testReshapeFolding),   cmocka_unit_test(testUnsupportedOperator),
-        cmocka_unit_test(testCycleAndDangling), cmocka_unit_test(testExternalData),
+        cmocka_unit_test(testRealModel),         cmocka_unit_test(testTruncatedAndInvalid),
+        cmocka_unit_test(testReshapeFolding),    cmocka_unit_test(testUnsupportedOperator),
+        cmocka_unit_test(testCycleAndDangling),  cmocka_unit_test(testExternalData),
         cmocka_unit_test(testTypedInitializers), cmocka_unit_test(testAllocationFailures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

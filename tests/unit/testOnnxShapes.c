@@ -113,7 +113,8 @@ static int runModel(const char *dir, Totals *t, char *detail, size_t detailSize)
         int64_t n = 1;
         for (int d = 0; d < tensor.shape.rank; d++) n *= tensor.shape.dims[d].n;
         HgnDtypeKind kind = hgnDtypeInfo(tensor.dtype)->kind;
-        bool small = n <= 64 && tensor.data && (!getenv("HGN_ONNX_BIND_INTS_ONLY") || kind == HGN_DTYPE_KIND_S || kind == HGN_DTYPE_KIND_U);
+        bool small = n <= 64 && tensor.data &&
+                     (!getenv("HGN_ONNX_BIND_INTS_ONLY") || kind == HGN_DTYPE_KIND_S || kind == HGN_DTYPE_KIND_U);
         st = hgnGraphBindInput(g, v, &keep, small ? tensor.data : NULL, small ? tensor.bytes : 0);
         bound = bound || small;
         hgnOnnxTensorFree(&tensor);
