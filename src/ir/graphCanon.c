@@ -151,7 +151,7 @@ static HgnStatus topoSort(HgnGraph *g) {
     sorted = hgnMalloc(sizeof(HgnNode) * ((size_t)nN + 1));
     if (!sorted) goto fail;
     for (int32_t i = 0; i < nN; i++) sorted[i] = g->nodes[order[i]];
-    memcpy(g->nodes, sorted, sizeof(HgnNode) * (size_t)nN);
+    if (nN) memcpy(g->nodes, sorted, sizeof(HgnNode) * (size_t)nN);
     goto done;
 fail:
     st = oom();
