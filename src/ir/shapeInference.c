@@ -63,6 +63,8 @@ HgnStatus outSet(InferCtx *c, int k, HgnDtype dtype, const HgnShape *shape) {
     else
         inferred.rank = -1;
     for (int32_t i = 0; i < inferred.rank; i++)
+        if (inferred.dims[i].sym == DIM_OOM) return inferOom();
+    for (int32_t i = 0; i < inferred.rank; i++)
         if (dimIsKnown(inferred.dims[i]) && inferred.dims[i].n < 0)
             return inferFail(c, "output '%s' would have negative dim %lld at axis %d", v->name,
                              (long long)inferred.dims[i].n, i);
@@ -111,7 +113,7 @@ HgnDim dimFresh(InferCtx *c, int outIdx, int axis) {
     const char *nm = outHas(c, outIdx) ? c->g->values[c->node->outputs[outIdx]].name : c->node->name;
     snprintf(buf, sizeof buf, "%.280s#%d", nm, axis);
     int32_t id = hgnGraphSymbol(c->g, buf);
-    if (id < 0) return dimKnown(-1); /* OOM: outSet rejects it */
+    if (id < 0) return (HgnDim){0, DIM_OOM}; /* outSet reports it */
     return (HgnDim){0, id};
 }
 

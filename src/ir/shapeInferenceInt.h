@@ -55,6 +55,8 @@ HgnStatus outAllUnknown(InferCtx *c, HgnDtype dtype);
 static inline HgnDim dimKnown(int64_t n) { return (HgnDim){n, HGN_DIM_KNOWN}; }
 static inline bool dimIsKnown(HgnDim d) { return d.sym == HGN_DIM_KNOWN; }
 static inline bool dimEq(HgnDim a, HgnDim b) { return a.sym == b.sym && (a.sym != HGN_DIM_KNOWN || a.n == b.n); }
+/* marks a fresh dim whose symbol could not be allocated */
+#define DIM_OOM (-2)
 /* A new symbol for a dim that cannot be computed ("<output>#<axis>"). */
 HgnDim dimFresh(InferCtx *c, int outIdx, int axis);
 /* product of dims [from, to): known, a single symbol times 1s, else fresh */

@@ -868,7 +868,32 @@ static HgnStatus windowFn(InferCtx *c) { /* HannWindow, HammingWindow, BlackmanW
     return outSet(c, 0, t, &o);
 }
 
-const InferRule hgnInferTensorRules[] = {{"Reshape", 1, reshape},
+/* Constant nodes the ONNX reader did not turn into values (graphs built in code) */
+static HgnStatus constant(InferCtx *c) {
+    const HgnAttr *v = hgnNodeAttr(c->node, "value");
+    if (v && v->type == HGN_ATTR_TENSOR) return outSet(c, 0, v->tDtype, &v->tShape);
+    HgnShape scalar = {.rank = 0}, vec = {.rank = 1};
+    if ((v = hgnNodeAttr(c->node, "value_float"))) return outSet(c, 0, HGN_DTYPE_F32, &scalar);
+    if ((v = hgnNodeAttr(c->node, "value_int"))) return outSet(c, 0, HGN_DTYPE_I64, &scalar);
+    if ((v = hgnNodeAttr(c->node, "value_floats"))) {
+        vec.dims[0] = dimKnown(v->n);
+        return outSet(c, 0, HGN_DTYPE_F32, &vec);
+    }
+    if ((v = hgnNodeAttr(c->node, "value_ints"))) {
+        vec.dims[0] = dimKnown(v->n);
+        HgnStatus st = outSet(c, 0, HGN_DTYPE_I64, &vec);
+        if (!st && v->type == HGN_ATTR_INTS && v->n <= HGN_FOLD_MAX) {
+            HgnDim e[HGN_FOLD_MAX];
+            for (int32_t i = 0; i < v->n; i++) e[i] = dimKnown(v->ints[i]);
+            st = outInts(c, 0, e, v->n);
+        }
+        return st;
+    }
+    return inferUnsupported(c, "Constant without a value, value_float(s) or value_int(s) attribute");
+}
+
+const InferRule hgnInferTensorRules[] = {{"Constant", 1, constant},
+                                         {"Reshape", 1, reshape},
                                          {"Flatten", 1, flatten},
                                          {"Transpose", 1, transpose},
                                          {"Squeeze", 1, squeeze},

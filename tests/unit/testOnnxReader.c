@@ -357,12 +357,70 @@ static void testAllocationFailures(void **state) {
     assert_true(failures > 10);
 }
 
+static void testFoldingAllocationFailures(void **state) {
+    (void)state;
+    size_t n;
+    uint8_t *buf = reshapeModel(&n, NULL);
+    int failures = 0;
+    for (uint64_t nth = 1; nth < 100000; nth++) {
+        HgnGraph *g = NULL;
+        hgnAllocFailAt(nth, 0);
+        HgnStatus st = hgnOnnxLoadBuffer(buf, n, "fold.onnx", NULL, &g);
+        if (!st) st = hgnGraphInferShapes(g);
+        uint64_t injected = hgnAllocInjectedFailures();
+        hgnAllocFailAt(0, 0);
+        hgnGraphFree(g);
+        if (!st) {
+            if (!injected) break;
+            continue;
+        }
+        assert_int_equal(hgnStatusCode(st), HGN_CODE_OutOfMemory);
+        hgnStatusFree(st);
+        failures++;
+    }
+    assert_true(failures > 10);
+    obFreeAll();
+}
+
+static void testInconsistentShapes(void **state) {
+    (void)state;
+    Onnx__GraphProto *g = obGraph();
+    int64_t a[] = {2, 3}, b[] = {4}, y[] = {7};
+    OB_PUSH(g->input, g->n_input, obValueInfo("a", 1, 2, a, NULL));
+    OB_PUSH(g->input, g->n_input, obValueInfo("b", 1, 1, b, NULL));
+    OB_PUSH(g->output, g->n_output, obValueInfo("y", 1, -1, NULL, NULL));
+    obNode(g, "Add", "adder", "a,b", "y");
+    size_t n;
+    uint8_t *buf = obPack(g, 13, &n);
+    HgnGraph *graph = NULL;
+    assert_null(hgnOnnxLoadBuffer(buf, n, "bcast.onnx", NULL, &graph));
+    expectError(hgnGraphInferShapes(graph), HGN_CODE_ShapeInferenceFailed, "node 'adder' (Add)");
+    hgnGraphFree(graph);
+    obFreeAll();
+    /* declared output shape contradicting the inferred one */
+    g = obGraph();
+    OB_PUSH(g->input, g->n_input, obValueInfo("a", 1, 2, a, NULL));
+    OB_PUSH(g->output, g->n_output, obValueInfo("y", 1, 1, y, NULL));
+    obNode(g, "Relu", "act", "a", "y");
+    buf = obPack(g, 13, &n);
+    assert_null(hgnOnnxLoadBuffer(buf, n, "decl.onnx", NULL, &graph));
+    expectError(hgnGraphInferShapes(graph), HGN_CODE_ShapeInferenceFailed, "contradicts the declared [7]");
+    hgnGraphFree(graph);
+    obFreeAll();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testRealModel),         cmocka_unit_test(testTruncatedAndInvalid),
-        cmocka_unit_test(testReshapeFolding),    cmocka_unit_test(testUnsupportedOperator),
-        cmocka_unit_test(testCycleAndDangling),  cmocka_unit_test(testExternalData),
-        cmocka_unit_test(testTypedInitializers), cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testRealModel),
+        cmocka_unit_test(testTruncatedAndInvalid),
+        cmocka_unit_test(testReshapeFolding),
+        cmocka_unit_test(testUnsupportedOperator),
+        cmocka_unit_test(testCycleAndDangling),
+        cmocka_unit_test(testExternalData),
+        cmocka_unit_test(testTypedInitializers),
+        cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testFoldingAllocationFailures),
+        cmocka_unit_test(testInconsistentShapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
