@@ -220,6 +220,41 @@ static bool readVarint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v) {
     return false;
 }
 
+/* 1: p parses as a protobuf message whose nested length-delimited fields
+ * (tried as messages too) stay within maxDepth levels; 0: not a message
+ * (plain bytes or string); -1: nested too deep. O(n × depth). */
+static int scanNested(const uint8_t *p, size_t n, int depth, int maxDepth) {
+    if (depth > maxDepth) return -1;
+    size_t pos = 0;
+    while (pos < n) {
+        uint64_t key, len = 0;
+        if (!readVarint(p, n, &pos, &key) || (key >> 3) == 0) return 0;
+        switch (key & 7) {
+        case 0:
+            if (!readVarint(p, n, &pos, &len)) return 0;
+            break;
+        case 1:
+        case 5: {
+            size_t w = (key & 7) == 1 ? 8 : 4;
+            if (n - pos < w) return 0;
+            pos += w;
+            break;
+        }
+        case 2: {
+            if (!readVarint(p, n, &pos, &len) || len > n - pos) return 0;
+            if (scanNested(p + pos, (size_t)len, depth + 1, maxDepth) < 0) return -1;
+            pos += (size_t)len;
+            break;
+        }
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#define MAX_NESTING 64
+
 HgnStatus hgnOnnxCheckWire(const uint8_t *p, size_t n, const char *source) {
     if (n == 0) return hgnStatusNew(HGN_CODE_TruncatedFile, source, "the file is empty", "empty ONNX model");
     size_t pos = 0;
@@ -253,6 +288,10 @@ HgnStatus hgnOnnxCheckWire(const uint8_t *p, size_t n, const char *source) {
                 return hgnStatusNew(HGN_CODE_TruncatedFile, source, "the file is cut short (incomplete download?)",
                                     "protobuf field %u at byte %zu declares %llu bytes but only %zu remain", field, at,
                                     (unsigned long long)len, n - pos);
+            if (scanNested(p + pos, (size_t)len, 1, MAX_NESTING) < 0)
+                return hgnStatusNew(HGN_CODE_ModelFormatInvalid, source, "real models nest far less",
+                                    "protobuf field %u at byte %zu nests messages more than %d levels deep", field, at,
+                                    MAX_NESTING);
             pos += (size_t)len;
             break;
         default:

@@ -409,6 +409,33 @@ static void testInconsistentShapes(void **state) {
     obFreeAll();
 }
 
+/* Model → graph → node → attribute → graph … 200 levels: refused before protobuf-c recurses into it */
+static void testDeepNesting(void **state) {
+    (void)state;
+    static uint8_t a[8192], b[8192];
+    uint8_t *inner = a, *outer = b;
+    size_t len = 0;
+    static const int fields[3] = {6, 5, 1}; /* AttributeProto.g, NodeProto.attribute, GraphProto.node */
+    for (int i = 0; i < 200; i++) {
+        int f = i == 199 ? 7 : fields[i % 3];
+        size_t o = 0;
+        outer[o++] = (uint8_t)(f << 3 | 2);
+        size_t l = len;
+        do {
+            outer[o++] = (uint8_t)((l & 0x7f) | (l > 0x7f ? 0x80 : 0));
+            l >>= 7;
+        } while (l);
+        memcpy(outer + o, inner, len);
+        len += o;
+        uint8_t *t = inner;
+        inner = outer;
+        outer = t;
+    }
+    HgnGraph *g = NULL;
+    expectError(hgnOnnxLoadBuffer(inner, len, "deep.onnx", NULL, &g), HGN_CODE_ModelFormatInvalid,
+                "more than 64 levels");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testRealModel),
@@ -421,6 +448,7 @@ int main(void) {
         cmocka_unit_test(testAllocationFailures),
         cmocka_unit_test(testFoldingAllocationFailures),
         cmocka_unit_test(testInconsistentShapes),
+        cmocka_unit_test(testDeepNesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
