@@ -377,7 +377,8 @@ HgnStatus outInts(InferCtx *c, int k, const HgnDim *elts, int32_t n) {
 
 /* ---- rule table ----------------------------------------------------------------------- */
 static const InferRule *const families[] = {hgnInferElementwiseRules, hgnInferMatmulRules, hgnInferConvRules,
-                                            hgnInferTensorRules,      hgnInferReduceRules, hgnInferRnnRules};
+                                            hgnInferTensorRules,      hgnInferReduceRules, hgnInferRnnRules,
+                                            hgnInferSignalRules};
 #define RULE_HASH 1024
 static const InferRule *ruleHash[RULE_HASH];
 static pthread_once_t ruleOnce = PTHREAD_ONCE_INIT;

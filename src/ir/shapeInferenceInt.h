@@ -31,6 +31,7 @@ extern const InferRule hgnInferConvRules[];
 extern const InferRule hgnInferTensorRules[];
 extern const InferRule hgnInferReduceRules[];
 extern const InferRule hgnInferRnnRules[];
+extern const InferRule hgnInferSignalRules[];
 
 /* ---- errors ---- */
 HgnStatus inferFail(InferCtx *c, const char *fmt, ...) HGN_PRINTF(2, 3);
