@@ -409,6 +409,46 @@ static void testInconsistentShapes(void **state) {
     obFreeAll();
 }
 
+/* attention-style head split: x[batch,seq,4096] → Shape → Slice[0:2] → Concat(.., [32,128]) → Reshape
+ * → Transpose → MatMul with its own transpose; checks symbols survive the whole chain */
+static void testAttentionChain(void **state) {
+    (void)state;
+    Onnx__GraphProto *g = obGraph();
+    int64_t xd[] = {-1, -1, 4096};
+    const char *xs[] = {"batch", "seq", NULL};
+    OB_PUSH(g->input, g->n_input, obValueInfo("x", 1, 3, xd, xs));
+    OB_PUSH(g->output, g->n_output, obValueInfo("scores", 1, -1, NULL, NULL));
+    int64_t one = 1, two = 2, zero = 0, end2 = 2, heads[2] = {32, 128};
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("s0", 1, &one, 1, &zero));
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("s2", 1, &one, 1, &end2));
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("heads", 1, &two, 2, heads));
+    obNode(g, "Shape", "shape", "x", "s");
+    obNode(g, "Slice", "slice", "s,s0,s2", "bs");
+    Onnx__NodeProto *cc = obNode(g, "Concat", "concat", "bs,heads", "target");
+    obAttrInt(cc, "axis", 0);
+    obNode(g, "Reshape", "reshape", "x,target", "q");
+    int64_t perm[4] = {0, 2, 1, 3}, permK[4] = {0, 2, 3, 1};
+    obAttrInts(obNode(g, "Transpose", "tq", "q", "qt"), "perm", 4, perm);
+    obAttrInts(obNode(g, "Transpose", "tk", "q", "kt"), "perm", 4, permK);
+    obNode(g, "MatMul", "qk", "qt,kt", "scores");
+    size_t n;
+    uint8_t *buf = obPack(g, 17, &n);
+    HgnGraph *graph = NULL;
+    assert_null(hgnOnnxLoadBuffer(buf, n, "attn.onnx", NULL, &graph));
+    assert_null(hgnGraphInferShapes(graph));
+    char s[128];
+    const HgnValue *q = hgnGraphValue(graph, hgnGraphFindValue(graph, "q"));
+    assert_string_equal(hgnShapeFormat(graph, &q->shape, s, sizeof s), "[batch,seq,32,128]");
+    const HgnValue *sc = hgnGraphValue(graph, hgnGraphFindValue(graph, "scores"));
+    assert_string_equal(hgnShapeFormat(graph, &sc->shape, s, sizeof s), "[batch,32,seq,seq]");
+    /* lifetimes follow the canonical order */
+    const HgnValue *qv = hgnGraphValue(graph, hgnGraphFindValue(graph, "q"));
+    assert_true(qv->firstUse < qv->lastUse);
+    assert_int_equal(qv->nConsumers, 2);
+    hgnGraphFree(graph);
+    obFreeAll();
+}
+
 /* Model → graph → node → attribute → graph … 200 levels: refused before protobuf-c recurses into it */
 static void testDeepNesting(void **state) {
     (void)state;
@@ -449,6 +489,7 @@ int main(void) {
         cmocka_unit_test(testFoldingAllocationFailures),
         cmocka_unit_test(testInconsistentShapes),
         cmocka_unit_test(testDeepNesting),
+        cmocka_unit_test(testAttentionChain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
