@@ -27,6 +27,8 @@ extern "C" {
 #endif
 
 #define HGN_MAX_RANK 12
+/* Largest dim Huginn accepts (2^40): shape arithmetic on two dims cannot overflow int64. */
+#define HGN_DIM_MAX ((int64_t)1 << 40)
 
 /* One dimension: known (sym == HGN_DIM_KNOWN, n >= 0) or symbolic (sym = a
  * symbol id of the graph, n ignored). */

@@ -47,6 +47,11 @@ static HgnStatus shapeFromType(Reader *r, const Onnx__TypeProto *tp, const char 
     shape->rank = (int32_t)tt->shape->n_dim;
     for (size_t i = 0; i < tt->shape->n_dim; i++) {
         const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
+        if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value > HGN_DIM_MAX) {
+            snprintf(r->where, sizeof r->where, "%s: value '%s'", r->source, name);
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, r->where, NULL, "dim %zu is %lld (at most 2^40)", i,
+                                (long long)d->dim_value);
+        }
         if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0) {
             shape->dims[i] = (HgnDim){d->dim_value, HGN_DIM_KNOWN};
         } else {

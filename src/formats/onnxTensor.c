@@ -107,6 +107,9 @@ HgnStatus hgnOnnxTensorDecode(const Onnx__TensorProto *t, HgnArena *arena, const
     int64_t n = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         int64_t d = t->dims[i];
+        if (d > HGN_DIM_MAX)
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "tensor dim %zu is %lld (at most 2^40)", i,
+                                (long long)d);
         if (d < 0)
             return hgnStatusNew(HGN_CODE_ModelFormatInvalid, where, NULL, "tensor dim %zu is negative (%lld)", i,
                                 (long long)d);

@@ -65,6 +65,10 @@ HgnStatus outSet(InferCtx *c, int k, HgnDtype dtype, const HgnShape *shape) {
     for (int32_t i = 0; i < inferred.rank; i++)
         if (inferred.dims[i].sym == DIM_OOM) return inferOom();
     for (int32_t i = 0; i < inferred.rank; i++)
+        if (dimIsKnown(inferred.dims[i]) && inferred.dims[i].n > HGN_DIM_MAX)
+            return inferFail(c, "output '%s' would have dim %lld at axis %d (Huginn's limit is 2^40)", v->name,
+                             (long long)inferred.dims[i].n, i);
+    for (int32_t i = 0; i < inferred.rank; i++)
         if (dimIsKnown(inferred.dims[i]) && inferred.dims[i].n < 0)
             return inferFail(c, "output '%s' would have negative dim %lld at axis %d", v->name,
                              (long long)inferred.dims[i].n, i);
@@ -419,9 +423,28 @@ HgnStatus hgnGraphBindInput(HgnGraph *g, int32_t value, const HgnShape *shape, c
     HgnValue *v = &g->values[value];
     if (v->role != HGN_ROLE_INPUT)
         return hgnStatusNew(HGN_CODE_InvalidArgument, hgnGraphSource(g), NULL, "'%s' is not a graph input", v->name);
-    if (shape) hgnGraphSetValueShape(g, value, shape);
+    if (shape) {
+        for (int32_t i = 0; i < shape->rank; i++)
+            if (shape->dims[i].sym == HGN_DIM_KNOWN && (shape->dims[i].n < 0 || shape->dims[i].n > HGN_DIM_MAX))
+                return hgnStatusNew(HGN_CODE_InvalidArgument, hgnGraphSource(g), NULL,
+                                    "input '%s' dim %d is %lld (0..2^40 allowed)", v->name, i,
+                                    (long long)shape->dims[i].n);
+        hgnGraphSetValueShape(g, value, shape);
+    }
     if (data) return hgnGraphSetValueData(g, value, data, bytes, true);
     return HGN_OK;
+}
+
+static HgnStatus inferNode(HgnGraph *g, int32_t i) {
+    const HgnNode *n = &g->nodes[i];
+    InferCtx c = {g, i, n, hgnGraphOpset(g, n->domain), {0}};
+    if (c.opset == 0 && !*n->domain) c.opset = MAX_OPSET; /* graphs built in code: current semantics */
+    snprintf(c.where, sizeof c.where, "%s: node '%s' (%s)", hgnGraphSource(g), n->name, n->op);
+    const InferRule *r = *n->domain ? NULL : findRule(n->op);
+    if (!r || c.opset < r->minOpset || c.opset > MAX_OPSET) return inferUnsupported(&c, NULL);
+    /* errors are heap objects that copy c.where; nothing returned points into c */
+    // cppcheck-suppress returnDanglingLifetime
+    return r->fn(&c);
 }
 
 HgnStatus hgnGraphInferShapes(HgnGraph *g) {
@@ -429,18 +452,7 @@ HgnStatus hgnGraphInferShapes(HgnGraph *g) {
     if (!g->finalized && (st = hgnGraphFinalize(g))) return st;
     g->known = hgnCalloc((size_t)g->nValues + 1, sizeof(KnownInts));
     if (!g->known) return inferOom();
-    for (int32_t i = 0; i < g->nNodes && !st; i++) {
-        const HgnNode *n = &g->nodes[i];
-        InferCtx c = {g, i, n, hgnGraphOpset(g, n->domain), {0}};
-        if (c.opset == 0 && !*n->domain) c.opset = MAX_OPSET; /* graphs built in code: current semantics */
-        snprintf(c.where, sizeof c.where, "%s: node '%s' (%s)", hgnGraphSource(g), n->name, n->op);
-        const InferRule *r = *n->domain ? NULL : findRule(n->op);
-        if (!r || c.opset < r->minOpset || c.opset > MAX_OPSET) {
-            st = inferUnsupported(&c, NULL);
-            break;
-        }
-        st = r->fn(&c);
-    }
+    for (int32_t i = 0; i < g->nNodes && !st; i++) st = inferNode(g, i);
     hgnFree(g->known);
     g->known = NULL;
     if (st) return st;

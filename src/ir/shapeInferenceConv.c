@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+/* kernel, stride, dilation and group above 2^20 are refused: with dims <= 2^40 every product fits int64 */
+#define LIMIT ((int64_t)1 << 20)
+
 typedef struct Window {
     int32_t nSpatial;
     int64_t kernel[HGN_MAX_RANK], stride[HGN_MAX_RANK], dil[HGN_MAX_RANK];
@@ -43,9 +46,13 @@ static HgnStatus readWindow(InferCtx *c, int32_t nSpatial, const HgnShape *w, Wi
         if (n != 2 * nSpatial) return inferFail(c, "pads has %d entries for %d spatial axes", n, nSpatial);
         for (int32_t i = 0; i < nSpatial; i++) win->padBegin[i] = v[i], win->padEnd[i] = v[nSpatial + i];
     }
-    for (int32_t i = 0; i < nSpatial; i++)
+    for (int32_t i = 0; i < nSpatial; i++) {
         if (win->stride[i] <= 0 || win->dil[i] <= 0 || win->kernel[i] < 0)
             return inferFail(c, "strides, dilations and kernel sizes must be positive");
+        if (win->stride[i] > LIMIT || win->dil[i] > LIMIT || win->kernel[i] > LIMIT || !inDimRange(win->padBegin[i]) ||
+            !inDimRange(win->padEnd[i]))
+            return inferFail(c, "kernel, stride, dilation or pads out of range");
+    }
     win->autoPad = attrString(c, "auto_pad", "NOTSET");
     win->ceilMode = attrInt(c, "ceil_mode", 0) != 0;
     return HGN_OK;
@@ -84,7 +91,7 @@ HgnStatus inferConvShape(InferCtx *c, const HgnShape *x, const HgnShape *w, HgnS
     if (x->rank < 3) return inferFail(c, "Conv input must have rank >= 3 (got %d)", x->rank);
     if (w->rank != x->rank) return inferFail(c, "Conv weight rank %d differs from input rank %d", w->rank, x->rank);
     int64_t group = attrInt(c, "group", 1);
-    if (group <= 0) return inferFail(c, "group must be positive");
+    if (group <= 0 || group > LIMIT) return inferFail(c, "group must be in 1..2^20");
     if (dimIsKnown(x->dims[1]) && dimIsKnown(w->dims[1]) && x->dims[1].n != w->dims[1].n * group)
         return inferFail(c, "input has %lld channels but weight expects %lld × group %lld", (long long)x->dims[1].n,
                          (long long)w->dims[1].n, (long long)group);
@@ -129,6 +136,7 @@ static HgnStatus convTranspose(InferCtx *c) {
     HgnStatus st = readWindow(c, ns, w, &win);
     if (st) return st;
     int64_t group = attrInt(c, "group", 1);
+    if (group <= 0 || group > LIMIT) return inferFail(c, "group must be in 1..2^20");
     HgnShape o = {.rank = x->rank};
     o.dims[0] = x->dims[0];
     o.dims[1] = dimIsKnown(w->dims[1]) ? dimKnown(w->dims[1].n * group) : dimFresh(c, 0, 1);
@@ -138,10 +146,12 @@ static HgnStatus convTranspose(InferCtx *c) {
     if (attrInts(c, "output_padding", &v, &n)) {
         if (n != ns) return inferFail(c, "output_padding has %d entries for %d spatial axes", n, ns);
         memcpy(outPad, v, sizeof(int64_t) * (size_t)n);
+        for (int32_t i = 0; i < n; i++)
+            if (!inDimRange(outPad[i])) return inferFail(c, "output_padding out of range");
     }
     if (attrInts(c, "output_shape", &v, &n)) {
         if (n != ns && n != x->rank) return inferFail(c, "output_shape has %d entries for %d spatial axes", n, ns);
-        for (int32_t i = 0; i < ns; i++) o.dims[2 + i] = dimKnown(v[n - ns + i]);
+        for (int32_t i = 0; i < ns; i++) o.dims[2 + i] = dimKnown(v[n - ns + i]); /* outSet checks the range */
         return outSet(c, 0, inType(c, 0), &o);
     }
     for (int32_t i = 0; i < ns; i++) {
@@ -151,11 +161,11 @@ static HgnStatus convTranspose(InferCtx *c) {
             continue;
         }
         int64_t s = win.stride[i], eff = (win.kernel[i] - 1) * win.dil[i] + 1;
-        int64_t d;
+        int64_t d; /* s <= 2^20 and in <= 2^40: products fit; sums are checked */
         if (!strcmp(win.autoPad, "SAME_UPPER") || !strcmp(win.autoPad, "SAME_LOWER"))
             d = in.n * s;
-        else
-            d = s * (in.n - 1) + outPad[i] + eff - win.padBegin[i] - win.padEnd[i];
+        else if (!ckAdd(s * (in.n - 1), outPad[i] - win.padBegin[i] - win.padEnd[i], &d) || !ckAdd(d, eff, &d))
+            return inferFail(c, "ConvTranspose output overflows");
         o.dims[2 + i] = dimKnown(d);
     }
     return outSet(c, 0, inType(c, 0), &o);

@@ -10,17 +10,17 @@
 static bool foldBinary(const char *op, HgnDim a, HgnDim b, HgnDim *out) {
     if (dimIsKnown(a) && dimIsKnown(b)) {
         int64_t x = a.n, y = b.n, r;
-        if (!strcmp(op, "Add"))
-            r = x + y;
-        else if (!strcmp(op, "Sub"))
-            r = x - y;
-        else if (!strcmp(op, "Mul"))
-            r = x * y;
-        else if (!strcmp(op, "Div")) {
-            if (!y) return false;
+        if (!strcmp(op, "Add")) {
+            if (!ckAdd(x, y, &r)) return false;
+        } else if (!strcmp(op, "Sub")) {
+            if (!ckSub(x, y, &r)) return false;
+        } else if (!strcmp(op, "Mul")) {
+            if (!ckMul(x, y, &r)) return false;
+        } else if (!strcmp(op, "Div")) {
+            if (!y || (x == INT64_MIN && y == -1)) return false;
             r = x / y;
         } else if (!strcmp(op, "Mod")) {
-            if (!y) return false;
+            if (!y || (x == INT64_MIN && y == -1)) return false;
             r = x % y;
             if (r != 0 && ((r < 0) != (y < 0))) r += y; /* fmod=0: sign of divisor */
         } else if (!strcmp(op, "Max"))
@@ -89,7 +89,7 @@ static HgnStatus unary(InferCtx *c) {
         if (!strcmp(op, "Neg") || !strcmp(op, "Abs")) {
             HgnDim r[HGN_FOLD_MAX];
             for (int32_t i = 0; i < n; i++) {
-                if (!dimIsKnown(e[i])) return HGN_OK;
+                if (!dimIsKnown(e[i]) || e[i].n == INT64_MIN) return HGN_OK;
                 r[i] = dimKnown(!strcmp(op, "Neg") ? -e[i].n : (e[i].n < 0 ? -e[i].n : e[i].n));
             }
             return outInts(c, 0, r, n);

@@ -55,6 +55,12 @@ HgnStatus outAllUnknown(InferCtx *c, HgnDtype dtype);
 /* ---- dims ---- */
 static inline HgnDim dimKnown(int64_t n) { return (HgnDim){n, HGN_DIM_KNOWN}; }
 static inline bool dimIsKnown(HgnDim d) { return d.sym == HGN_DIM_KNOWN; }
+/* checked arithmetic: false on int64 overflow */
+static inline bool ckMul(int64_t a, int64_t b, int64_t *r) { return !__builtin_mul_overflow(a, b, r); }
+static inline bool ckAdd(int64_t a, int64_t b, int64_t *r) { return !__builtin_add_overflow(a, b, r); }
+static inline bool ckSub(int64_t a, int64_t b, int64_t *r) { return !__builtin_sub_overflow(a, b, r); }
+/* |v| <= HGN_DIM_MAX */
+static inline bool inDimRange(int64_t v) { return v >= -HGN_DIM_MAX && v <= HGN_DIM_MAX; }
 static inline bool dimEq(HgnDim a, HgnDim b) { return a.sym == b.sym && (a.sym != HGN_DIM_KNOWN || a.n == b.n); }
 /* marks a fresh dim whose symbol could not be allocated */
 #define DIM_OOM (-2)

@@ -63,16 +63,16 @@ static HgnStatus reshape(InferCtx *c) {
                 if (dimIsKnown(x->dims[i])) {
                     if (x->dims[i].n == 0)
                         zeroIn = true;
-                    else
-                        pIn *= x->dims[i].n;
+                    else if (!ckMul(pIn, x->dims[i].n, &pIn))
+                        return inferFail(c, "input element count overflows");
                 } else
                     symIn[nIn++] = x->dims[i].sym;
             }
             for (int32_t i = 0; i < n; i++) {
                 if (i == minus) continue;
-                if (dimIsKnown(o.dims[i]))
-                    pOut *= o.dims[i].n;
-                else
+                if (dimIsKnown(o.dims[i])) {
+                    if (!ckMul(pOut, o.dims[i].n, &pOut)) return inferFail(c, "target element count overflows");
+                } else
                     symOut[nOut++] = o.dims[i].sym;
             }
             for (int32_t i = 0; i < nOut; i++)
@@ -243,9 +243,9 @@ static HgnStatus concat(InferCtx *c) {
                                  (long long)o.dims[i].n);
             if (!dimIsKnown(o.dims[i]) && dimIsKnown(s->dims[i])) o.dims[i] = s->dims[i];
         }
-        if (dimIsKnown(s->dims[axis]))
-            sum += s->dims[axis].n;
-        else {
+        if (dimIsKnown(s->dims[axis])) {
+            if (!ckAdd(sum, s->dims[axis].n, &sum)) return inferFail(c, "Concat output overflows");
+        } else {
             known = false;
             nSym++;
             sym = s->dims[axis];
@@ -310,18 +310,20 @@ static HgnStatus split(InferCtx *c) {
         else {
             int64_t parts = attrInt(c, "num_outputs", nOut);
             if (parts <= 0) return inferFail(c, "num_outputs must be positive");
-            int64_t chunk = (d.n + parts - 1) / parts;
+            int64_t chunk = (d.n + parts - 1) / parts, used;
+            if (!ckMul(chunk, nOut - 1, &used)) return inferFail(c, "split sizes overflow");
             if (c->opset < 18 && d.n % nOut != 0)
                 return inferFail(c, "axis %d of size %lld cannot be split evenly into %d outputs", axis, (long long)d.n,
                                  nOut);
-            int64_t sz = c->opset < 18 ? d.n / nOut : (k < nOut - 1 ? chunk : d.n - chunk * (nOut - 1));
+            int64_t sz = c->opset < 18 ? d.n / nOut : (k < nOut - 1 ? chunk : d.n - used);
             o.dims[axis] = dimKnown(sz);
         }
         if ((st = outSet(c, k, inType(c, 0), &o))) return st;
     }
     if (have) {
         int64_t total = 0;
-        for (int32_t i = 0; i < n; i++) total += sizes[i];
+        for (int32_t i = 0; i < n; i++)
+            if (sizes[i] < 0 || !ckAdd(total, sizes[i], &total)) return inferFail(c, "split sizes are invalid");
         if (dimIsKnown(d) && total != d.n)
             return inferFail(c, "split sizes add up to %lld but axis %d has %lld", (long long)total, axis,
                              (long long)d.n);
@@ -333,6 +335,8 @@ static int64_t clampI(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : 
 
 /* ONNX Slice on one axis of size dim: returns the output length. */
 static int64_t sliceLen(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *pStart) {
+    if (step == 0) return 0;
+    /* dim <= 2^40: adding it to a negative index cannot overflow */
     if (start < 0) start += dim;
     if (end < 0) end += dim;
     if (step > 0) {
@@ -343,8 +347,10 @@ static int64_t sliceLen(int64_t dim, int64_t start, int64_t end, int64_t step, i
         end = clampI(end, -1, dim - 1);
     }
     if (pStart) *pStart = start;
-    int64_t len = step > 0 ? (end - start + step - 1) / step : (start - end + (-step) - 1) / (-step);
-    return len > 0 ? len : 0;
+    /* start and end are clamped into [-1, dim]: differences fit; the step may be huge */
+    int64_t diff = step > 0 ? end - start : start - end;
+    uint64_t ustep = step > 0 ? (uint64_t)step : (uint64_t)(-(step + 1)) + 1u;
+    return diff > 0 ? (int64_t)(((uint64_t)diff - 1u) / ustep + 1u) : 0;
 }
 
 static HgnStatus slice(InferCtx *c) {
@@ -404,8 +410,8 @@ static HgnStatus slice(InferCtx *c) {
     if (!st && x->rank == 1 && dimIsKnown(o.dims[0]) && inInts(c, 0, &e, &n)) {
         HgnDim r[HGN_FOLD_MAX];
         for (int64_t i = 0; i < o.dims[0].n && i < HGN_FOLD_MAX; i++) {
-            int64_t src = fStart + i * fStep;
-            if (src < 0 || src >= n) return HGN_OK;
+            int64_t src, off;
+            if (!ckMul(i, fStep, &off) || !ckAdd(fStart, off, &src) || src < 0 || src >= n) return HGN_OK;
             r[i] = e[src];
         }
         st = outInts(c, 0, r, (int32_t)o.dims[0].n);
@@ -449,7 +455,7 @@ static HgnStatus gatherNd(InferCtx *c) {
     const HgnShape *x = inShape(c, 0), *idx = inShape(c, 1);
     if (!x || !idx || idx->rank < 1 || !dimIsKnown(idx->dims[idx->rank - 1])) return unknownRank(c);
     int64_t b = attrInt(c, "batch_dims", 0), last = idx->dims[idx->rank - 1].n;
-    if (b < 0 || b + last > x->rank)
+    if (b < 0 || b > x->rank || last > x->rank || b + last > x->rank)
         return inferFail(c, "GatherND index depth %lld exceeds data rank %d", (long long)last, x->rank);
     HgnShape o = {.rank = 0};
     for (int32_t i = 0; i < idx->rank - 1; i++) o.dims[o.rank++] = idx->dims[i];
@@ -487,6 +493,7 @@ static HgnStatus pad(InferCtx *c) {
         int32_t a;
         HgnStatus st = normAxis(c, axes[i], x->rank, &a);
         if (st) return st;
+        if (!inDimRange(pads[i]) || !inDimRange(pads[na + i])) return inferFail(c, "pads are out of range");
         int64_t add = pads[i] + pads[na + i];
         if (dimIsKnown(x->dims[a])) {
             if (x->dims[a].n + add < 0) return inferFail(c, "pads make axis %d negative", a);
@@ -510,9 +517,11 @@ static HgnStatus tile(InferCtx *c) {
     if (n != x->rank) return inferFail(c, "repeats has %d entries for rank %d", n, x->rank);
     for (int32_t i = 0; i < n; i++) {
         if (rep[i] < 0) return inferFail(c, "repeats must be non-negative");
-        if (dimIsKnown(x->dims[i]))
-            o.dims[i] = dimKnown(x->dims[i].n * rep[i]);
-        else if (rep[i] != 1)
+        int64_t prod;
+        if (dimIsKnown(x->dims[i])) {
+            if (!ckMul(x->dims[i].n, rep[i], &prod)) return inferFail(c, "Tile output overflows");
+            o.dims[i] = dimKnown(prod);
+        } else if (rep[i] != 1)
             o.dims[i] = rep[i] == 0 ? dimKnown(0) : dimFresh(c, 0, i);
     }
     return outSet(c, 0, inType(c, 0), &o);
@@ -619,10 +628,12 @@ static HgnStatus range(InferCtx *c) {
     if (inScalarFloat(c, 0, &s) && inScalarFloat(c, 1, &l) && inScalarFloat(c, 2, &d)) {
         if (d == 0) return inferFail(c, "Range delta is 0");
         double cnt = ceil((l - s) / d);
+        if (!(cnt <= (double)HGN_DIM_MAX)) return inferFail(c, "Range would have %g elements", cnt);
         int64_t n = cnt > 0 ? (int64_t)cnt : 0;
         o.dims[0] = dimKnown(n);
         HgnStatus st = outSet(c, 0, t, &o);
-        if (!st && n <= HGN_FOLD_MAX && hgnDtypeInfo(t)->kind == HGN_DTYPE_KIND_S) {
+        if (!st && n <= HGN_FOLD_MAX && hgnDtypeInfo(t)->kind == HGN_DTYPE_KIND_S && s > -9e15 && s < 9e15 &&
+            d > -9e15 && d < 9e15) {
             HgnDim r[HGN_FOLD_MAX];
             for (int64_t i = 0; i < n; i++) r[i] = dimKnown((int64_t)s + i * (int64_t)d);
             st = outInts(c, 0, r, (int32_t)n);
@@ -642,7 +653,9 @@ static HgnStatus oneHot(InferCtx *c) {
     HgnStatus st = normAxis(c, attrInt(c, "axis", -1), x->rank + 1, &axis);
     if (st) return st;
     double depth;
-    HgnDim dd = inScalarFloat(c, 1, &depth) ? dimKnown((int64_t)depth) : dimFresh(c, 0, axis);
+    bool knownDepth = inScalarFloat(c, 1, &depth);
+    if (knownDepth && !(depth >= 0 && depth <= (double)HGN_DIM_MAX)) return inferFail(c, "OneHot depth %g", depth);
+    HgnDim dd = knownDepth ? dimKnown((int64_t)depth) : dimFresh(c, 0, axis);
     HgnShape o = {.rank = x->rank + 1};
     for (int32_t i = 0, j = 0; i < o.rank; i++) o.dims[i] = i == axis ? dd : x->dims[j++];
     return outSet(c, 0, inType(c, 2), &o);
@@ -752,9 +765,11 @@ static HgnStatus resizeWith(InferCtx *c, const double *scales, int32_t nScales, 
         if (nScales != na) return inferFail(c, "scales has %d entries for %d axes", nScales, na);
         for (int32_t i = 0; i < na; i++) {
             HgnDim d = x->dims[axes[i]];
-            if (scales[i] <= 0) return inferFail(c, "scale %g must be positive", scales[i]);
+            if (!(scales[i] > 0)) return inferFail(c, "scale %g must be positive", scales[i]);
+            double sized = dimIsKnown(d) ? floor((double)d.n * scales[i] + 1e-9) : 0;
+            if (!(sized <= (double)HGN_DIM_MAX)) return inferFail(c, "scale %g is too large", scales[i]);
             if (dimIsKnown(d))
-                o.dims[axes[i]] = dimKnown((int64_t)floor((double)d.n * scales[i] + 1e-9));
+                o.dims[axes[i]] = dimKnown((int64_t)sized);
             else if (scales[i] != 1.0)
                 o.dims[axes[i]] = dimFresh(c, 0, (int)axes[i]);
         }
@@ -803,7 +818,7 @@ static HgnStatus depthSpace(InferCtx *c) {
     if (!x) return unknownRank(c);
     if (x->rank != 4) return inferFail(c, "%s needs a 4-D input", c->node->op);
     int64_t b = attrInt(c, "blocksize", 0);
-    if (b <= 0) return inferFail(c, "blocksize must be positive");
+    if (b <= 0 || b > (1 << 20)) return inferFail(c, "blocksize %lld is out of range", (long long)b);
     bool toSpace = !strcmp(c->node->op, "DepthToSpace");
     HgnShape o = *x;
     HgnDim ch = x->dims[1], h = x->dims[2], w = x->dims[3];
@@ -812,7 +827,9 @@ static HgnStatus depthSpace(InferCtx *c) {
         o.dims[2] = dimIsKnown(h) ? dimKnown(h.n * b) : dimFresh(c, 0, 2);
         o.dims[3] = dimIsKnown(w) ? dimKnown(w.n * b) : dimFresh(c, 0, 3);
     } else {
-        o.dims[1] = dimIsKnown(ch) ? dimKnown(ch.n * b * b) : dimFresh(c, 0, 1);
+        int64_t cb = 0; /* h, w * b fit: dims <= 2^40, b <= 2^20 */
+        if (dimIsKnown(ch) && !ckMul(ch.n, b * b, &cb)) return inferFail(c, "SpaceToDepth output overflows");
+        o.dims[1] = dimIsKnown(ch) ? dimKnown(cb) : dimFresh(c, 0, 1);
         o.dims[2] = dimIsKnown(h) ? dimKnown(h.n / b) : dimFresh(c, 0, 2);
         o.dims[3] = dimIsKnown(w) ? dimKnown(w.n / b) : dimFresh(c, 0, 3);
     }

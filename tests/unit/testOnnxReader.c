@@ -449,6 +449,41 @@ static void testAttentionChain(void **state) {
     obFreeAll();
 }
 
+/* extreme integers in shape-carrying inputs: no overflow (UBSan tree), exact or refused */
+static HgnStatus extremeModel(const char *op, const char *ins, HgnGraph **pg) {
+    Onnx__GraphProto *g = obGraph();
+    int64_t xd[] = {10}, one = 1;
+    int64_t big = INT64_MAX, small = INT64_MIN, axis0 = 0, huge = (int64_t)1 << 62;
+    OB_PUSH(g->input, g->n_input, obValueInfo("x", 1, 1, xd, NULL));
+    OB_PUSH(g->output, g->n_output, obValueInfo("y", 1, -1, NULL, NULL));
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("starts", 1, &one, 1, &big));
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("ends", 1, &one, 1, &small));
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("axes", 1, &one, 1, &axis0));
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("steps", 1, &one, 1, &small));
+    OB_PUSH(g->initializer, g->n_initializer, obTensorI64("reps", 1, &one, 1, &huge));
+    obNode(g, op, "n", ins, "y");
+    size_t n;
+    uint8_t *buf = obPack(g, 13, &n);
+    HgnStatus st = hgnOnnxLoadBuffer(buf, n, "big.onnx", NULL, pg);
+    if (!st) st = hgnGraphInferShapes(*pg);
+    obFreeAll();
+    return st;
+}
+
+static void testExtremeIntegers(void **state) {
+    (void)state;
+    HgnGraph *g = NULL;
+    /* x[9::INT64_MIN] holds one element */
+    assert_null(extremeModel("Slice", "x,starts,ends,axes,steps", &g));
+    const HgnValue *y = hgnGraphValue(g, hgnGraphFindValue(g, "y"));
+    assert_int_equal(y->shape.rank, 1);
+    assert_int_equal(y->shape.dims[0].n, 1);
+    hgnGraphFree(g);
+    g = NULL;
+    expectError(extremeModel("Tile", "x,reps", &g), HGN_CODE_ShapeInferenceFailed, "Tile output overflows");
+    hgnGraphFree(g);
+}
+
 /* Model → graph → node → attribute → graph … 200 levels: refused before protobuf-c recurses into it */
 static void testDeepNesting(void **state) {
     (void)state;
@@ -490,6 +525,7 @@ int main(void) {
         cmocka_unit_test(testInconsistentShapes),
         cmocka_unit_test(testDeepNesting),
         cmocka_unit_test(testAttentionChain),
+        cmocka_unit_test(testExtremeIntegers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
