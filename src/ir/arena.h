@@ -1,0 +1,25 @@
+/* arena.h — bump allocator for IR metadata: many small allocations, one free.
+ *
+ * Chunks grow geometrically; nothing is freed individually. hgnArenaFree on a
+ * zeroed arena is a no-op. All functions return NULL on allocation failure. */
+#ifndef HGN_IR_ARENA_H
+#define HGN_IR_ARENA_H
+
+#include <stddef.h>
+
+typedef struct HgnArenaChunk HgnArenaChunk;
+typedef struct HgnArena {
+    HgnArenaChunk *head;
+    size_t used;  /* bytes used in head */
+    size_t total; /* bytes handed out, all chunks */
+} HgnArena;
+
+void hgnArenaInit(HgnArena *a);
+void hgnArenaFree(HgnArena *a);
+/* 16-byte aligned, zero-filled. */
+void *hgnArenaAlloc(HgnArena *a, size_t n);
+void *hgnArenaDup(HgnArena *a, const void *p, size_t n);
+char *hgnArenaStrdup(HgnArena *a, const char *s);
+char *hgnArenaStrndup(HgnArena *a, const char *s, size_t n);
+
+#endif
