@@ -19,7 +19,7 @@
 #include "core/strBuf.h"
 #include "core/tomlLexer.h"
 
-#define MAX_DEPTH 128 /* nesting of tables and arrays */
+#define MAX_DEPTH HGN_TOML_MAX_DEPTH
 
 enum {
     NODE_IMPLICIT = 1, /* table created as a parent in a [a.b] header */

@@ -554,6 +554,60 @@ static void testDumpShapeAndErrors(void **state) {
     hgnStatusFree(st);
 }
 
+/* Builds {"a": X} where X nests `levels` arrays, or `levels` arrays of tables. */
+static json_t *nested(int levels, bool tables) {
+    json_t *inner = tables ? json_object() : json_array();
+    for (int i = 1; i < levels; i++) {
+        json_t *outer = tables ? json_pack("[{s:o}]", "a", inner) : json_pack("[o]", inner);
+        if (!tables) {
+            inner = outer;
+            continue;
+        }
+        inner = json_pack("{s:o}", "a", outer);
+    }
+    return json_pack("{s:o}", "a", inner);
+}
+
+/* The writer refuses exactly what the reader would refuse for depth. */
+static void testDumpDepthMatchesParser(void **state) {
+    (void)state;
+    for (int tables = 0; tables <= 1; tables++) {
+        int accepted = 0, refused = 0;
+        for (int levels = 20; levels <= 140; levels++) {
+            json_t *j = nested(levels, tables);
+            char *text = NULL;
+            HgnStatus st = hgnTomlDumpJson(j, &text);
+            if (st) {
+                assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
+                assert_non_null(strstr(hgnStatusMessage(st), "nested more than 128"));
+                refused++;
+            } else {
+                HgnTomlValue *doc = NULL;
+                HgnStatus pst = hgnTomlParse(text, strlen(text), "deep.toml", &doc);
+                if (pst)
+                    fail_msg("levels %d tables %d: dump accepted, parse refused: %s", levels, tables,
+                             hgnStatusMessage(pst));
+                json_t *back = NULL;
+                assert_null(hgnTomlToJson(doc, &back));
+                assert_true(json_equal(j, back));
+                json_decref(back);
+                hgnTomlFree(doc);
+                accepted++;
+            }
+            hgnStatusFree(st);
+            hgnFree(text);
+            json_decref(j);
+        }
+        if (accepted == 0 || refused == 0) fail_msg("tables %d: accepted %d refused %d", tables, accepted, refused);
+    }
+    /* 127 nested arrays under a key: depth 128, the last accepted */
+    json_t *j = nested(128, false);
+    char *text = NULL;
+    assert_null(hgnTomlDumpJson(j, &text));
+    hgnFree(text);
+    json_decref(j);
+}
+
 /* Each allocation in turn fails: the result is success or HGN-0012, never a
  * crash or leak (ASan checks leaks). Stops once a run injects no failure. */
 static void sweepParse(const char *text, size_t len, bool expectOk) {
@@ -655,7 +709,7 @@ int main(void) {
         cmocka_unit_test(testErrorLocations),     cmocka_unit_test(testLimitsAndArguments),
         cmocka_unit_test(testFormatDatetime),     cmocka_unit_test(testRoundTrip),
         cmocka_unit_test(testDumpShapeAndErrors), cmocka_unit_test(testAllocationFailures),
-        cmocka_unit_test(testLocaleIndependence),
+        cmocka_unit_test(testLocaleIndependence), cmocka_unit_test(testDumpDepthMatchesParser),
     };
     return cmocka_run_group_tests_name("toml", tests, NULL, NULL);
 }
