@@ -59,6 +59,8 @@ typedef struct Parser {
     Slot *slots;
     size_t nSlots, nUsed;
     HgnBuf scratch;
+    HgnBuf tableName; /* dotted name of the current [table], for messages */
+    int inlineDepth;  /* > 0 while reading an inline table */
 } Parser;
 
 static HgnStatus parseValue(Parser *p, int depth, Node **out);
@@ -182,7 +184,7 @@ static bool tableAdd(Parser *p, Node *table, const char *key, size_t len, Node *
 /* ---- errors --------------------------------------------------------------- */
 
 static HgnStatus oomAt(const Parser *p) {
-    char where[320];
+    char where[4400];
     snprintf(where, sizeof where, "%s:%d:%d", p->c.sourceName, p->c.line, p->c.col);
     return hgnStatusNew(HGN_CODE_OutOfMemory, where, NULL, "out of memory while parsing TOML");
 }
@@ -198,10 +200,15 @@ static bool isBare(const char *s, size_t n) {
     return true;
 }
 
-/* The dotted key parts[0..upto] as text for messages (in p->scratch). */
-static const char *keyText(Parser *p, const KeyPath *k, size_t upto) {
+/* The dotted key parts[0..upto] as text for messages (in p->scratch); a key
+ * of a key/value pair (relative) is prefixed with its [table]'s name. */
+static const char *keyText(Parser *p, const KeyPath *k, size_t upto, bool relative) {
     HgnBuf *b = &p->scratch;
     hgnBufClear(b);
+    if (relative && p->inlineDepth == 0 && p->tableName.len) {
+        hgnBufAppend(b, p->tableName.data, p->tableName.len);
+        hgnBufAppendChar(b, '.');
+    }
     for (size_t i = 0; i <= upto && i < k->count; i++) {
         const char *s = hgnBufStr(&k->text) + k->parts[i].off;
         size_t n = k->parts[i].len;
@@ -243,9 +250,9 @@ static const char *typeName(const HgnTomlValue *v) {
 }
 
 /* The error for using an existing non-table (or closed table) `have` as a table. */
-static HgnStatus notExtendable(Parser *p, const KeyPath *k, size_t i, const Node *have) {
+static HgnStatus notExtendable(Parser *p, const KeyPath *k, size_t i, const Node *have, bool relative) {
     const KeyPart *kp = &k->parts[i];
-    const char *name = keyText(p, k, i);
+    const char *name = keyText(p, k, i, relative);
     if (have->v.type == HGN_TOML_TABLE && (have->flags & NODE_INLINE))
         return hgnTomlErrorAt(
             &p->c, kp->line, kp->col, "put every key of an inline table inside its braces, or use a [section] instead",
@@ -343,7 +350,7 @@ static HgnStatus parseKeyValue(Parser *p, Node *table) {
             st = addTable(p, t, &k, i, NODE_DOTTED, &child);
             if (st) goto done;
         } else if (child->v.type != HGN_TOML_TABLE || !(child->flags & NODE_DOTTED) || (child->flags & NODE_INLINE)) {
-            st = notExtendable(p, &k, i, child);
+            st = notExtendable(p, &k, i, child, true);
             goto done;
         }
         t = child;
@@ -353,7 +360,7 @@ static HgnStatus parseKeyValue(Parser *p, Node *table) {
     if (have) {
         st = hgnTomlErrorAt(&p->c, k.parts[last].line, k.parts[last].col,
                             "each key may be defined only once per table; remove or rename one of them",
-                            "duplicate key '%s' (first defined at line %d, column %d)", keyText(p, &k, last),
+                            "duplicate key '%s' (first defined at line %d, column %d)", keyText(p, &k, last, true),
                             have->v.line, have->v.column);
         goto done;
     }
@@ -411,7 +418,9 @@ static HgnStatus parseInlineTable(Parser *p, Node *table) {
     hgnTomlSkipBlanks(&p->c);
     if (hgnTomlPeek(&p->c, 0) != '}') {
         for (;;) {
+            p->inlineDepth++;
             HgnStatus st = parseKeyValue(p, table);
+            p->inlineDepth--;
             if (st) return st;
             hgnTomlSkipBlanks(&p->c);
             int ch = hgnTomlPeek(&p->c, 0);
@@ -503,7 +512,7 @@ static HgnStatus parseHeader(Parser *p) {
         } else if (child->v.type == HGN_TOML_ARRAY && (child->flags & NODE_AOT)) {
             child = (Node *)child->v.as.array.items[child->v.as.array.count - 1];
         } else if (child->v.type != HGN_TOML_TABLE || (child->flags & NODE_INLINE)) {
-            st = notExtendable(p, &k, i, child);
+            st = notExtendable(p, &k, i, child, false);
             goto done;
         }
         t = child;
@@ -519,14 +528,15 @@ static HgnStatus parseHeader(Parser *p) {
         } else if (have->v.type == HGN_TOML_TABLE && (have->flags & NODE_DOTTED)) {
             st = hgnTomlErrorAt(&p->c, line, col, "add its keys with the dotted keys, or use only the [section]",
                                 "cannot define table [%s]: dotted keys already created it at line %d",
-                                keyText(p, &k, last), have->v.line);
+                                keyText(p, &k, last, false), have->v.line);
             goto done;
         } else if (have->v.type == HGN_TOML_TABLE && !(have->flags & NODE_INLINE)) {
             st = hgnTomlErrorAt(&p->c, line, col, "merge the two sections into one",
-                                "table [%s] is defined twice (first at line %d)", keyText(p, &k, last), have->v.line);
+                                "table [%s] is defined twice (first at line %d)", keyText(p, &k, last, false),
+                                have->v.line);
             goto done;
         } else {
-            st = notExtendable(p, &k, last, have);
+            st = notExtendable(p, &k, last, have, false);
             goto done;
         }
         have->v.line = line;
@@ -554,10 +564,10 @@ static HgnStatus parseHeader(Parser *p) {
         } else if (array->v.type != HGN_TOML_ARRAY || !(array->flags & NODE_AOT)) {
             if (array->v.type == HGN_TOML_TABLE && !(array->flags & NODE_INLINE))
                 st = hgnTomlErrorAt(&p->c, line, col, "use either [name] or [[name]] for one name, not both",
-                                    "cannot define [[%s]]: '%s' is already a table (line %d)", keyText(p, &k, last),
-                                    keyText(p, &k, last), array->v.line);
+                                    "cannot define [[%s]]: '%s' is already a table (line %d)",
+                                    keyText(p, &k, last, false), keyText(p, &k, last, false), array->v.line);
             else
-                st = notExtendable(p, &k, last, array);
+                st = notExtendable(p, &k, last, array, false);
             goto done;
         }
         Node *elem = newNode(HGN_TOML_TABLE, line, col, array->depth + 1);
@@ -574,6 +584,12 @@ static HgnStatus parseHeader(Parser *p) {
         p->current = elem;
     }
 done:
+    if (!st) {
+        const char *name = keyText(p, &k, k.count - 1, false);
+        hgnBufClear(&p->tableName);
+        hgnBufAppendStr(&p->tableName, name);
+        if (!hgnBufOk(&p->tableName)) st = oomAt(p);
+    }
     keyPathFree(&k);
     return st;
 }
@@ -612,6 +628,7 @@ HgnStatus hgnTomlParse(const char *text, size_t len, const char *sourceName, Hgn
     memset(&p, 0, sizeof p);
     hgnTomlCursorInit(&p.c, text ? text : "", len, sourceName);
     hgnBufInit(&p.scratch);
+    hgnBufInit(&p.tableName);
     p.root = newNode(HGN_TOML_TABLE, 1, 1, 0);
     if (!p.root) return oomAt(&p);
     p.root->flags = NODE_DEFINED;
@@ -619,6 +636,7 @@ HgnStatus hgnTomlParse(const char *text, size_t len, const char *sourceName, Hgn
     HgnStatus st = parseDocument(&p);
     hgnFree(p.slots);
     hgnBufFree(&p.scratch);
+    hgnBufFree(&p.tableName);
     if (st) {
         hgnTomlFree(&p.root->v);
         return st;

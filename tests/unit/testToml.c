@@ -288,6 +288,8 @@ static const ErrorCase errorCases[] = {
     {"'''a''' = 1", "t.toml:1:1", "multi-line string cannot be used as a key"},
     {"a = 1\nb = 2\na = 3", "t.toml:3:1", "duplicate key 'a' (first defined at line 1, column 5)"},
     {"a = 1\n\"a\" = 2", "t.toml:2:1", "duplicate key 'a'"},
+    {"[fruit]\nname = 1\nname = 2", "t.toml:3:1", "duplicate key 'fruit.name' (first defined at line 2, column 8)"},
+    {"[[x.\"y z\"]]\nk = {a = 1, a = 2}", "t.toml:2:13", "duplicate key 'a'"},
     {"a.b = 1\na.b = 2", "t.toml:2:3", "duplicate key 'a.b'"},
     {"a = 1\na.b = 2", "t.toml:2:1", "cannot use 'a' as a table: it is already an integer (line 1)"},
     /* values */
@@ -347,7 +349,7 @@ static const ErrorCase errorCases[] = {
     {"[a]\nb = 1\n[a.b]", "t.toml:3:4", "cannot use 'a.b' as a table: it is already an integer"},
     {"a.b = 1\n[a]", "t.toml:2:1", "dotted keys already created it at line 1"},
     {"[a]\nb.c = 1\n[a.b]", "t.toml:3:1", "dotted keys already created it"},
-    {"[a.b.c]\n[a]\nb.d = 1", "t.toml:3:1", "cannot add keys to table 'b' (defined at line 1) from here"},
+    {"[a.b.c]\n[a]\nb.d = 1", "t.toml:3:1", "cannot add keys to table 'a.b' (defined at line 1) from here"},
     {"[[a]]\n[a]", "t.toml:2:2", "already an array"},
     {"[a]\n[[a]]", "t.toml:2:1", "cannot define [[a]]: 'a' is already a table"},
     {"[[a.b]]\n[a]\nb.c = 1", "t.toml:3:1", "already an array"},
