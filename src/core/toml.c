@@ -1,7 +1,7 @@
 /* toml.c — TOML 1.0 document structure: key/value pairs, [tables],
  * [[arrays of tables]], dotted keys, arrays and inline tables, with the
- * redefinition rules of the spec; plus the tree's lookup and free (see
- * huginn/toml.h). Lexing lives in tomlLexer.c.
+ * redefinition rules of the spec (see huginn/toml.h). Lexing lives in
+ * tomlLexer.c, tree access and free in tomlTree.c.
  *
  * Every node is allocated as a Node whose first member is the public
  * HgnTomlValue, so hgnTomlFree can release it as a plain value; the extra
@@ -75,29 +75,6 @@ static Node *newNode(HgnTomlType type, int line, int col, int depth) {
     n->v.column = col;
     n->depth = depth;
     return n;
-}
-
-void hgnTomlFree(HgnTomlValue *v) {
-    if (!v) return;
-    switch (v->type) {
-    case HGN_TOML_STRING:
-        hgnFree(v->as.string.ptr);
-        break;
-    case HGN_TOML_ARRAY:
-        for (size_t i = 0; i < v->as.array.count; i++) hgnTomlFree(v->as.array.items[i]);
-        hgnFree(v->as.array.items);
-        break;
-    case HGN_TOML_TABLE:
-        for (size_t i = 0; i < v->as.table.count; i++) {
-            hgnFree(v->as.table.items[i].key);
-            hgnTomlFree(v->as.table.items[i].value);
-        }
-        hgnFree(v->as.table.items);
-        break;
-    default:
-        break;
-    }
-    hgnFree(v);
 }
 
 /* Capacity is implicit: arrays grow to the next power of two when count reaches one. */
@@ -671,14 +648,4 @@ HgnStatus hgnTomlParseFile(const char *path, HgnTomlValue **out) {
     HgnStatus st = hgnTomlParse(hgnBufStr(&b), b.len, path, out);
     hgnBufFree(&b);
     return st;
-}
-
-const HgnTomlValue *hgnTomlTableGet(const HgnTomlValue *table, const char *key) {
-    if (!table || !key || table->type != HGN_TOML_TABLE) return NULL;
-    size_t len = strlen(key);
-    for (size_t i = 0; i < table->as.table.count; i++) {
-        const HgnTomlKeyValue *kv = &table->as.table.items[i];
-        if (kv->keyLen == len && memcmp(kv->key, key, len) == 0) return kv->value;
-    }
-    return NULL;
 }

@@ -436,6 +436,38 @@ static void testLimitsAndArguments(void **state) {
     hgnTomlFree(NULL);
 }
 
+static void testAtPointer(void **state) {
+    (void)state;
+    HgnTomlValue *doc = NULL;
+    assert_null(hgnTomlParseFile(DOC_PATH, &doc));
+    const HgnTomlValue *v = hgnTomlAtPointer(doc, "/products/2/details/size");
+    assert_non_null(v);
+    assert_int_equal(v->as.integer, 3);
+    assert_int_equal(v->line, 74);
+    assert_int_equal(v->column, 8);
+    assert_ptr_equal(hgnTomlAtPointer(doc, ""), doc);
+    assert_string_equal(hgnTomlAtPointer(doc, "/")->as.string.ptr, "empty key");
+    assert_int_equal(hgnTomlAtPointer(doc, "/ints/2")->as.integer, 3);
+    assert_int_equal(hgnTomlAtPointer(doc, "/mixed/4/five")->as.integer, 5);
+    assert_int_equal(hgnTomlAtPointer(doc, "/literal.key")->as.integer, 2);
+    assert_null(hgnTomlAtPointer(doc, "/ints/3"));
+    assert_null(hgnTomlAtPointer(doc, "/ints/01"));
+    assert_null(hgnTomlAtPointer(doc, "/ints/-1"));
+    assert_null(hgnTomlAtPointer(doc, "/ints/"));
+    assert_null(hgnTomlAtPointer(doc, "/title/x"));
+    assert_null(hgnTomlAtPointer(doc, "/nope"));
+    assert_null(hgnTomlAtPointer(doc, "title"));
+    assert_null(hgnTomlAtPointer(NULL, ""));
+    hgnTomlFree(doc);
+    doc = parseOk("\"a/b\" = 1\n\"m~n\" = 2\n\"~\" = { \"/\" = 3 }\n");
+    assert_int_equal(hgnTomlAtPointer(doc, "/a~1b")->as.integer, 1);
+    assert_int_equal(hgnTomlAtPointer(doc, "/m~0n")->as.integer, 2);
+    assert_int_equal(hgnTomlAtPointer(doc, "/~0/~1")->as.integer, 3);
+    assert_null(hgnTomlAtPointer(doc, "/m~2n"));
+    assert_null(hgnTomlAtPointer(doc, "/m~"));
+    hgnTomlFree(doc);
+}
+
 static void testFormatDatetime(void **state) {
     (void)state;
     char buf[48];
@@ -711,12 +743,19 @@ static void testLocaleIndependence(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testEveryValueType),     cmocka_unit_test(testCrlfAndNul),
-        cmocka_unit_test(testNumbersAndDates),    cmocka_unit_test(testTableRules),
-        cmocka_unit_test(testErrorLocations),     cmocka_unit_test(testLimitsAndArguments),
-        cmocka_unit_test(testFormatDatetime),     cmocka_unit_test(testRoundTrip),
-        cmocka_unit_test(testDumpShapeAndErrors), cmocka_unit_test(testAllocationFailures),
-        cmocka_unit_test(testLocaleIndependence), cmocka_unit_test(testDumpDepthMatchesParser),
+        cmocka_unit_test(testEveryValueType),
+        cmocka_unit_test(testCrlfAndNul),
+        cmocka_unit_test(testNumbersAndDates),
+        cmocka_unit_test(testTableRules),
+        cmocka_unit_test(testErrorLocations),
+        cmocka_unit_test(testLimitsAndArguments),
+        cmocka_unit_test(testFormatDatetime),
+        cmocka_unit_test(testRoundTrip),
+        cmocka_unit_test(testDumpShapeAndErrors),
+        cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testAtPointer),
+        cmocka_unit_test(testLocaleIndependence),
+        cmocka_unit_test(testDumpDepthMatchesParser),
     };
     return cmocka_run_group_tests_name("toml", tests, NULL, NULL);
 }
