@@ -1,5 +1,5 @@
 /* tomlTree.c — access to a parsed TOML tree: free, key lookup and JSON
- * pointer lookup (see huginn/toml.h). */
+ * pointer lookup, type names (see huginn/toml.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +37,32 @@ const HgnTomlValue *hgnTomlTableGet(const HgnTomlValue *table, const char *key) 
         if (kv->keyLen == len && memcmp(kv->key, key, len) == 0) return kv->value;
     }
     return NULL;
+}
+
+const char *hgnTomlTypeName(HgnTomlType type) {
+    switch (type) {
+    case HGN_TOML_STRING:
+        return "string";
+    case HGN_TOML_INTEGER:
+        return "integer";
+    case HGN_TOML_FLOAT:
+        return "float";
+    case HGN_TOML_BOOLEAN:
+        return "boolean";
+    case HGN_TOML_OFFSET_DATETIME:
+        return "offset date-time";
+    case HGN_TOML_LOCAL_DATETIME:
+        return "local date-time";
+    case HGN_TOML_LOCAL_DATE:
+        return "local date";
+    case HGN_TOML_LOCAL_TIME:
+        return "local time";
+    case HGN_TOML_ARRAY:
+        return "array";
+    case HGN_TOML_TABLE:
+        return "table";
+    }
+    return "?";
 }
 
 /* Whether the RFC 6901 reference token [s, end) (with ~0 and ~1 escapes)

@@ -458,6 +458,9 @@ static void testAtPointer(void **state) {
     assert_null(hgnTomlAtPointer(doc, "/nope"));
     assert_null(hgnTomlAtPointer(doc, "title"));
     assert_null(hgnTomlAtPointer(NULL, ""));
+    assert_string_equal(hgnTomlTypeName(hgnTomlAtPointer(doc, "/odt1")->type), "offset date-time");
+    assert_string_equal(hgnTomlTypeName(hgnTomlAtPointer(doc, "/products")->type), "array");
+    assert_string_equal(hgnTomlTypeName((HgnTomlType)99), "?");
     hgnTomlFree(doc);
     doc = parseOk("\"a/b\" = 1\n\"m~n\" = 2\n\"~\" = { \"/\" = 3 }\n");
     assert_int_equal(hgnTomlAtPointer(doc, "/a~1b")->as.integer, 1);
