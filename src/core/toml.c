@@ -390,11 +390,19 @@ static HgnStatus parseArray(Parser *p, Node *array) {
     return HGN_OK;
 }
 
+#define ONE_LINE_HINT "an inline table must be written on one line in TOML 1.0; use a [section] for longer tables"
+
+static bool atLineEnd(const Parser *p) {
+    int ch = hgnTomlPeek(&p->c, 0);
+    return ch == '\n' || ch == '\r' || ch == '#';
+}
+
 static HgnStatus parseInlineTable(Parser *p, Node *table) {
     hgnTomlAdvance(&p->c); /* { */
     hgnTomlSkipBlanks(&p->c);
     if (hgnTomlPeek(&p->c, 0) != '}') {
         for (;;) {
+            if (atLineEnd(p)) return hgnTomlExpected(&p->c, "a key in the inline table", ONE_LINE_HINT);
             p->inlineDepth++;
             HgnStatus st = parseKeyValue(p, table);
             p->inlineDepth--;
@@ -404,10 +412,7 @@ static HgnStatus parseInlineTable(Parser *p, Node *table) {
             if (ch == '}') break;
             if (ch != ',')
                 return hgnTomlExpected(&p->c, "',' or '}' in the inline table",
-                                       ch == '\n' || ch == '\r' || ch == '#'
-                                           ? "an inline table must be written on one line in TOML 1.0; use a [section] "
-                                             "for longer tables"
-                                           : "separate inline-table entries with commas");
+                                       atLineEnd(p) ? ONE_LINE_HINT : "separate inline-table entries with commas");
             hgnTomlAdvance(&p->c);
             hgnTomlSkipBlanks(&p->c);
             if (hgnTomlPeek(&p->c, 0) == '}')

@@ -335,6 +335,8 @@ static const ErrorCase errorCases[] = {
     {"a = [1,,2]", "t.toml:1:8", "expected a value, found ','"},
     {"a = [1,\n2", "t.toml:2:2", "expected ',' or ']' in the array, found end of file"},
     {"a = {b = 1,}", "t.toml:1:12", "expected a key after ','"},
+    {"a = {b = 1,\n c = 2}", "t.toml:1:12", "expected a key in the inline table, found end of line"},
+    {"a = {\n}", "t.toml:1:6", "expected a key in the inline table, found end of line"},
     {"a = {b = 1\n}", "t.toml:1:11", "expected ',' or '}' in the inline table, found end of line"},
     {"a = {b = 1, b = 2}", "t.toml:1:13", "duplicate key 'b'"},
     {"a = {b = {c = 1}, b.d = 2}", "t.toml:1:19", "cannot add keys to 'b': it is an inline table"},
