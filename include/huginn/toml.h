@@ -74,6 +74,15 @@ void hgnTomlFree(HgnTomlValue *v);
 /* Lookup of a key in a TABLE (NULL when absent or v is not a table). */
 const HgnTomlValue *hgnTomlTableGet(const HgnTomlValue *table, const char *key);
 
+/* "string", "integer", "float", "boolean", "offset date-time", "local
+ * date-time", "local date", "local time", "array", "table" ("?" otherwise). */
+const char *hgnTomlTypeName(HgnTomlType type);
+
+/* The value at an RFC 6901 JSON pointer ("/server/ports/0"; "" is root), as
+ * hgnTomlToJson would place it, or NULL when absent. Lets a caller that
+ * validated the JSON form report a TOML line:column for a failing pointer. */
+const HgnTomlValue *hgnTomlAtPointer(const HgnTomlValue *root, const char *pointer);
+
 /* Converts to JSON: integers as JSON integers, floats as reals (inf/nan as the
  * strings "inf", "-inf", "nan"), date-times as RFC 3339 strings. OUT: *out (new ref). */
 HGN_NODISCARD HgnStatus hgnTomlToJson(const HgnTomlValue *v, json_t **out);

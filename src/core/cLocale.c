@@ -1,4 +1,7 @@
 /* cLocale.c — the "C" locale object for locale-independent number text (see cLocale.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strtod_l */
+#endif
 #include "core/cLocale.h"
 
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /* toml.c — TOML 1.0 document structure: key/value pairs, [tables],
  * [[arrays of tables]], dotted keys, arrays and inline tables, with the
- * redefinition rules of the spec; plus the tree's lookup and free (see
- * huginn/toml.h). Lexing lives in tomlLexer.c.
+ * redefinition rules of the spec (see huginn/toml.h). Lexing lives in
+ * tomlLexer.c, tree access and free in tomlTree.c.
  *
  * Every node is allocated as a Node whose first member is the public
  * HgnTomlValue, so hgnTomlFree can release it as a plain value; the extra
@@ -19,7 +19,7 @@
 #include "core/strBuf.h"
 #include "core/tomlLexer.h"
 
-#define MAX_DEPTH 128 /* nesting of tables and arrays */
+#define MAX_DEPTH HGN_TOML_MAX_DEPTH
 
 enum {
     NODE_IMPLICIT = 1, /* table created as a parent in a [a.b] header */
@@ -59,6 +59,8 @@ typedef struct Parser {
     Slot *slots;
     size_t nSlots, nUsed;
     HgnBuf scratch;
+    HgnBuf tableName; /* dotted name of the current [table], for messages */
+    int inlineDepth;  /* > 0 while reading an inline table */
 } Parser;
 
 static HgnStatus parseValue(Parser *p, int depth, Node **out);
@@ -73,29 +75,6 @@ static Node *newNode(HgnTomlType type, int line, int col, int depth) {
     n->v.column = col;
     n->depth = depth;
     return n;
-}
-
-void hgnTomlFree(HgnTomlValue *v) {
-    if (!v) return;
-    switch (v->type) {
-    case HGN_TOML_STRING:
-        hgnFree(v->as.string.ptr);
-        break;
-    case HGN_TOML_ARRAY:
-        for (size_t i = 0; i < v->as.array.count; i++) hgnTomlFree(v->as.array.items[i]);
-        hgnFree(v->as.array.items);
-        break;
-    case HGN_TOML_TABLE:
-        for (size_t i = 0; i < v->as.table.count; i++) {
-            hgnFree(v->as.table.items[i].key);
-            hgnTomlFree(v->as.table.items[i].value);
-        }
-        hgnFree(v->as.table.items);
-        break;
-    default:
-        break;
-    }
-    hgnFree(v);
 }
 
 /* Capacity is implicit: arrays grow to the next power of two when count reaches one. */
@@ -182,7 +161,7 @@ static bool tableAdd(Parser *p, Node *table, const char *key, size_t len, Node *
 /* ---- errors --------------------------------------------------------------- */
 
 static HgnStatus oomAt(const Parser *p) {
-    char where[320];
+    char where[4400];
     snprintf(where, sizeof where, "%s:%d:%d", p->c.sourceName, p->c.line, p->c.col);
     return hgnStatusNew(HGN_CODE_OutOfMemory, where, NULL, "out of memory while parsing TOML");
 }
@@ -198,10 +177,15 @@ static bool isBare(const char *s, size_t n) {
     return true;
 }
 
-/* The dotted key parts[0..upto] as text for messages (in p->scratch). */
-static const char *keyText(Parser *p, const KeyPath *k, size_t upto) {
+/* The dotted key parts[0..upto] as text for messages (in p->scratch); a key
+ * of a key/value pair (relative) is prefixed with its [table]'s name. */
+static const char *keyText(Parser *p, const KeyPath *k, size_t upto, bool relative) {
     HgnBuf *b = &p->scratch;
     hgnBufClear(b);
+    if (relative && p->inlineDepth == 0 && p->tableName.len) {
+        hgnBufAppend(b, p->tableName.data, p->tableName.len);
+        hgnBufAppendChar(b, '.');
+    }
     for (size_t i = 0; i <= upto && i < k->count; i++) {
         const char *s = hgnBufStr(&k->text) + k->parts[i].off;
         size_t n = k->parts[i].len;
@@ -243,9 +227,9 @@ static const char *typeName(const HgnTomlValue *v) {
 }
 
 /* The error for using an existing non-table (or closed table) `have` as a table. */
-static HgnStatus notExtendable(Parser *p, const KeyPath *k, size_t i, const Node *have) {
+static HgnStatus notExtendable(Parser *p, const KeyPath *k, size_t i, const Node *have, bool relative) {
     const KeyPart *kp = &k->parts[i];
-    const char *name = keyText(p, k, i);
+    const char *name = keyText(p, k, i, relative);
     if (have->v.type == HGN_TOML_TABLE && (have->flags & NODE_INLINE))
         return hgnTomlErrorAt(
             &p->c, kp->line, kp->col, "put every key of an inline table inside its braces, or use a [section] instead",
@@ -343,7 +327,7 @@ static HgnStatus parseKeyValue(Parser *p, Node *table) {
             st = addTable(p, t, &k, i, NODE_DOTTED, &child);
             if (st) goto done;
         } else if (child->v.type != HGN_TOML_TABLE || !(child->flags & NODE_DOTTED) || (child->flags & NODE_INLINE)) {
-            st = notExtendable(p, &k, i, child);
+            st = notExtendable(p, &k, i, child, true);
             goto done;
         }
         t = child;
@@ -353,7 +337,7 @@ static HgnStatus parseKeyValue(Parser *p, Node *table) {
     if (have) {
         st = hgnTomlErrorAt(&p->c, k.parts[last].line, k.parts[last].col,
                             "each key may be defined only once per table; remove or rename one of them",
-                            "duplicate key '%s' (first defined at line %d, column %d)", keyText(p, &k, last),
+                            "duplicate key '%s' (first defined at line %d, column %d)", keyText(p, &k, last, true),
                             have->v.line, have->v.column);
         goto done;
     }
@@ -406,22 +390,29 @@ static HgnStatus parseArray(Parser *p, Node *array) {
     return HGN_OK;
 }
 
+#define ONE_LINE_HINT "an inline table must be written on one line in TOML 1.0; use a [section] for longer tables"
+
+static bool atLineEnd(const Parser *p) {
+    int ch = hgnTomlPeek(&p->c, 0);
+    return ch == '\n' || ch == '\r' || ch == '#';
+}
+
 static HgnStatus parseInlineTable(Parser *p, Node *table) {
     hgnTomlAdvance(&p->c); /* { */
     hgnTomlSkipBlanks(&p->c);
     if (hgnTomlPeek(&p->c, 0) != '}') {
         for (;;) {
+            if (atLineEnd(p)) return hgnTomlExpected(&p->c, "a key in the inline table", ONE_LINE_HINT);
+            p->inlineDepth++;
             HgnStatus st = parseKeyValue(p, table);
+            p->inlineDepth--;
             if (st) return st;
             hgnTomlSkipBlanks(&p->c);
             int ch = hgnTomlPeek(&p->c, 0);
             if (ch == '}') break;
             if (ch != ',')
                 return hgnTomlExpected(&p->c, "',' or '}' in the inline table",
-                                       ch == '\n' || ch == '\r' || ch == '#'
-                                           ? "an inline table must be written on one line in TOML 1.0; use a [section] "
-                                             "for longer tables"
-                                           : "separate inline-table entries with commas");
+                                       atLineEnd(p) ? ONE_LINE_HINT : "separate inline-table entries with commas");
             hgnTomlAdvance(&p->c);
             hgnTomlSkipBlanks(&p->c);
             if (hgnTomlPeek(&p->c, 0) == '}')
@@ -503,7 +494,7 @@ static HgnStatus parseHeader(Parser *p) {
         } else if (child->v.type == HGN_TOML_ARRAY && (child->flags & NODE_AOT)) {
             child = (Node *)child->v.as.array.items[child->v.as.array.count - 1];
         } else if (child->v.type != HGN_TOML_TABLE || (child->flags & NODE_INLINE)) {
-            st = notExtendable(p, &k, i, child);
+            st = notExtendable(p, &k, i, child, false);
             goto done;
         }
         t = child;
@@ -519,14 +510,15 @@ static HgnStatus parseHeader(Parser *p) {
         } else if (have->v.type == HGN_TOML_TABLE && (have->flags & NODE_DOTTED)) {
             st = hgnTomlErrorAt(&p->c, line, col, "add its keys with the dotted keys, or use only the [section]",
                                 "cannot define table [%s]: dotted keys already created it at line %d",
-                                keyText(p, &k, last), have->v.line);
+                                keyText(p, &k, last, false), have->v.line);
             goto done;
         } else if (have->v.type == HGN_TOML_TABLE && !(have->flags & NODE_INLINE)) {
             st = hgnTomlErrorAt(&p->c, line, col, "merge the two sections into one",
-                                "table [%s] is defined twice (first at line %d)", keyText(p, &k, last), have->v.line);
+                                "table [%s] is defined twice (first at line %d)", keyText(p, &k, last, false),
+                                have->v.line);
             goto done;
         } else {
-            st = notExtendable(p, &k, last, have);
+            st = notExtendable(p, &k, last, have, false);
             goto done;
         }
         have->v.line = line;
@@ -554,10 +546,10 @@ static HgnStatus parseHeader(Parser *p) {
         } else if (array->v.type != HGN_TOML_ARRAY || !(array->flags & NODE_AOT)) {
             if (array->v.type == HGN_TOML_TABLE && !(array->flags & NODE_INLINE))
                 st = hgnTomlErrorAt(&p->c, line, col, "use either [name] or [[name]] for one name, not both",
-                                    "cannot define [[%s]]: '%s' is already a table (line %d)", keyText(p, &k, last),
-                                    keyText(p, &k, last), array->v.line);
+                                    "cannot define [[%s]]: '%s' is already a table (line %d)",
+                                    keyText(p, &k, last, false), keyText(p, &k, last, false), array->v.line);
             else
-                st = notExtendable(p, &k, last, array);
+                st = notExtendable(p, &k, last, array, false);
             goto done;
         }
         Node *elem = newNode(HGN_TOML_TABLE, line, col, array->depth + 1);
@@ -574,6 +566,12 @@ static HgnStatus parseHeader(Parser *p) {
         p->current = elem;
     }
 done:
+    if (!st) {
+        const char *name = keyText(p, &k, k.count - 1, false);
+        hgnBufClear(&p->tableName);
+        hgnBufAppendStr(&p->tableName, name);
+        if (!hgnBufOk(&p->tableName)) st = oomAt(p);
+    }
     keyPathFree(&k);
     return st;
 }
@@ -612,6 +610,7 @@ HgnStatus hgnTomlParse(const char *text, size_t len, const char *sourceName, Hgn
     memset(&p, 0, sizeof p);
     hgnTomlCursorInit(&p.c, text ? text : "", len, sourceName);
     hgnBufInit(&p.scratch);
+    hgnBufInit(&p.tableName);
     p.root = newNode(HGN_TOML_TABLE, 1, 1, 0);
     if (!p.root) return oomAt(&p);
     p.root->flags = NODE_DEFINED;
@@ -619,6 +618,7 @@ HgnStatus hgnTomlParse(const char *text, size_t len, const char *sourceName, Hgn
     HgnStatus st = parseDocument(&p);
     hgnFree(p.slots);
     hgnBufFree(&p.scratch);
+    hgnBufFree(&p.tableName);
     if (st) {
         hgnTomlFree(&p.root->v);
         return st;
@@ -653,14 +653,4 @@ HgnStatus hgnTomlParseFile(const char *path, HgnTomlValue **out) {
     HgnStatus st = hgnTomlParse(hgnBufStr(&b), b.len, path, out);
     hgnBufFree(&b);
     return st;
-}
-
-const HgnTomlValue *hgnTomlTableGet(const HgnTomlValue *table, const char *key) {
-    if (!table || !key || table->type != HGN_TOML_TABLE) return NULL;
-    size_t len = strlen(key);
-    for (size_t i = 0; i < table->as.table.count; i++) {
-        const HgnTomlKeyValue *kv = &table->as.table.items[i];
-        if (kv->keyLen == len && memcmp(kv->key, key, len) == 0) return kv->value;
-    }
-    return NULL;
 }

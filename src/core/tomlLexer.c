@@ -41,7 +41,7 @@ static void advanceBy(HgnTomlCursor *c, size_t n) {
 }
 
 HgnStatus hgnTomlErrorAt(const HgnTomlCursor *c, int line, int col, const char *hint, const char *fmt, ...) {
-    char where[320];
+    char where[4400];
     snprintf(where, sizeof where, "%s:%d:%d", c->sourceName, line, col);
     va_list ap;
     va_start(ap, fmt);
@@ -188,7 +188,7 @@ static void appendUtf8(HgnBuf *out, uint32_t cp) {
 }
 
 static HgnStatus oom(const HgnTomlCursor *c) {
-    char where[320];
+    char where[4400];
     snprintf(where, sizeof where, "%s:%d:%d", c->sourceName, c->line, c->col);
     return hgnStatusNew(HGN_CODE_OutOfMemory, where, NULL, "out of memory while parsing TOML");
 }

@@ -15,6 +15,11 @@
 #include "huginn/status.h"
 #include "huginn/toml.h"
 
+/* Deepest nesting of tables and arrays the parser accepts (the root table is
+ * level 0; an array of tables counts one level for the array and one for each
+ * element). The writer refuses deeper JSON so that its output always reads back. */
+#define HGN_TOML_MAX_DEPTH 128
+
 typedef struct HgnTomlCursor {
     const char *src;
     size_t len;

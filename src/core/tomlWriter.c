@@ -14,9 +14,10 @@
 #include "core/alloc.h"
 #include "core/cLocale.h"
 #include "core/strBuf.h"
+#include "core/tomlLexer.h"
 #include "huginn/toml.h"
 
-#define MAX_DEPTH 1000
+#define MAX_DEPTH HGN_TOML_MAX_DEPTH
 
 typedef struct Writer {
     HgnBuf out;
@@ -125,9 +126,16 @@ static void truncateBuf(HgnBuf *b, size_t len) {
     }
 }
 
-static HgnStatus failAt(Writer *w, HgnCode code, const char *hint, const char *msg) {
+static HgnStatus tooDeep(Writer *w) {
     const char *where = hgnBufOk(&w->pointer) ? hgnBufStr(&w->pointer) : NULL;
-    return hgnStatusNew(code, where && where[0] ? where : "/", hint, "%s", msg);
+    return hgnStatusNew(HGN_CODE_InvalidArgument, where && where[0] ? where : "/", "flatten the document",
+                        "JSON is nested more than %d levels deep, more than Huginn's TOML reader accepts", MAX_DEPTH);
+}
+
+static HgnStatus nullValue(Writer *w) {
+    const char *where = hgnBufOk(&w->pointer) ? hgnBufStr(&w->pointer) : NULL;
+    return hgnStatusNew(HGN_CODE_InvalidArgument, where && where[0] ? where : "/", "remove the key or give it a value",
+                        "JSON null has no TOML equivalent");
 }
 
 static HgnStatus emitInlineTable(Writer *w, const json_t *obj, int depth) {
@@ -151,9 +159,7 @@ static HgnStatus emitInlineTable(Writer *w, const json_t *obj, int depth) {
 }
 
 static HgnStatus emitValue(Writer *w, const json_t *v, int depth) {
-    if (depth > MAX_DEPTH)
-        return failAt(w, HGN_CODE_InvalidArgument, "flatten the document",
-                      "JSON is nested too deeply to write as TOML");
+    if (depth > MAX_DEPTH) return tooDeep(w);
     switch (json_typeof(v)) {
     case JSON_STRING:
         appendBasicString(&w->out, json_string_value(v), json_string_length(v));
@@ -171,8 +177,7 @@ static HgnStatus emitValue(Writer *w, const json_t *v, int depth) {
         hgnBufAppendStr(&w->out, "false");
         break;
     case JSON_NULL:
-        return failAt(w, HGN_CODE_InvalidArgument, "remove the key or give it a value",
-                      "JSON null has no TOML equivalent");
+        return nullValue(w);
     case JSON_ARRAY: {
         hgnBufAppendChar(&w->out, '[');
         for (size_t i = 0; i < json_array_size(v); i++) {
@@ -199,9 +204,7 @@ static bool isArrayOfTables(const json_t *v) {
 }
 
 static HgnStatus emitTable(Writer *w, const json_t *obj, int depth) {
-    if (depth > MAX_DEPTH)
-        return failAt(w, HGN_CODE_InvalidArgument, "flatten the document",
-                      "JSON is nested too deeply to write as TOML");
+    if (depth > MAX_DEPTH) return tooDeep(w);
     const char *key;
     size_t keyLen;
     json_t *value;
@@ -228,7 +231,7 @@ static HgnStatus emitTable(Writer *w, const json_t *obj, int depth) {
             size_t itemMark = table ? w->pointer.len : pointerPushIndex(w, i);
             hgnBufAppendf(&w->out, "%s%s%s%s\n", w->out.len ? "\n" : "", table ? "[" : "[[", hgnBufStr(&w->path),
                           table ? "]" : "]]");
-            HgnStatus st = emitTable(w, item, depth + 1);
+            HgnStatus st = emitTable(w, item, table ? depth + 1 : depth + 2);
             if (st) return st;
             truncateBuf(&w->pointer, itemMark);
         }

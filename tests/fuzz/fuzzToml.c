@@ -1,7 +1,8 @@
 /* fuzzToml.c — libFuzzer target for the TOML parser. Any input must either be
  * rejected with HGN-0001 and a "fuzz:LINE:COLUMN" location, or parse; a parsed
  * document must convert to JSON, write back as TOML, and that text must parse
- * to the same JSON (round trip). Any other outcome traps. */
+ * to the same JSON (round trip), and its keys must be reachable by JSON
+ * pointer. Any other outcome traps. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             __builtin_trap();
         hgnStatusFree(st);
         return 0;
+    }
+    /* every top-level key is reachable by its JSON pointer */
+    for (size_t i = 0; i < doc->as.table.count; i++) {
+        const HgnTomlKeyValue *kv = &doc->as.table.items[i];
+        if (memchr(kv->key, '\0', kv->keyLen) || kv->keyLen > 1000) continue;
+        char pointer[2008];
+        size_t n = 0;
+        pointer[n++] = '/';
+        for (size_t k = 0; k < kv->keyLen; k++) {
+            if (kv->key[k] == '~' || kv->key[k] == '/') {
+                pointer[n++] = '~';
+                pointer[n++] = kv->key[k] == '~' ? '0' : '1';
+            } else {
+                pointer[n++] = kv->key[k];
+            }
+        }
+        pointer[n] = '\0';
+        if (hgnTomlAtPointer(doc, pointer) != kv->value) __builtin_trap();
     }
     json_t *json = NULL, *back = NULL;
     char *text = NULL;

@@ -288,6 +288,8 @@ static const ErrorCase errorCases[] = {
     {"'''a''' = 1", "t.toml:1:1", "multi-line string cannot be used as a key"},
     {"a = 1\nb = 2\na = 3", "t.toml:3:1", "duplicate key 'a' (first defined at line 1, column 5)"},
     {"a = 1\n\"a\" = 2", "t.toml:2:1", "duplicate key 'a'"},
+    {"[fruit]\nname = 1\nname = 2", "t.toml:3:1", "duplicate key 'fruit.name' (first defined at line 2, column 8)"},
+    {"[[x.\"y z\"]]\nk = {a = 1, a = 2}", "t.toml:2:13", "duplicate key 'a'"},
     {"a.b = 1\na.b = 2", "t.toml:2:3", "duplicate key 'a.b'"},
     {"a = 1\na.b = 2", "t.toml:2:1", "cannot use 'a' as a table: it is already an integer (line 1)"},
     /* values */
@@ -333,6 +335,8 @@ static const ErrorCase errorCases[] = {
     {"a = [1,,2]", "t.toml:1:8", "expected a value, found ','"},
     {"a = [1,\n2", "t.toml:2:2", "expected ',' or ']' in the array, found end of file"},
     {"a = {b = 1,}", "t.toml:1:12", "expected a key after ','"},
+    {"a = {b = 1,\n c = 2}", "t.toml:1:12", "expected a key in the inline table, found end of line"},
+    {"a = {\n}", "t.toml:1:6", "expected a key in the inline table, found end of line"},
     {"a = {b = 1\n}", "t.toml:1:11", "expected ',' or '}' in the inline table, found end of line"},
     {"a = {b = 1, b = 2}", "t.toml:1:13", "duplicate key 'b'"},
     {"a = {b = {c = 1}, b.d = 2}", "t.toml:1:19", "cannot add keys to 'b': it is an inline table"},
@@ -347,7 +351,12 @@ static const ErrorCase errorCases[] = {
     {"[a]\nb = 1\n[a.b]", "t.toml:3:4", "cannot use 'a.b' as a table: it is already an integer"},
     {"a.b = 1\n[a]", "t.toml:2:1", "dotted keys already created it at line 1"},
     {"[a]\nb.c = 1\n[a.b]", "t.toml:3:1", "dotted keys already created it"},
-    {"[a.b.c]\n[a]\nb.d = 1", "t.toml:3:1", "cannot add keys to table 'b' (defined at line 1) from here"},
+    {"[a.b.c]\n[a]\nb.d = 1", "t.toml:3:1", "cannot add keys to table 'a.b' (defined at line 1) from here"},
+    {"[a.b.c.d]\nz = 9\n[a]\nb.c.d.k.t = 1", "t.toml:4:1", "cannot add keys to table 'a.b'"},
+    {"tbl = { fruit = { apple.color = 'red' }, fruit.apple.texture = { smooth = true } }", "t.toml:1:42",
+     "cannot add keys to 'fruit': it is an inline table"},
+    {"[fruit]\napple.color = 'red'\napple.taste.sweet = true\n[fruit.apple.taste]", "t.toml:4:1",
+     "cannot define table [fruit.apple.taste]: dotted keys already created it at line 3"},
     {"[[a]]\n[a]", "t.toml:2:2", "already an array"},
     {"[a]\n[[a]]", "t.toml:2:1", "cannot define [[a]]: 'a' is already a table"},
     {"[[a.b]]\n[a]\nb.c = 1", "t.toml:3:1", "already an array"},
@@ -427,6 +436,41 @@ static void testLimitsAndArguments(void **state) {
     hgnStatusFree(st);
     assert_null(hgnTomlTableGet(NULL, "a"));
     hgnTomlFree(NULL);
+}
+
+static void testAtPointer(void **state) {
+    (void)state;
+    HgnTomlValue *doc = NULL;
+    assert_null(hgnTomlParseFile(DOC_PATH, &doc));
+    const HgnTomlValue *v = hgnTomlAtPointer(doc, "/products/2/details/size");
+    assert_non_null(v);
+    assert_int_equal(v->as.integer, 3);
+    assert_int_equal(v->line, 74);
+    assert_int_equal(v->column, 8);
+    assert_ptr_equal(hgnTomlAtPointer(doc, ""), doc);
+    assert_string_equal(hgnTomlAtPointer(doc, "/")->as.string.ptr, "empty key");
+    assert_int_equal(hgnTomlAtPointer(doc, "/ints/2")->as.integer, 3);
+    assert_int_equal(hgnTomlAtPointer(doc, "/mixed/4/five")->as.integer, 5);
+    assert_int_equal(hgnTomlAtPointer(doc, "/literal.key")->as.integer, 2);
+    assert_null(hgnTomlAtPointer(doc, "/ints/3"));
+    assert_null(hgnTomlAtPointer(doc, "/ints/01"));
+    assert_null(hgnTomlAtPointer(doc, "/ints/-1"));
+    assert_null(hgnTomlAtPointer(doc, "/ints/"));
+    assert_null(hgnTomlAtPointer(doc, "/title/x"));
+    assert_null(hgnTomlAtPointer(doc, "/nope"));
+    assert_null(hgnTomlAtPointer(doc, "title"));
+    assert_null(hgnTomlAtPointer(NULL, ""));
+    assert_string_equal(hgnTomlTypeName(hgnTomlAtPointer(doc, "/odt1")->type), "offset date-time");
+    assert_string_equal(hgnTomlTypeName(hgnTomlAtPointer(doc, "/products")->type), "array");
+    assert_string_equal(hgnTomlTypeName((HgnTomlType)99), "?");
+    hgnTomlFree(doc);
+    doc = parseOk("\"a/b\" = 1\n\"m~n\" = 2\n\"~\" = { \"/\" = 3 }\n");
+    assert_int_equal(hgnTomlAtPointer(doc, "/a~1b")->as.integer, 1);
+    assert_int_equal(hgnTomlAtPointer(doc, "/m~0n")->as.integer, 2);
+    assert_int_equal(hgnTomlAtPointer(doc, "/~0/~1")->as.integer, 3);
+    assert_null(hgnTomlAtPointer(doc, "/m~2n"));
+    assert_null(hgnTomlAtPointer(doc, "/m~"));
+    hgnTomlFree(doc);
 }
 
 static void testFormatDatetime(void **state) {
@@ -554,6 +598,60 @@ static void testDumpShapeAndErrors(void **state) {
     hgnStatusFree(st);
 }
 
+/* Builds {"a": X} where X nests `levels` arrays, or `levels` arrays of tables. */
+static json_t *nested(int levels, bool tables) {
+    json_t *inner = tables ? json_object() : json_array();
+    for (int i = 1; i < levels; i++) {
+        json_t *outer = tables ? json_pack("[{s:o}]", "a", inner) : json_pack("[o]", inner);
+        if (!tables) {
+            inner = outer;
+            continue;
+        }
+        inner = json_pack("{s:o}", "a", outer);
+    }
+    return json_pack("{s:o}", "a", inner);
+}
+
+/* The writer refuses exactly what the reader would refuse for depth. */
+static void testDumpDepthMatchesParser(void **state) {
+    (void)state;
+    for (int tables = 0; tables <= 1; tables++) {
+        int accepted = 0, refused = 0;
+        for (int levels = 20; levels <= 140; levels++) {
+            json_t *j = nested(levels, tables);
+            char *text = NULL;
+            HgnStatus st = hgnTomlDumpJson(j, &text);
+            if (st) {
+                assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
+                assert_non_null(strstr(hgnStatusMessage(st), "nested more than 128"));
+                refused++;
+            } else {
+                HgnTomlValue *doc = NULL;
+                HgnStatus pst = hgnTomlParse(text, strlen(text), "deep.toml", &doc);
+                if (pst)
+                    fail_msg("levels %d tables %d: dump accepted, parse refused: %s", levels, tables,
+                             hgnStatusMessage(pst));
+                json_t *back = NULL;
+                assert_null(hgnTomlToJson(doc, &back));
+                assert_true(json_equal(j, back));
+                json_decref(back);
+                hgnTomlFree(doc);
+                accepted++;
+            }
+            hgnStatusFree(st);
+            hgnFree(text);
+            json_decref(j);
+        }
+        if (accepted == 0 || refused == 0) fail_msg("tables %d: accepted %d refused %d", tables, accepted, refused);
+    }
+    /* 127 nested arrays under a key: depth 128, the last accepted */
+    json_t *j = nested(128, false);
+    char *text = NULL;
+    assert_null(hgnTomlDumpJson(j, &text));
+    hgnFree(text);
+    json_decref(j);
+}
+
 /* Each allocation in turn fails: the result is success or HGN-0012, never a
  * crash or leak (ASan checks leaks). Stops once a run injects no failure. */
 static void sweepParse(const char *text, size_t len, bool expectOk) {
@@ -650,12 +748,19 @@ static void testLocaleIndependence(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testEveryValueType),     cmocka_unit_test(testCrlfAndNul),
-        cmocka_unit_test(testNumbersAndDates),    cmocka_unit_test(testTableRules),
-        cmocka_unit_test(testErrorLocations),     cmocka_unit_test(testLimitsAndArguments),
-        cmocka_unit_test(testFormatDatetime),     cmocka_unit_test(testRoundTrip),
-        cmocka_unit_test(testDumpShapeAndErrors), cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testEveryValueType),
+        cmocka_unit_test(testCrlfAndNul),
+        cmocka_unit_test(testNumbersAndDates),
+        cmocka_unit_test(testTableRules),
+        cmocka_unit_test(testErrorLocations),
+        cmocka_unit_test(testLimitsAndArguments),
+        cmocka_unit_test(testFormatDatetime),
+        cmocka_unit_test(testRoundTrip),
+        cmocka_unit_test(testDumpShapeAndErrors),
+        cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testAtPointer),
         cmocka_unit_test(testLocaleIndependence),
+        cmocka_unit_test(testDumpDepthMatchesParser),
     };
     return cmocka_run_group_tests_name("toml", tests, NULL, NULL);
 }
