@@ -193,7 +193,7 @@ struct HgnSchema {
 /* Lookup of a property by name (binary search over node->properties). */
 SchemaNode *schemaFindProperty(const SchemaNode *node, const char *name, size_t len);
 
-#define SCHEMA_MAX_DEPTH 4096
+#define SCHEMA_MAX_DEPTH               4096
 #define SCHEMA_DEFAULT_MAX_EVALUATIONS 50000000u
 
 #endif

@@ -16,8 +16,12 @@ struct HgnError {
     bool isStatic;
 };
 
-static HgnError oomError = {HGN_CODE_OutOfMemory, "out of memory while reporting an error", NULL,
-                            "free memory or lower the workload size", NULL, true};
+static HgnError oomError = {HGN_CODE_OutOfMemory,
+                            "out of memory while reporting an error",
+                            NULL,
+                            "free memory or lower the workload size",
+                            NULL,
+                            true};
 
 typedef struct CodeRow {
     HgnCode code;
@@ -176,11 +180,15 @@ static void appendErrorJson(HgnBuf *b, HgnStatus e) {
     hgnBufAppendStr(b, ",\"message\":");
     hgnBufAppendJsonString(b, e->message, strlen(e->message));
     hgnBufAppendStr(b, ",\"where\":");
-    if (e->where) hgnBufAppendJsonString(b, e->where, strlen(e->where));
-    else hgnBufAppendStr(b, "null");
+    if (e->where)
+        hgnBufAppendJsonString(b, e->where, strlen(e->where));
+    else
+        hgnBufAppendStr(b, "null");
     hgnBufAppendStr(b, ",\"hint\":");
-    if (e->hint) hgnBufAppendJsonString(b, e->hint, strlen(e->hint));
-    else hgnBufAppendStr(b, "null");
+    if (e->hint)
+        hgnBufAppendJsonString(b, e->hint, strlen(e->hint));
+    else
+        hgnBufAppendStr(b, "null");
     if (e->cause) {
         hgnBufAppendStr(b, ",\"cause\":");
         appendErrorJson(b, e->cause);

@@ -80,13 +80,27 @@ bool hgnBufAppendJsonString(HgnBuf *b, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '"': hgnBufAppend(b, "\\\"", 2); break;
-        case '\\': hgnBufAppend(b, "\\\\", 2); break;
-        case '\n': hgnBufAppend(b, "\\n", 2); break;
-        case '\r': hgnBufAppend(b, "\\r", 2); break;
-        case '\t': hgnBufAppend(b, "\\t", 2); break;
-        case '\b': hgnBufAppend(b, "\\b", 2); break;
-        case '\f': hgnBufAppend(b, "\\f", 2); break;
+        case '"':
+            hgnBufAppend(b, "\\\"", 2);
+            break;
+        case '\\':
+            hgnBufAppend(b, "\\\\", 2);
+            break;
+        case '\n':
+            hgnBufAppend(b, "\\n", 2);
+            break;
+        case '\r':
+            hgnBufAppend(b, "\\r", 2);
+            break;
+        case '\t':
+            hgnBufAppend(b, "\\t", 2);
+            break;
+        case '\b':
+            hgnBufAppend(b, "\\b", 2);
+            break;
+        case '\f':
+            hgnBufAppend(b, "\\f", 2);
+            break;
         default:
             if (c < 0x20 || c == 0x7f) {
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

@@ -56,6 +56,7 @@ static HgnStatus fieldError(const Ctx *c, const char *field, const char *hint, c
 }
 
 static const char *typeName(const json_t *v) {
+    if (!v) return "nothing";
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         return "an object";
