@@ -43,12 +43,6 @@ static const json_t *becauseOf(const json_t *schema, const char *schemaPointer) 
 HgnStatus layerValidate(const ConfigLayer *layer, const json_t *schema, ConfigProblems *problems) {
     HgnSchema *compiled = NULL;
     HgnStatus st = hgnSchemaCompile(schema, "config/schema.json", NULL, &compiled);
-    if (st && hgnStatusCode(st) != HGN_CODE_OutOfMemory && strstr(hgnStatusMessage(st), "allocate")) {
-        /* the built-in schema compiles (testConfig checks it); PCRE2 allocation failures come back
-           as HGN-0602 from the validator, so restore the true cause */
-        hgnStatusFree(st);
-        return hgnStatusNew(HGN_CODE_OutOfMemory, NULL, NULL, "out of memory compiling the configuration schema");
-    }
     if (st) return st;
     HgnSchemaViolations v = {NULL, 0};
     st = hgnSchemaValidateAll(compiled, layer->doc, &v);

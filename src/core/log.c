@@ -33,9 +33,20 @@ static pthread_once_t atforkOnce = PTHREAD_ONCE_INIT;
 
 /* A fork while another thread holds the mutex must not leave the child with a
  * locked mutex. */
-static void forkPrepare(void) { pthread_mutex_lock(&logMutex); }
-static void forkRelease(void) { pthread_mutex_unlock(&logMutex); }
-static void registerAtfork(void) { pthread_atfork(forkPrepare, forkRelease, forkRelease); }
+static void forkPrepare(void) {
+    pthread_mutex_lock(&logMutex);
+    logScrubForkPrepare();
+}
+static void forkParent(void) {
+    logScrubForkParent();
+    pthread_mutex_unlock(&logMutex);
+}
+static void forkChild(void) {
+    logScrubForkChild();
+    pthread_mutex_unlock(&logMutex);
+}
+static void registerAtfork(void) { pthread_atfork(forkPrepare, forkParent, forkChild); }
+void logEnsureAtfork(void) { pthread_once(&atforkOnce, registerAtfork); }
 
 static const char *const levelNames[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -88,7 +99,7 @@ void hgnLogDefaults(HgnLogConfig *cfg) {
 }
 
 HgnStatus hgnLogConfigure(const HgnLogConfig *cfg) {
-    pthread_once(&atforkOnce, registerAtfork);
+    logEnsureAtfork();
     if (!cfg) return hgnStatusNew(HGN_CODE_InvalidArgument, NULL, NULL, "no log configuration given");
     if ((unsigned)cfg->level > HGN_LOG_TRACE)
         return hgnStatusNew(HGN_CODE_InvalidArgument, "logging.level", "use error, warn, info, debug or trace",
@@ -417,6 +428,7 @@ static void dispatch(HgnLogLevel level, const char *jsonLine, size_t jsonLen, co
 void hgnLogWriteV(HgnLogLevel level, const char *component, const HgnLogField *fields, size_t nFields, const char *fmt,
                   va_list ap) {
     if ((unsigned)level > HGN_LOG_TRACE || !hgnLogEnabled(level)) return;
+    logEnsureAtfork();
     int savedErrno = errno;
     HgnBuf raw, msg, json, text;
     hgnBufInit(&raw);

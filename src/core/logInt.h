@@ -15,6 +15,13 @@
 /* Appends s to b with registered secrets, bearer tokens, Authorization
  * header values and URL passwords replaced by "***". */
 bool logScrubAppend(HgnBuf *b, const char *s);
+/* Held across fork() (with log.c's mutex) so a child never inherits a
+ * secrets lock held by a thread that does not exist in it. */
+void logScrubForkPrepare(void);
+/* Registers the fork handlers once (called on every path that takes a lock). */
+void logEnsureAtfork(void);
+void logScrubForkParent(void);
+void logScrubForkChild(void);
 /* True when a field named key always holds a secret (password, token, …). */
 bool logKeyIsSecret(const char *key);
 

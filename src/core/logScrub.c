@@ -19,6 +19,7 @@ static const char mask[] = "***";
 
 void hgnLogAddSecret(const char *value) {
     if (!value || !value[0]) return;
+    logEnsureAtfork();
     pthread_rwlock_wrlock(&secretsLock);
     for (size_t i = 0; i < nSecrets; i++)
         if (strcmp(secrets[i], value) == 0) goto out;
@@ -51,6 +52,12 @@ void hgnLogClearSecrets(void) {
     nSecrets = capSecrets = 0;
     pthread_rwlock_unlock(&secretsLock);
 }
+
+void logScrubForkPrepare(void) { pthread_rwlock_wrlock(&secretsLock); }
+void logScrubForkParent(void) { pthread_rwlock_unlock(&secretsLock); }
+/* glibc records the writer's thread id; the child's thread has another, so
+ * an unlock there would be taken for a reader's: start the lock afresh. */
+void logScrubForkChild(void) { pthread_rwlock_init(&secretsLock, NULL); }
 
 static bool isTokenChar(unsigned char c) {
     return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
@@ -114,6 +121,7 @@ static bool matchUrlPassword(const char *s, size_t i, size_t *prefix, size_t *pw
 }
 
 bool logScrubAppend(HgnBuf *b, const char *s) {
+    logEnsureAtfork();
     pthread_rwlock_rdlock(&secretsLock);
     size_t i = 0, copied = 0;
     while (s[i]) {

@@ -441,6 +441,34 @@ static void testSinkErrors(void **state) {
     }
 }
 
+/* A child forked while the logger is in use can log, scrub and register secrets (no inherited lock). */
+static void testForkChildCanLog(void **state) {
+    (void)state;
+    hgnLogAddSecret("parent-secret-1");
+    Capture c;
+    captureStart(&c, HGN_LOG_FORMAT_JSON, false, HGN_LOG_INFO);
+    hgnLogWrite(HGN_LOG_INFO, "t", NULL, 0, "parent parent-secret-1");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(10); /* a deadlock fails the test instead of hanging it */
+        hgnLogAddSecret("child-secret-2");
+        char *s = hgnLogScrub("parent-secret-1 child-secret-2");
+        int ok = s && strcmp(s, "*** ***") == 0;
+        hgnFree(s);
+        hgnLogWrite(HGN_LOG_INFO, "t", NULL, 0, "child");
+        _exit(ok ? 0 : 3);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char *out = captureEnd(&c);
+    assert_null(strstr(out, "parent-secret-1"));
+    free(out);
+    hgnLogClearSecrets();
+}
+
 /* ---- concurrency: threads × processes through rotation ------------------------------ */
 
 enum { N_PROCS = 2, N_THREADS = 4, N_LINES = 2500, MAX_BYTES = 64 * 1024 };
@@ -546,6 +574,7 @@ int main(void) {
         cmocka_unit_test(testRotationKeepsNewest),
         cmocka_unit_test(testFollowsExternalRotation),
         cmocka_unit_test(testSinkErrors),
+        cmocka_unit_test(testForkChildCanLog),
         cmocka_unit_test(testConcurrentWritersThroughRotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
