@@ -70,9 +70,10 @@ demo() {
 
 runTests() {
   setup
+  local rc=0
+  lint || { log "lint: FAILED"; rc=1; }
   build
   log "test: release build"
-  local rc=0
   ctest --test-dir build --output-on-failure -j "$jobs" || rc=1
   if [ "${HGN_SKIP_ASAN:-0}" != 1 ]; then
     buildAsan
