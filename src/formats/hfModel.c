@@ -153,7 +153,7 @@ HgnStatus hgnHfHubResolve(const char *cacheDir, const char *repoId, const char *
     if (!hgnBufOk(&b)) return oom(cacheDir);
     HgnStatus st;
     if (!isDir(hgnBufStr(&b)))
-        st = hgnFmtErrorIn(HGN_CODE_NotFound, hgnBufStr(&b), "download it with huggingface-cli download",
+        st = hgnFmtErrorIn(HGN_CODE_NotFound, hgnBufStr(&b), NULL, "download it with huggingface-cli download",
                            "repository %s is not in the hub cache", repoId);
     else
         st = resolveRepoDir(hgnBufStr(&b), revision, out);

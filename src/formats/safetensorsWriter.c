@@ -141,7 +141,7 @@ static HgnStatus buildHeader(HgnSafetensorsWriter *w, HgnBuf *b, WTensor ***orde
     if (!order) return oom();
     for (size_t i = 0; i < w->nTensors; i++) order[i] = &w->tensors[i];
     qsort(order, w->nTensors, sizeof *order, cmpTensor);
-    qsort(w->meta, w->nMeta, sizeof *w->meta, cmpMeta);
+    if (w->nMeta > 1) qsort(w->meta, w->nMeta, sizeof *w->meta, cmpMeta);
     HgnBuf j;
     hgnBufInit(&j);
     hgnBufAppendChar(&j, '{');

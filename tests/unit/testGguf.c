@@ -768,6 +768,42 @@ static void testMixtralSparse(void **state) {
     free(dir);
 }
 
+/* The seed corpus is written by tests/fuzz/makeFormatsCorpus.py (Python's
+ * struct module), an independent GGUF writer: its valid files must open. */
+static void testPythonWrittenSeeds(void **state) {
+    (void)state;
+    static const struct {
+        const char *file;
+        size_t nKv, nTensors;
+        uint32_t version, alignment;
+    } ok[] = {{"valid-v3", 15, 4, 3, 32},
+              {"valid-v2", 3, 2, 2, 32},
+              {"align64", 3, 4, 3, 64},
+              {"empty", 0, 0, 3, 32},
+              {"all-types", 0, 28, 3, 32}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/tests/fuzz/corpus/fuzzGguf/%s", HGN_SOURCE_DIR, ok[i].file) < 0) abort();
+        HgnGgufFile *f;
+        assertOk(hgnGgufOpen(p, &f));
+        assert_int_equal(hgnGgufKvCount(f), ok[i].nKv);
+        assert_int_equal(hgnGgufTensorCount(f), ok[i].nTensors);
+        assert_int_equal(hgnGgufVersion(f), ok[i].version);
+        assert_int_equal(hgnGgufAlignment(f), ok[i].alignment);
+        for (size_t k = 0; k < hgnGgufTensorCount(f); k++) {
+            const HgnTensorView *t = hgnGgufTensorAt(f, k);
+            if (t->nBytes > 1) assert_int_equal(((const uint8_t *)t->data)[1], 7);
+        }
+        hgnGgufClose(f);
+        free(p);
+    }
+    char *p = NULL;
+    if (asprintf(&p, "%s/tests/fuzz/corpus/fuzzGguf/bad-type", HGN_SOURCE_DIR) < 0) abort();
+    HgnGgufFile *f;
+    expectError(hgnGgufOpen(p, &f), HGN_CODE_UnsupportedDtype, p, "tensor 'x'", "ggml type id 31");
+    free(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testRoundTripAllTypes), cmocka_unit_test(testExactLayout),
@@ -777,7 +813,7 @@ int main(void) {
         cmocka_unit_test(testTensorInfoChecks),  cmocka_unit_test(testOverlapAndDuplicates),
         cmocka_unit_test(testGetters),           cmocka_unit_test(testWriterRejects),
         cmocka_unit_test(testTruncationSweep),   cmocka_unit_test(testAllocFailureSweep),
-        cmocka_unit_test(testMixtralSparse),
+        cmocka_unit_test(testMixtralSparse),     cmocka_unit_test(testPythonWrittenSeeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -443,6 +443,24 @@ static void testLlama8bSparse(void **state) {
     free(dir);
 }
 
+/* Seeds written by tests/fuzz/makeFormatsCorpus.py (Python's json + struct). */
+static void testPythonWrittenSeeds(void **state) {
+    (void)state;
+    static const struct {
+        const char *file;
+        size_t nTensors;
+    } ok[] = {{"valid", 3}, {"dtypes", 20}, {"empty", 0}, {"scalar", 2}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/tests/fuzz/corpus/fuzzSafetensors/%s", HGN_SOURCE_DIR, ok[i].file) < 0) abort();
+        HgnSafetensors *s;
+        assertOk(hgnSafetensorsOpen(p, &s));
+        assert_int_equal(hgnSafetensorsTensorCount(s), ok[i].nTensors);
+        hgnSafetensorsClose(s);
+        free(p);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testRoundTripAllDtypes),
@@ -455,6 +473,7 @@ int main(void) {
         cmocka_unit_test(testTruncationSweep),
         cmocka_unit_test(testAllocFailureSweep),
         cmocka_unit_test(testLlama8bSparse),
+        cmocka_unit_test(testPythonWrittenSeeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

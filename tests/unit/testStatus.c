@@ -13,8 +13,8 @@
 
 static void testNewCarriesFields(void **state) {
     (void)state;
-    HgnStatus st = hgnStatusNew(HGN_CODE_InvalidConfig, "a.toml:3:7", "quote the value", "expected %s, found %d",
-                                "string", 42);
+    HgnStatus st =
+        hgnStatusNew(HGN_CODE_InvalidConfig, "a.toml:3:7", "quote the value", "expected %s, found %d", "string", 42);
     assert_non_null(st);
     assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidConfig);
     assert_string_equal(hgnStatusMessage(st), "expected string, found 42");
