@@ -171,7 +171,7 @@ static HgnStatus buildHeader(HgnSafetensorsWriter *w, HgnBuf *b, WTensor ***orde
         off += t->nBytes;
     }
     hgnBufAppendChar(&j, '}');
-    while (j.len % 8) hgnBufAppendChar(&j, ' ');
+    while (hgnBufOk(&j) && j.len % 8) hgnBufAppendChar(&j, ' ');
     hgnBufInit(b);
     char size[8];
     for (int k = 0; k < 8; k++) size[k] = (char)(uint8_t)((uint64_t)j.len >> (8 * k));

@@ -675,6 +675,39 @@ static void testAllocFailureSweep(void **state) {
     hgnFree(img);
 }
 
+static void testWriterAllocFailureSweep(void **state) {
+    (void)state;
+    int fails = 0;
+    for (uint64_t n = 1; n < 60; n++) {
+        HgnGgufWriter *w = NULL;
+        uint8_t *img = NULL;
+        size_t size;
+        int64_t shape[2] = {2, 32};
+        const char *toks[2] = {"a", "b"};
+        hgnAllocFailAt(n, 0);
+        HgnStatus st = hgnGgufWriterCreate(&w);
+        if (!st) st = hgnGgufWriterSetAlignment(w, 64);
+        if (!st) st = hgnGgufWriterAddString(w, "general.architecture", "llama");
+        if (!st) st = hgnGgufWriterAddStringArray(w, "tokenizer.ggml.tokens", toks, 2);
+        if (!st) st = hgnGgufWriterAddTensor(w, "a", HGN_DTYPE_Q8_0, 2, shape, NULL);
+        if (!st) st = hgnGgufWriterWriteMemory(w, &img, &size);
+        hgnAllocFailAt(0, 0);
+        if (st) {
+            fails++;
+            assert_int_equal(hgnStatusCode(st), HGN_CODE_OutOfMemory);
+            hgnStatusFree(st);
+        } else {
+            HgnGgufFile *f;
+            assertOk(hgnGgufOpenMemory(img, size, MEM, &f));
+            assert_int_equal(hgnGgufTensorCount(f), 1);
+            hgnGgufClose(f);
+        }
+        hgnFree(img);
+        hgnGgufWriterFree(w);
+    }
+    assert_true(fails >= 5);
+}
+
 /* ---- real scale: Mixtral-8x7B Q4_K layout in a sparse file ----------------------------- */
 
 static void testMixtralSparse(void **state) {
@@ -806,14 +839,23 @@ static void testPythonWrittenSeeds(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testRoundTripAllTypes), cmocka_unit_test(testExactLayout),
-        cmocka_unit_test(testVersion2Accepted),  cmocka_unit_test(testBadMagicAndVersion),
-        cmocka_unit_test(testCountsVsFileSize),  cmocka_unit_test(testStringLengths),
-        cmocka_unit_test(testValueChecks),       cmocka_unit_test(testAlignmentKey),
-        cmocka_unit_test(testTensorInfoChecks),  cmocka_unit_test(testOverlapAndDuplicates),
-        cmocka_unit_test(testGetters),           cmocka_unit_test(testWriterRejects),
-        cmocka_unit_test(testTruncationSweep),   cmocka_unit_test(testAllocFailureSweep),
-        cmocka_unit_test(testMixtralSparse),     cmocka_unit_test(testPythonWrittenSeeds),
+        cmocka_unit_test(testRoundTripAllTypes),
+        cmocka_unit_test(testExactLayout),
+        cmocka_unit_test(testVersion2Accepted),
+        cmocka_unit_test(testBadMagicAndVersion),
+        cmocka_unit_test(testCountsVsFileSize),
+        cmocka_unit_test(testStringLengths),
+        cmocka_unit_test(testValueChecks),
+        cmocka_unit_test(testAlignmentKey),
+        cmocka_unit_test(testTensorInfoChecks),
+        cmocka_unit_test(testOverlapAndDuplicates),
+        cmocka_unit_test(testGetters),
+        cmocka_unit_test(testWriterRejects),
+        cmocka_unit_test(testTruncationSweep),
+        cmocka_unit_test(testAllocFailureSweep),
+        cmocka_unit_test(testWriterAllocFailureSweep),
+        cmocka_unit_test(testMixtralSparse),
+        cmocka_unit_test(testPythonWrittenSeeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -460,6 +460,32 @@ static void testConfigMismatches(void **state) {
     free(dir);
 }
 
+static void testModelAllocFailureSweep(void **state) {
+    (void)state;
+    char *dir = tinyModel("hfoom", 40000);
+    int fails = 0;
+    for (uint64_t n = 1; n < 500; n++) {
+        HgnHfModel *m = NULL;
+        hgnAllocFailAt(n, 0);
+        HgnStatus st = hgnHfModelOpen(dir, &m);
+        hgnAllocFailAt(0, 0);
+        if (st) {
+            fails++;
+            HgnStatus root = st;
+            while (hgnStatusCause(root)) root = hgnStatusCause(root);
+            assert_int_equal(hgnStatusCode(root), HGN_CODE_OutOfMemory);
+            assert_null(m);
+            hgnStatusFree(st);
+        } else {
+            assert_int_equal(hgnHfModelTensorCount(m), 21);
+            hgnHfModelClose(m);
+        }
+    }
+    assert_true(fails > 20);
+    removeTree(dir);
+    free(dir);
+}
+
 /* ---- hub cache ------------------------------------------------------------------------------- */
 
 static void testHubCache(void **state) {
@@ -570,6 +596,7 @@ int main(void) {
         cmocka_unit_test(testSingleAndGgufFolders),
         cmocka_unit_test(testConfigMismatches),
         cmocka_unit_test(testHubCache),
+        cmocka_unit_test(testModelAllocFailureSweep),
         cmocka_unit_test(testLlama8bFolder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -404,6 +404,54 @@ static void testAllocFailureSweep(void **state) {
     hgnFree(img);
 }
 
+static void testShardedAllocFailureSweep(void **state) {
+    (void)state;
+    char *dir = makeScratchDir("stoom");
+    const LlamaShape tinyShape = {2, 64, 128, 4, 2, 100, false};
+    HgnStatus err;
+    assert_true(llamaWriteCheckpoint(dir, &tinyShape, 40000, &err) >= 2);
+    char *idx = pathJoin(dir, "model.safetensors.index.json");
+    int fails = 0;
+    for (uint64_t n = 1; n < 400; n++) {
+        HgnSafetensors *s = NULL;
+        hgnAllocFailAt(n, 0);
+        HgnStatus st = hgnSafetensorsOpen(idx, &s);
+        hgnAllocFailAt(0, 0);
+        if (st) {
+            fails++;
+            assert_int_equal(hgnStatusCode(hgnStatusCause(st) ? hgnStatusCause(st) : st), HGN_CODE_OutOfMemory);
+            assert_null(s);
+            hgnStatusFree(st);
+        } else {
+            assert_int_equal(hgnSafetensorsTensorCount(s), 21);
+            hgnSafetensorsClose(s);
+        }
+    }
+    assert_true(fails > 10);
+    /* writer under allocation failure */
+    for (uint64_t n = 1; n < 40; n++) {
+        HgnSafetensorsWriter *w = NULL;
+        uint8_t *img = NULL;
+        size_t size;
+        int64_t shape[1] = {4};
+        hgnAllocFailAt(n, 0);
+        HgnStatus st = hgnSafetensorsWriterCreate(&w);
+        if (!st) st = hgnSafetensorsWriterAddMetadata(w, "format", "pt");
+        if (!st) st = hgnSafetensorsWriterAddTensor(w, "a", HGN_DTYPE_F32, 1, shape, NULL);
+        if (!st) st = hgnSafetensorsWriterWriteMemory(w, &img, &size);
+        hgnAllocFailAt(0, 0);
+        if (st) {
+            assert_int_equal(hgnStatusCode(st), HGN_CODE_OutOfMemory);
+            hgnStatusFree(st);
+        }
+        hgnFree(img);
+        hgnSafetensorsWriterFree(w);
+    }
+    free(idx);
+    removeTree(dir);
+    free(dir);
+}
+
 /* ---- real scale: Llama-3.1-8B, 4 shards + index, sparse ------------------------------ */
 
 static void testLlama8bSparse(void **state) {
@@ -472,6 +520,7 @@ int main(void) {
         cmocka_unit_test(testSharded),
         cmocka_unit_test(testTruncationSweep),
         cmocka_unit_test(testAllocFailureSweep),
+        cmocka_unit_test(testShardedAllocFailureSweep),
         cmocka_unit_test(testLlama8bSparse),
         cmocka_unit_test(testPythonWrittenSeeds),
     };
