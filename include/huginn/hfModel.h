@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 typedef enum HgnRopeScalingType {
-    HGN_ROPE_SCALING_NONE = 0, /* absent, null or "default" */
+    HGN_ROPE_SCALING_NONE = 0, /* absent, null, "default" or "mrope" (sectioned default rope) */
     HGN_ROPE_SCALING_LINEAR,
     HGN_ROPE_SCALING_DYNAMIC,
     HGN_ROPE_SCALING_YARN,

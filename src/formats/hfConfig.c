@@ -140,7 +140,7 @@ static HgnStatus parseRopeScaling(const Ctx *outer, HgnHfConfig *cfg) {
         goto done;
     }
     const char *type = json_string_value(t);
-    if (strcmp(type, "default") == 0) goto done;
+    if (strcmp(type, "default") == 0 || strcmp(type, "mrope") == 0) goto done; /* mrope: default rope in sections */
     if (strcmp(type, "linear") == 0)
         r->type = HGN_ROPE_SCALING_LINEAR;
     else if (strcmp(type, "dynamic") == 0)

@@ -193,6 +193,18 @@ static void testRopeScalingKinds(void **state) {
     assert_int_equal(c->ropeScaling.type, HGN_ROPE_SCALING_NONE);
     hgnHfConfigFree(c);
     free(s);
+    s = withField("\"rope_scaling\":{\"type\":\"mrope\",\"mrope_section\":[16,24,24]}");
+    c = parseOk(s);
+    assert_int_equal(c->ropeScaling.type, HGN_ROPE_SCALING_NONE);
+    hgnHfConfigFree(c);
+    free(s);
+    s = withField("\"rope_scaling\":{\"rope_type\":\"longrope\",\"short_factor\":[1.0],\"long_factor\":[2.0],"
+                  "\"original_max_position_embeddings\":4096}");
+    c = parseOk(s);
+    assert_int_equal(c->ropeScaling.type, HGN_ROPE_SCALING_LONGROPE);
+    assert_int_equal(c->ropeScaling.originalMaxPositionEmbeddings, 4096);
+    hgnHfConfigFree(c);
+    free(s);
     s = withField("\"rope_scaling\":null");
     c = parseOk(s);
     assert_int_equal(c->ropeScaling.type, HGN_ROPE_SCALING_NONE);
