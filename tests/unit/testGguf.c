@@ -354,6 +354,15 @@ static void testStringLengths(void **state) {
     hgnBufFree(&b);
 
     rawHeader(&b, 3, 0, 1);
+    putU64(&b, 70000);
+    for (int k = 0; k < 70000; k++) putU8(&b, 'k');
+    putU32(&b, HGN_GGUF_UINT8);
+    putU8(&b, 1);
+    expectOpenFails(&b, HGN_CODE_ModelFormatInvalid, "offset 24",
+                    "metadata key of 70000 bytes is longer than the 65535");
+    hgnBufFree(&b);
+
+    rawHeader(&b, 3, 0, 1);
     putU64(&b, 5);
     hgnBufAppend(&b, "ab\0cd", 5);
     putU32(&b, HGN_GGUF_UINT8);
@@ -507,6 +516,10 @@ static void testTensorInfoChecks(void **state) {
         expectOpenFails(&b, HGN_CODE_UnsupportedDtype, "tensor 'wtype'", frag);
         hgnBufFree(&b);
     }
+
+    rawOneTensor(&b, "wscalar", 0, ne, HGN_DTYPE_Q8_0, 0, 64);
+    expectOpenFails(&b, HGN_CODE_ModelFormatInvalid, "tensor 'wscalar'", "a scalar cannot have the block type Q8_0");
+    hgnBufFree(&b);
 
     uint64_t odd[2] = {48, 2};
     rawOneTensor(&b, "wq", 2, odd, HGN_DTYPE_Q4_K, 0, 512);
