@@ -18,7 +18,7 @@ cd "$root"
 jobs=${HGN_JOBS:-$(nproc)}
 
 packages=(
-  build-essential cmake ninja-build pkg-config git python3
+  build-essential cmake ninja-build pkg-config git python3 python3-numpy
   clang-14 libclang-rt-14-dev clang-format cppcheck
   libjansson-dev libcmocka-dev libpcre2-dev libhwloc-dev hwloc libzstd-dev libssl-dev
   libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libopenblas-dev
