@@ -26,14 +26,14 @@ typedef struct HgnPlanLedger {
 } HgnPlanLedger;
 
 typedef struct HgnPlanDevice {
-    char *id;        /* "gpu:0", "cpu:0" */
+    char *id; /* "gpu:0", "cpu:0" */
     char *name;
-    char *kind;      /* "gpu" or "cpu" */
+    char *kind; /* "gpu" or "cpu" */
     char *profileId;
     int32_t numaNode; /* -1 unknown */
     uint64_t memoryWindowBytes;
     HgnPlanLedger ledger;
-    int64_t firstNode, lastNode; /* node index range it runs, -1 when none */
+    int64_t firstNode, lastNode;          /* node index range it runs, -1 when none */
     double decodeSeconds, prefillSeconds; /* stage times */
     char *bottleneck;
 } HgnPlanDevice;
@@ -42,9 +42,9 @@ typedef struct HgnPlanNode {
     char *id;
     char *op;
     int32_t layer;
-    int32_t device;       /* index into devices */
-    uint64_t bytes;       /* weights */
-    uint64_t kvBytes;     /* KV cache at the planned context × batch */
+    int32_t device;   /* index into devices */
+    uint64_t bytes;   /* weights */
+    uint64_t kvBytes; /* KV cache at the planned context × batch */
     uint64_t activationBytes;
     double flops;         /* per token */
     double decodeSeconds; /* its share of its stage's decode step */
@@ -60,8 +60,8 @@ typedef struct HgnPlanTransfer {
     int32_t fromDevice, toDevice;
     int32_t afterNode; /* the last node before the cut */
     uint64_t bytesPerStep;
-    char *link;        /* "nvlink", "pcieHost", … */
-    double seconds;    /* per decode step */
+    char *link;     /* "nvlink", "pcieHost", … */
+    double seconds; /* per decode step */
 } HgnPlanTransfer;
 
 typedef struct HgnPlanFallback {

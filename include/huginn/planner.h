@@ -33,19 +33,19 @@ extern "C" {
  * between item i and i+1 moves outBytesPerToken bytes per token and sequence
  * from the device of i to the device of i+1. Strings are owned by the list. */
 typedef struct HgnPlanItem {
-    char *name;                /* "layer.17", "MatMul_4" */
-    char *op;                  /* "decoderLayer", "embedding", "lmHead", an ONNX op */
-    int32_t layer;             /* transformer block, -1 when none */
-    uint64_t weightBytes;      /* exact bytes of its weights (scales included) */
-    uint64_t kvBytesPerToken;  /* KV cache bytes per token of one sequence (0: none) */
-    uint64_t kvWindow;         /* tokens kept by a sliding-window layer (0: the whole context) */
+    char *name;                   /* "layer.17", "MatMul_4" */
+    char *op;                     /* "decoderLayer", "embedding", "lmHead", an ONNX op */
+    int32_t layer;                /* transformer block, -1 when none */
+    uint64_t weightBytes;         /* exact bytes of its weights (scales included) */
+    uint64_t kvBytesPerToken;     /* KV cache bytes per token of one sequence (0: none) */
+    uint64_t kvWindow;            /* tokens kept by a sliding-window layer (0: the whole context) */
     uint64_t actBytesPerToken;    /* compute buffer bytes per token in flight (peak while it runs) */
     uint64_t actBytesPerTokenKey; /* attention-score bytes per token in flight per key attended */
     uint64_t actBytesFixed;       /* compute buffer bytes independent of the tokens in flight */
-    uint64_t outBytesPerToken; /* bytes crossing a cut right after this item, per token */
-    double flopsPerToken;      /* FLOPs per token (decode; prefill multiplies by tokens) */
-    double attnFlopsPerTokenKey; /* attention FLOPs per token per key attended */
-    uint32_t kernels;          /* kernel launches per step */
+    uint64_t outBytesPerToken;    /* bytes crossing a cut right after this item, per token */
+    double flopsPerToken;         /* FLOPs per token (decode; prefill multiplies by tokens) */
+    double attnFlopsPerTokenKey;  /* attention FLOPs per token per key attended */
+    uint32_t kernels;             /* kernel launches per step */
     HgnWeightFormat computeDtype; /* dtype of its arithmetic (peak FLOP/s column) */
     /* constraints (NULL when none): */
     char *mustRunOn;       /* device id the item must run on */
@@ -67,11 +67,11 @@ typedef struct HgnPlanItems {
     HgnPlanItemEdge *edges; /* NULL: a chain */
     size_t nEdges;
     /* what the items describe, copied into the plan header */
-    char *modelId;       /* registry id, or file name */
+    char *modelId; /* registry id, or file name */
     char *modelName;
-    char *modelSource;   /* "spec" (registry figures only), "onnx", "graph" */
-    char *modelPath;     /* NULL for spec-only plans */
-    char *graphDigest;   /* IR digest (hex) when built from a graph */
+    char *modelSource; /* "spec" (registry figures only), "onnx", "graph" */
+    char *modelPath;   /* NULL for spec-only plans */
+    char *graphDigest; /* IR digest (hex) when built from a graph */
     HgnWeightFormat weights;
     HgnWeightFormat kvFormat;
     uint64_t maxContext; /* 0 when unbounded */
@@ -98,9 +98,9 @@ HGN_NODISCARD HgnStatus hgnPlanItemsFromGraph(const HgnGraph *g, HgnPlanItems *o
 /* ---- machine: where items go ---------------------------------------------------- */
 
 typedef struct HgnMachineDevice {
-    char id[32];          /* "gpu:0", "cpu:0" */
+    char id[32]; /* "gpu:0", "cpu:0" */
     char name[128];
-    char profileId[48];   /* device profile used for speed */
+    char profileId[48]; /* device profile used for speed */
     bool gpu;
     int32_t numaNode;     /* -1 when unknown */
     uint64_t memoryBytes; /* the window before reservations */
@@ -137,7 +137,11 @@ int hgnMachineFind(const HgnMachine *m, const char *id);
 
 /* ---- options -------------------------------------------------------------------- */
 
-typedef enum HgnPlanPolicy { HGN_POLICY_BALANCED = 0, HGN_POLICY_LOCALITY_FIRST, HGN_POLICY_THROUGHPUT_MAX } HgnPlanPolicy;
+typedef enum HgnPlanPolicy {
+    HGN_POLICY_BALANCED = 0,
+    HGN_POLICY_LOCALITY_FIRST,
+    HGN_POLICY_THROUGHPUT_MAX
+} HgnPlanPolicy;
 typedef enum HgnPlanObjective { HGN_OBJECTIVE_LATENCY = 0, HGN_OBJECTIVE_THROUGHPUT } HgnPlanObjective;
 
 bool hgnPlanPolicyFromName(const char *name, HgnPlanPolicy *out);
@@ -153,15 +157,15 @@ typedef struct HgnPlanReserve {
 typedef struct HgnPlanOptions {
     HgnPlanPolicy policy;
     HgnPlanObjective objective;
-    uint64_t context;   /* KV capacity per sequence; 0 = 4096 capped at maxContext */
-    bool contextFixed;  /* the user set it: never changed */
-    uint64_t batch;     /* sequences; 0 = 1 */
+    uint64_t context;  /* KV capacity per sequence; 0 = 4096 capped at maxContext */
+    bool contextFixed; /* the user set it: never changed */
+    uint64_t batch;    /* sequences; 0 = 1 */
     bool batchFixed;
-    uint64_t ubatch;    /* prefill chunk; 0 = min(context, 512) */
+    uint64_t ubatch; /* prefill chunk; 0 = min(context, 512) */
     const HgnPlanReserve *reserves;
     size_t nReserves;
     uint64_t seed;
-    const char *createdAt; /* NULL: SOURCE_DATE_EPOCH, else the current time (UTC, RFC 3339) */
+    const char *createdAt;  /* NULL: SOURCE_DATE_EPOCH, else the current time (UTC, RFC 3339) */
     const char *configHash; /* NULL: hash of the options */
     bool noFallbacks;       /* skip the device-loss re-plans (benchmarks) */
 } HgnPlanOptions;
@@ -225,8 +229,8 @@ HGN_NODISCARD HgnStatus hgnPlanCreate(const HgnPlanItems *items, const HgnMachin
  * does not fit) of moving the boundary after device `device`'s range by
  * offsets[k]. OUT: arrays of count entries, free with hgnFree. */
 HGN_NODISCARD HgnStatus hgnPlanSplitAlternatives(const HgnPlanItems *items, const HgnMachine *machine,
-                                                 const HgnPlanOptions *opts, size_t device, int span,
-                                                 int **offsets, double **deltas, size_t *count);
+                                                 const HgnPlanOptions *opts, size_t device, int span, int **offsets,
+                                                 double **deltas, size_t *count);
 
 #ifdef __cplusplus
 }

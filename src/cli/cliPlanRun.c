@@ -112,11 +112,11 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     if (!st) st = writeText(ctx, out, text);
     if (!st && strcmp(out, "-") != 0) {
         if (ctx->json) {
-            st = cliPrintJson(ctx, json_pack("{s:s, s:b, s:I, s:I, s:f, s:f, s:f}", "plan", out, "fits", plan->fits,
-                                             "context", (json_int_t)plan->context, "batch", (json_int_t)plan->batch,
-                                             "decodeTokensPerSecond", plan->decodeTokensPerSecond,
-                                             "prefillTokensPerSecond", plan->prefillTokensPerSecond,
-                                             "decodeLatencyMs", plan->decodeLatencyMs));
+            st = cliPrintJson(ctx,
+                              json_pack("{s:s, s:b, s:I, s:I, s:f, s:f, s:f}", "plan", out, "fits", plan->fits,
+                                        "context", (json_int_t)plan->context, "batch", (json_int_t)plan->batch,
+                                        "decodeTokensPerSecond", plan->decodeTokensPerSecond, "prefillTokensPerSecond",
+                                        plan->prefillTokensPerSecond, "decodeLatencyMs", plan->decodeLatencyMs));
         } else {
             size_t used = 0;
             for (size_t d = 0; d < plan->nDevices; d++) used += plan->devices[d].firstNode >= 0;

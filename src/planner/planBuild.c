@@ -16,8 +16,8 @@
 #include "huginn/version.h"
 #include "scheduling/placementInt.h"
 
-#define DEFAULT_CONTEXT 4096
-#define MIN_FITTED_CONTEXT 256
+#define DEFAULT_CONTEXT      4096
+#define MIN_FITTED_CONTEXT   256
 #define THROUGHPUT_MAX_BATCH 64
 
 static const char *const policyNames[] = {"balanced", "locality-first", "throughput-max"};
@@ -44,9 +44,9 @@ const char *hgnPlanObjectiveName(HgnPlanObjective o) { return (unsigned)o < 2 ? 
 
 void hgnPlanFree(HgnPlan *plan) {
     if (!plan) return;
-    char **strs[] = {&plan->huginnVersion, &plan->createdAt,  &plan->topologyDigest, &plan->configHash,
-                     &plan->modelId,       &plan->modelName,  &plan->modelSource,    &plan->modelPath,
-                     &plan->graphDigest,   &plan->weightsFormat, &plan->kvFormat,    &plan->policy,
+    char **strs[] = {&plan->huginnVersion, &plan->createdAt,     &plan->topologyDigest, &plan->configHash,
+                     &plan->modelId,       &plan->modelName,     &plan->modelSource,    &plan->modelPath,
+                     &plan->graphDigest,   &plan->weightsFormat, &plan->kvFormat,       &plan->policy,
                      &plan->objective};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) hgnFree(*strs[i]);
     for (size_t i = 0; i < plan->nFileDigests; i++) hgnFree(plan->fileDigests[i]);
@@ -164,13 +164,14 @@ static uint64_t largestContext(const HgnPlanItems *items, const HgnMachine *m, c
 static HgnStatus infeasible(const HgnPlanItems *items, const HgnMachine *m, const HgnPlanOptions *opts, Fit fit,
                             HgnStatus cause) {
     HgnPlacementProblem *p = NULL;
-    HgnStatus st = hgnPlacementProblemCreate(items, m, &(HgnPlanOptions){.policy = opts->policy,
-                                                                         .objective = opts->objective,
-                                                                         .context = fit.context,
-                                                                         .batch = fit.batch,
-                                                                         .ubatch = opts->ubatch,
-                                                                         .reserves = opts->reserves,
-                                                                         .nReserves = opts->nReserves},
+    HgnStatus st = hgnPlacementProblemCreate(items, m,
+                                             &(HgnPlanOptions){.policy = opts->policy,
+                                                               .objective = opts->objective,
+                                                               .context = fit.context,
+                                                               .batch = fit.batch,
+                                                               .ubatch = opts->ubatch,
+                                                               .reserves = opts->reserves,
+                                                               .nReserves = opts->nReserves},
                                              &p);
     if (st) {
         hgnStatusFree(cause);
@@ -208,12 +209,14 @@ static HgnStatus infeasible(const HgnPlanItems *items, const HgnMachine *m, cons
     hgnPlacementProblemFree(p);
     HgnBuf hint;
     hgnBufInit(&hint);
-    uint64_t ctx = items->isLlm ? largestContext(items, m, opts, 1, fit.context > 1 ? fit.context - 1 : 1, fit.batch) : 0;
+    uint64_t ctx =
+        items->isLlm ? largestContext(items, m, opts, 1, fit.context > 1 ? fit.context - 1 : 1, fit.batch) : 0;
     if (ctx)
         hgnBufAppendf(&hint, "a context of %llu tokens fits (you asked for %llu); or ", (unsigned long long)ctx,
                       (unsigned long long)fit.context);
-    hgnBufAppendf(&hint, "add at least %s of memory (GPU, host RAM or disk for spilled weights), or use a smaller "
-                         "quantisation",
+    hgnBufAppendf(&hint,
+                  "add at least %s of memory (GPU, host RAM or disk for spilled weights), or use a smaller "
+                  "quantisation",
                   more);
     st = hgnStatusNew(HGN_CODE_OverBudget, "planner", hgnBufStr(&hint),
                       "the model does not fit: weights %s + KV cache %s (context %llu x batch %llu) + compute "
@@ -421,8 +424,8 @@ static HgnStatus assemble(const HgnPlanItems *items, const HgnMachine *m, const 
     }
     if (items->edges) {
         for (size_t e = 0; e < items->nEdges; e++)
-            plan->edges[e] = (HgnPlanEdge){(int32_t)items->edges[e].from, (int32_t)items->edges[e].to,
-                                           items->edges[e].bytes};
+            plan->edges[e] =
+                (HgnPlanEdge){(int32_t)items->edges[e].from, (int32_t)items->edges[e].to, items->edges[e].bytes};
     } else {
         for (size_t e = 0; e + 1 < items->count; e++)
             plan->edges[e] = (HgnPlanEdge){(int32_t)e, (int32_t)e + 1, items->items[e].outBytesPerToken};
@@ -478,8 +481,8 @@ HgnStatus hgnPlanCreate(const HgnPlanItems *items, const HgnMachine *machine, co
     HgnPlacement pl;
     bool contextFitted = false;
     HgnStatus st = solveAt(items, machine, opts, fit, &p, &pl);
-    if (st && items->isLlm && !opts->contextFixed && (hgnStatusCode(st) == HGN_CODE_OverBudget ||
-                                                      hgnStatusCode(st) == HGN_CODE_PlanInfeasible)) {
+    if (st && items->isLlm && !opts->contextFixed &&
+        (hgnStatusCode(st) == HGN_CODE_OverBudget || hgnStatusCode(st) == HGN_CODE_PlanInfeasible)) {
         /* the context was not fixed: fit the largest that works (never below MIN_FITTED_CONTEXT) */
         uint64_t lo = MIN_FITTED_CONTEXT < fit.context ? MIN_FITTED_CONTEXT : 1;
         uint64_t c = largestContext(items, machine, opts, lo, fit.context - 1, fit.batch);

@@ -64,12 +64,17 @@ HgnStatus hgnPlanItemsAppend(HgnPlanItems *items, const char *name, const char *
 
 static HgnWeightFormat computeDtypeFor(HgnWeightQuant q) {
     switch (q.format) {
-    case HGN_WEIGHTS_F32: return HGN_WEIGHTS_F32;
-    case HGN_WEIGHTS_BF16: return HGN_WEIGHTS_BF16;
-    case HGN_WEIGHTS_FP8: return HGN_WEIGHTS_FP8;
+    case HGN_WEIGHTS_F32:
+        return HGN_WEIGHTS_F32;
+    case HGN_WEIGHTS_BF16:
+        return HGN_WEIGHTS_BF16;
+    case HGN_WEIGHTS_FP8:
+        return HGN_WEIGHTS_FP8;
     case HGN_WEIGHTS_INT8:
-    case HGN_WEIGHTS_Q8_0: return HGN_WEIGHTS_INT8;
-    default: return HGN_WEIGHTS_F16; /* quantised weights are dequantised into f16 arithmetic */
+    case HGN_WEIGHTS_Q8_0:
+        return HGN_WEIGHTS_INT8;
+    default:
+        return HGN_WEIGHTS_F16; /* quantised weights are dequantised into f16 arithmetic */
     }
 }
 
@@ -189,13 +194,18 @@ static int64_t knownDim(const HgnShape *s, int32_t i) {
 
 static HgnWeightFormat dtypeToCompute(HgnDtype d) {
     switch (d) {
-    case HGN_DTYPE_F16: return HGN_WEIGHTS_F16;
-    case HGN_DTYPE_BF16: return HGN_WEIGHTS_BF16;
+    case HGN_DTYPE_F16:
+        return HGN_WEIGHTS_F16;
+    case HGN_DTYPE_BF16:
+        return HGN_WEIGHTS_BF16;
     case HGN_DTYPE_I8:
-    case HGN_DTYPE_U8: return HGN_WEIGHTS_INT8;
+    case HGN_DTYPE_U8:
+        return HGN_WEIGHTS_INT8;
     case HGN_DTYPE_F8E4M3:
-    case HGN_DTYPE_F8E5M2: return HGN_WEIGHTS_FP8;
-    default: return HGN_WEIGHTS_F32;
+    case HGN_DTYPE_F8E5M2:
+        return HGN_WEIGHTS_FP8;
+    default:
+        return HGN_WEIGHTS_F32;
     }
 }
 

@@ -277,7 +277,10 @@ static HgnStatus buildPlan(const json_t *doc, HgnPlan **out) {
     p->nDevices = json_array_size(devs);
     p->devices = hgnCalloc(p->nDevices + 1, sizeof *p->devices);
     p->peakBytes = hgnCalloc(p->nDevices + 1, sizeof(uint64_t));
-    if (!p->devices || !p->peakBytes) failed = true;
+    if (!p->devices || !p->peakBytes) {
+        failed = true;
+        p->nDevices = 0;
+    }
     json_t *peak = json_object_get(json_object_get(doc, "assertions"), "peakBytes");
     json_array_foreach(devs, i, v) {
         if (failed) break;
@@ -304,7 +307,10 @@ static HgnStatus buildPlan(const json_t *doc, HgnPlan **out) {
     }
     p->nNodes = json_array_size(nodes);
     p->nodes = hgnCalloc(p->nNodes + 1, sizeof *p->nodes);
-    if (!p->nodes) failed = true;
+    if (!p->nodes) {
+        failed = true;
+        p->nNodes = 0;
+    }
     json_array_foreach(nodes, i, v) {
         if (failed) break;
         HgnPlanNode *n = &p->nodes[i];
@@ -325,9 +331,9 @@ static HgnStatus buildPlan(const json_t *doc, HgnPlan **out) {
     if (!p->edges) failed = true;
     json_array_foreach(edges, i, v) {
         if (failed) break;
-        p->edges[i] = (HgnPlanEdge){(int32_t)lookup(nodeIdx, json_string_value(json_object_get(v, "from"))),
-                                    (int32_t)lookup(nodeIdx, json_string_value(json_object_get(v, "to"))),
-                                    ju(v, "bytes")};
+        p->edges[i] =
+            (HgnPlanEdge){(int32_t)lookup(nodeIdx, json_string_value(json_object_get(v, "from"))),
+                          (int32_t)lookup(nodeIdx, json_string_value(json_object_get(v, "to"))), ju(v, "bytes")};
     }
     json_t *trs = json_object_get(doc, "transfers");
     p->transfers = hgnCalloc(json_array_size(trs) + 1, sizeof *p->transfers);

@@ -19,7 +19,10 @@ static HgnStatus violation(HgnCode code, const char *hint, const char *fmtPointe
 static HgnStatus violation(HgnCode code, const char *hint, const char *fmtPointer, size_t i, const char *key,
                            const char *fmt, ...) {
     char where[256], msg[768];
-    snprintf(where, sizeof where, fmtPointer, i, key ? key : "");
+    if (strstr(fmtPointer, "%zu"))
+        snprintf(where, sizeof where, fmtPointer, i, key ? key : "");
+    else
+        snprintf(where, sizeof where, fmtPointer, key ? key : "");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -49,8 +52,9 @@ static HgnStatus schemaCheck(const json_t *doc) {
     HgnStatus st = hgnSchemaValidateAll(__atomic_load_n(&schema, __ATOMIC_ACQUIRE), doc, &v);
     if (st) return st;
     if (v.count) {
-        st = hgnStatusNew(HGN_CODE_PlanSchemaViolation, v.items[0].instancePointer[0] ? v.items[0].instancePointer : "/",
-                          "re-create the plan with `huginn plan`, or fix the field", "%s", v.items[0].message);
+        st =
+            hgnStatusNew(HGN_CODE_PlanSchemaViolation, v.items[0].instancePointer[0] ? v.items[0].instancePointer : "/",
+                         "re-create the plan with `huginn plan`, or fix the field", "%s", v.items[0].message);
     }
     hgnSchemaViolationsFree(&v);
     return st;
@@ -69,8 +73,8 @@ static HgnStatus indexIds(const json_t *arr, const char *what, json_t **out) {
             *out = NULL;
             char fmt[48];
             snprintf(fmt, sizeof fmt, "/%s/%%zu/id%%s", what);
-            return violation(HGN_CODE_PlanSchemaViolation, "ids must be unique", fmt, i, "",
-                             "`%s` is the id of two %s", id, what);
+            return violation(HGN_CODE_PlanSchemaViolation, "ids must be unique", fmt, i, "", "`%s` is the id of two %s",
+                             id, what);
         }
         if (json_object_set_new(*out, id, json_integer((json_int_t)i)) != 0) {
             json_decref(*out);
@@ -111,8 +115,8 @@ static HgnStatus checkReferences(const json_t *doc, const json_t *devIdx, const 
             const char *key = k ? "to" : "from";
             const char *n = json_string_value(json_object_get(v, key));
             if (!json_object_get(nodeIdx, n))
-                return violation(HGN_CODE_PlanSchemaViolation, "edges join nodes of this plan", "/edges/%zu/%s", i,
-                                 key, "\"%s\" is not a node of this plan", n);
+                return violation(HGN_CODE_PlanSchemaViolation, "edges join nodes of this plan", "/edges/%zu/%s", i, key,
+                                 "\"%s\" is not a node of this plan", n);
         }
     }
     json_array_foreach(json_object_get(doc, "transfers"), i, v) {
@@ -236,7 +240,8 @@ static HgnStatus checkBudgets(const json_t *doc, const json_t *devIdx) {
         const char *id = json_string_value(json_object_get(v, "id"));
         uint64_t window = ju(v, "memoryWindowBytes");
         uint64_t w = ju(l, "weightsBytes"), k = ju(l, "kvCacheBytes"), a = ju(l, "activationBytes");
-        uint64_t o = ju(l, "overheadBytes"), r = ju(l, "reservedBytes"), f = ju(l, "freeBytes"), s = ju(l, "spilledBytes");
+        uint64_t o = ju(l, "overheadBytes"), r = ju(l, "reservedBytes"), f = ju(l, "freeBytes"),
+                 s = ju(l, "spilledBytes");
         uint64_t used = addSat(addSat(addSat(w, k), addSat(a, o)), r);
         bool cpu = strcmp(json_string_value(json_object_get(v, "kind")), "cpu") == 0;
         if (used > window) {
@@ -261,11 +266,12 @@ static HgnStatus checkBudgets(const json_t *doc, const json_t *devIdx) {
             break;
         }
         if (addSat(w, s) != weights[i] || k != kv[i]) {
-            st = violation(HGN_CODE_PlanSchemaViolation, "the ledger is the sum of the device's nodes",
-                           "/devices/%zu/ledger/%s", i, addSat(w, s) != weights[i] ? "weightsBytes" : "kvCacheBytes",
-                           "ledger of %s says weights %llu (+%llu spilled), KV %llu; its nodes hold weights %llu, KV %llu",
-                           id, (unsigned long long)w, (unsigned long long)s, (unsigned long long)k,
-                           (unsigned long long)weights[i], (unsigned long long)kv[i]);
+            st = violation(
+                HGN_CODE_PlanSchemaViolation, "the ledger is the sum of the device's nodes", "/devices/%zu/ledger/%s",
+                i, addSat(w, s) != weights[i] ? "weightsBytes" : "kvCacheBytes",
+                "ledger of %s says weights %llu (+%llu spilled), KV %llu; its nodes hold weights %llu, KV %llu", id,
+                (unsigned long long)w, (unsigned long long)s, (unsigned long long)k, (unsigned long long)weights[i],
+                (unsigned long long)kv[i]);
             break;
         }
         uint64_t pk = ju(peak, id);
@@ -298,8 +304,8 @@ static HgnStatus checkBudgets(const json_t *doc, const json_t *devIdx) {
                             (unsigned long long)ju(budgets, "spilledBytes"), (unsigned long long)spilled);
     if (spilled > ju(budgets, "diskBytes"))
         return hgnStatusNew(HGN_CODE_OverBudget, "/budgets/spilledBytes", "free disk space or add host memory",
-                            "%llu bytes of weights spill to disk but only %llu are free",
-                            (unsigned long long)spilled, (unsigned long long)ju(budgets, "diskBytes"));
+                            "%llu bytes of weights spill to disk but only %llu are free", (unsigned long long)spilled,
+                            (unsigned long long)ju(budgets, "diskBytes"));
     if (!json_is_true(json_object_get(asserts, "fits")))
         return hgnStatusNew(HGN_CODE_OverBudget, "/assertions/fits", NULL, "the plan says it does not fit");
     double lat = json_number_value(json_object_get(asserts, "decodeLatencyMs"));
@@ -320,8 +326,7 @@ static HgnStatus checkBudgets(const json_t *doc, const json_t *devIdx) {
 }
 
 HgnStatus hgnPlanValidate(const json_t *doc) {
-    if (!json_is_object(doc))
-        return hgnStatusNew(HGN_CODE_PlanSchemaViolation, "/", NULL, "a plan is a JSON object");
+    if (!json_is_object(doc)) return hgnStatusNew(HGN_CODE_PlanSchemaViolation, "/", NULL, "a plan is a JSON object");
     HgnStatus st = schemaCheck(doc);
     if (st) return st;
     json_t *devIdx = NULL, *nodeIdx = NULL;

@@ -50,7 +50,8 @@ static void applyProfile(HgnMachineDevice *d, const HgnDeviceProfile *p, unsigne
     d->peakInt8 = p->peakFlopsInt8 * mult;
     d->peakFp8 = p->peakFlopsFp8 * mult;
     d->memoryBandwidth =
-        d->gpu ? p->memoryBandwidth : p->memoryBandwidth * (cores < CPU_BANDWIDTH_CORES ? (cores ? cores : 1) : CPU_BANDWIDTH_CORES);
+        d->gpu ? p->memoryBandwidth
+               : p->memoryBandwidth * (cores < CPU_BANDWIDTH_CORES ? (cores ? cores : 1) : CPU_BANDWIDTH_CORES);
     d->launchSeconds = p->launchOverheadSec;
     d->hostBandwidth = d->gpu ? pcieBytesPerSec(p->pcieGen, p->pcieWidth) : 0;
 }
@@ -205,7 +206,8 @@ static bool readSize(const json_t *v, uint64_t *out) {
 }
 
 static HgnStatus hardwareBuild(const json_t *doc, const char *source, HgnMachine *out) {
-    json_t *gpus = json_object_get(doc, "gpus"), *host = json_object_get(doc, "host"), *disk = json_object_get(doc, "disk");
+    json_t *gpus = json_object_get(doc, "gpus"), *host = json_object_get(doc, "host"),
+           *disk = json_object_get(doc, "disk");
     size_t nGpus = json_array_size(gpus);
     HgnStatus st = machineAlloc(out, nGpus + 1);
     if (st) return st;

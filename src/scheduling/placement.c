@@ -10,7 +10,7 @@
 #include "core/alloc.h"
 #include "scheduling/placementInt.h"
 
-#define STAGE_PENALTY 1.0     /* locality-first: seconds charged per extra device (dominates any step time) */
+#define STAGE_PENALTY      1.0  /* locality-first: seconds charged per extra device (dominates any step time) */
 #define PREFERENCE_PENALTY 1e-9 /* seconds per item away from its preferred device */
 
 static uint64_t addSat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
@@ -19,11 +19,21 @@ static uint64_t mulSat(uint64_t a, uint64_t b) { return a && b > UINT64_MAX / a 
 static double peakFor(const HgnMachineDevice *d, HgnWeightFormat dt) {
     double p;
     switch (dt) {
-    case HGN_WEIGHTS_F16: p = d->peakFp16; break;
-    case HGN_WEIGHTS_BF16: p = d->peakBf16; break;
-    case HGN_WEIGHTS_INT8: p = d->peakInt8; break;
-    case HGN_WEIGHTS_FP8: p = d->peakFp8 > 0 ? d->peakFp8 : d->peakFp16; break;
-    default: p = d->peakFp32; break;
+    case HGN_WEIGHTS_F16:
+        p = d->peakFp16;
+        break;
+    case HGN_WEIGHTS_BF16:
+        p = d->peakBf16;
+        break;
+    case HGN_WEIGHTS_INT8:
+        p = d->peakInt8;
+        break;
+    case HGN_WEIGHTS_FP8:
+        p = d->peakFp8 > 0 ? d->peakFp8 : d->peakFp16;
+        break;
+    default:
+        p = d->peakFp32;
+        break;
     }
     if (p <= 0) p = d->peakFp32 > 0 ? d->peakFp32 : 1e9;
     return p;
@@ -113,8 +123,9 @@ static HgnStatus buildConstraints(HgnPlacementProblem *p) {
     size_t nNames = 0;
     for (size_t i = 0; i < n; i++) {
         if (!it[i].colocationGroup) continue;
+        size_t before = nNames;
         size_t g = nameIndex(names, &nNames, it[i].colocationGroup);
-        if (g + 1 == nNames) first[g] = i;
+        if (nNames > before) first[g] = i;
         last[g] = i;
     }
     for (size_t g = 0; g < nNames; g++)
@@ -173,8 +184,8 @@ HgnStatus hgnPlacementProblemCreate(const HgnPlanItems *items, const HgnMachine 
     p->prefDev = hgnCalloc(n, sizeof(int));
     p->noCut = hgnCalloc(n + 1, sizeof(bool));
     p->minStart = hgnCalloc(n + 1, sizeof(size_t));
-    if (!p->kvBytes || !p->actBytes || !p->decPrefix || !p->prePrefix || !p->wPrefix || !p->kvPrefix ||
-        !p->reserved || !p->overhead || !p->disabled || !p->mustDev || !p->prefDev || !p->noCut || !p->minStart) {
+    if (!p->kvBytes || !p->actBytes || !p->decPrefix || !p->prePrefix || !p->wPrefix || !p->kvPrefix || !p->reserved ||
+        !p->overhead || !p->disabled || !p->mustDev || !p->prefDev || !p->noCut || !p->minStart) {
         hgnPlacementProblemFree(p);
         return hgnStatusNew(HGN_CODE_OutOfMemory, "planner", NULL, "cannot allocate the placement tables");
     }
@@ -183,8 +194,9 @@ HgnStatus hgnPlacementProblemCreate(const HgnPlanItems *items, const HgnMachine 
         const HgnPlanItem *it = &items->items[i];
         uint64_t keys = effectiveKeys(it, p->context);
         p->kvBytes[i] = mulSat(mulSat(it->kvBytesPerToken, keys), p->batch);
-        p->actBytes[i] = addSat(it->actBytesFixed, mulSat(tokens, addSat(it->actBytesPerToken,
-                                                                         mulSat(it->actBytesPerTokenKey, keys ? keys : 1))));
+        p->actBytes[i] =
+            addSat(it->actBytesFixed,
+                   mulSat(tokens, addSat(it->actBytesPerToken, mulSat(it->actBytesPerTokenKey, keys ? keys : 1))));
         p->wPrefix[i + 1] = addSat(p->wPrefix[i], it->weightBytes);
         p->kvPrefix[i + 1] = addSat(p->kvPrefix[i], p->kvBytes[i]);
     }
@@ -249,7 +261,8 @@ bool hgnSegmentCost(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, 
 double hgnCutSeconds(const HgnPlacementProblem *p, size_t a, size_t b, size_t c, bool prefill) {
     if (c == 0 || a == b) return 0;
     const HgnMachine *m = p->machine;
-    double bytes = (double)p->items->items[c - 1].outBytesPerToken * (double)p->batch * (prefill ? (double)p->ubatch : 1.0);
+    double bytes =
+        (double)p->items->items[c - 1].outBytesPerToken * (double)p->batch * (prefill ? (double)p->ubatch : 1.0);
     double bw = m->linkBandwidth[a * m->count + b];
     if (bw <= 0) bw = 1e9;
     return m->linkLatency[a * m->count + b] + bytes / bw;
@@ -483,12 +496,16 @@ void hgnPlacementStages(const HgnPlacementProblem *p, const HgnPlacement *pl, Hg
         for (size_t x = i; x < j; x++) {
             const HgnPlanItem *it = &p->items->items[x];
             double keys = (double)effectiveKeys(it, p->context);
-            flops += (double)p->batch * (it->flopsPerToken + it->attnFlopsPerTokenKey * keys) / peakFor(dev, it->computeDtype);
+            flops += (double)p->batch * (it->flopsPerToken + it->attnFlopsPerTokenKey * keys) /
+                     peakFor(dev, it->computeDtype);
             launch += it->kernels * dev->launchSeconds;
         }
-        bytes = ((double)sc.weights - (double)sc.spilled + (double)sc.kv) / (dev->memoryBandwidth > 0 ? dev->memoryBandwidth : 1e9);
+        bytes = ((double)sc.weights - (double)sc.spilled + (double)sc.kv) /
+                (dev->memoryBandwidth > 0 ? dev->memoryBandwidth : 1e9);
         double disk = sc.spilled ? (double)sc.spilled / p->machine->diskBandwidth : 0;
-        s->bottleneck = disk > bytes && disk > flops ? "disk" : (launch > bytes && launch > flops ? "launch" : (flops > bytes ? "compute" : "memory"));
+        s->bottleneck = disk > bytes && disk > flops
+                            ? "disk"
+                            : (launch > bytes && launch > flops ? "launch" : (flops > bytes ? "compute" : "memory"));
         prev = d;
     }
 }

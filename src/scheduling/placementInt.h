@@ -13,19 +13,19 @@ struct HgnPlacementProblem {
     bool localityFirst;
     bool ignoreConstraints; /* diagnosis: is it memory or the constraints? */
     uint64_t context, batch, ubatch;
-    uint64_t *kvBytes;    /* [n] at context × batch */
-    uint64_t *actBytes;   /* [n] peak compute buffers */
-    double *decPrefix;    /* [k × (n+1)] decode seconds prefix per device */
-    double *prePrefix;    /* [k × (n+1)] prefill-chunk seconds prefix per device */
-    uint64_t *wPrefix;    /* [n+1] */
-    uint64_t *kvPrefix;   /* [n+1] */
-    uint64_t *reserved;   /* [k] */
-    uint64_t *overhead;   /* [k] */
-    bool *disabled;       /* [k] */
-    int *mustDev;         /* [n] */
-    int *prefDev;         /* [n] */
-    bool *noCut;          /* [n+1]: no cut before item c */
-    size_t *minStart;     /* [n+1] */
+    uint64_t *kvBytes;  /* [n] at context × batch */
+    uint64_t *actBytes; /* [n] peak compute buffers */
+    double *decPrefix;  /* [k × (n+1)] decode seconds prefix per device */
+    double *prePrefix;  /* [k × (n+1)] prefill-chunk seconds prefix per device */
+    uint64_t *wPrefix;  /* [n+1] */
+    uint64_t *kvPrefix; /* [n+1] */
+    uint64_t *reserved; /* [k] */
+    uint64_t *overhead; /* [k] */
+    bool *disabled;     /* [k] */
+    int *mustDev;       /* [n] */
+    int *prefDev;       /* [n] */
+    bool *noCut;        /* [n+1]: no cut before item c */
+    size_t *minStart;   /* [n+1] */
 };
 
 /* Memory and time of items [i, j) on device d with the peak compute buffer

@@ -86,7 +86,8 @@ static char *readAll(const char *path) {
 }
 
 /* Plans, checks determinism and round trip, compares with the golden file. */
-static HgnPlan *planGolden(const HgnPlanItems *items, const HgnMachine *m, const HgnPlanOptions *o, const char *golden) {
+static HgnPlan *planGolden(const HgnPlanItems *items, const HgnMachine *m, const HgnPlanOptions *o,
+                           const char *golden) {
     HgnPlan *plan = NULL, *again = NULL, *back = NULL;
     char *text = NULL, *text2 = NULL, *text3 = NULL;
     ok(hgnPlanCreate(items, m, o, &plan));
@@ -238,7 +239,8 @@ static void testLlama405bOnDgx2(void **state) {
     for (size_t d = 0; d < p->nDevices; d++) gpusUsed += p->devices[d].kind[0] == 'g' && p->devices[d].firstNode >= 0;
     assert_int_equal(gpusUsed, 16); /* 810 GB of bf16 weights need every V100 and the host */
     for (size_t t = 0; t < p->nTransfers; t++)
-        if (p->devices[p->transfers[t].fromDevice].kind[0] == 'g' && p->devices[p->transfers[t].toDevice].kind[0] == 'g')
+        if (p->devices[p->transfers[t].fromDevice].kind[0] == 'g' &&
+            p->devices[p->transfers[t].toDevice].kind[0] == 'g')
             assert_string_equal(p->transfers[t].link, "nvswitch");
     assertLedgersFit(p);
     hgnPlanFree(p);
@@ -379,10 +381,10 @@ static void testHardwareFileErrors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testLlama8bOn4090),         cmocka_unit_test(testLlama70bTwoGpusRamNvme),
-        cmocka_unit_test(testMixtralOn24And8),       cmocka_unit_test(testLlama405bOnDgx2),
-        cmocka_unit_test(testOnnxModelOnCpu),        cmocka_unit_test(testHeterogeneousSplitByBytes),
-        cmocka_unit_test(testUserFixedContextKept),  cmocka_unit_test(testPoliciesAndObjectives),
+        cmocka_unit_test(testLlama8bOn4090),        cmocka_unit_test(testLlama70bTwoGpusRamNvme),
+        cmocka_unit_test(testMixtralOn24And8),      cmocka_unit_test(testLlama405bOnDgx2),
+        cmocka_unit_test(testOnnxModelOnCpu),       cmocka_unit_test(testHeterogeneousSplitByBytes),
+        cmocka_unit_test(testUserFixedContextKept), cmocka_unit_test(testPoliciesAndObjectives),
         cmocka_unit_test(testHardwareFileErrors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
