@@ -10,8 +10,16 @@
 #include "core/alloc.h"
 #include "scheduling/placementInt.h"
 
-#define STAGE_PENALTY      1.0  /* locality-first: seconds charged per extra device (dominates any step time) */
-#define PREFERENCE_PENALTY 1e-9 /* seconds per item away from its preferred device */
+#define STAGE_PENALTY_PS      1000000000000ll    /* locality-first: 1 s per device used (dominates any step time) */
+#define PREFERENCE_PENALTY_PS 1000ll             /* 1 ns per item away from its preferred device */
+#define MAX_PS                ((int64_t)1 << 60) /* times are capped here so that sums never overflow */
+
+/* Seconds → integer picoseconds, the unit the objective is summed in (exact, associative). */
+static int64_t toPs(double seconds) {
+    if (!(seconds > 0)) return 0;
+    double ps = seconds * 1e12;
+    return ps >= (double)MAX_PS ? MAX_PS : (int64_t)llround(ps);
+}
 
 static uint64_t addSat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 static uint64_t mulSat(uint64_t a, uint64_t b) { return a && b > UINT64_MAX / a ? UINT64_MAX : a * b; }
@@ -62,6 +70,8 @@ void hgnPlacementProblemFree(HgnPlacementProblem *p) {
     hgnFree(p->kvBytes);
     hgnFree(p->actBytes);
     hgnFree(p->decPrefix);
+    hgnFree(p->decPs);
+    hgnFree(p->prefPs);
     hgnFree(p->prePrefix);
     hgnFree(p->wPrefix);
     hgnFree(p->kvPrefix);
@@ -175,6 +185,8 @@ HgnStatus hgnPlacementProblemCreate(const HgnPlanItems *items, const HgnMachine 
     p->actBytes = hgnCalloc(n, sizeof(uint64_t));
     p->decPrefix = hgnCalloc(k * (n + 1), sizeof(double));
     p->prePrefix = hgnCalloc(k * (n + 1), sizeof(double));
+    p->decPs = hgnCalloc(k * (n + 1), sizeof(int64_t));
+    p->prefPs = hgnCalloc(k * (n + 1), sizeof(int64_t));
     p->wPrefix = hgnCalloc(n + 1, sizeof(uint64_t));
     p->kvPrefix = hgnCalloc(n + 1, sizeof(uint64_t));
     p->reserved = hgnCalloc(k, sizeof(uint64_t));
@@ -184,8 +196,9 @@ HgnStatus hgnPlacementProblemCreate(const HgnPlanItems *items, const HgnMachine 
     p->prefDev = hgnCalloc(n, sizeof(int));
     p->noCut = hgnCalloc(n + 1, sizeof(bool));
     p->minStart = hgnCalloc(n + 1, sizeof(size_t));
-    if (!p->kvBytes || !p->actBytes || !p->decPrefix || !p->prePrefix || !p->wPrefix || !p->kvPrefix || !p->reserved ||
-        !p->overhead || !p->disabled || !p->mustDev || !p->prefDev || !p->noCut || !p->minStart) {
+    if (!p->kvBytes || !p->actBytes || !p->decPrefix || !p->prePrefix || !p->decPs || !p->prefPs || !p->wPrefix ||
+        !p->kvPrefix || !p->reserved || !p->overhead || !p->disabled || !p->mustDev || !p->prefDev || !p->noCut ||
+        !p->minStart) {
         hgnPlacementProblemFree(p);
         return hgnStatusNew(HGN_CODE_OutOfMemory, "planner", NULL, "cannot allocate the placement tables");
     }
@@ -204,8 +217,11 @@ HgnStatus hgnPlacementProblemCreate(const HgnPlanItems *items, const HgnMachine 
         const HgnMachineDevice *dev = &machine->devices[d];
         p->overhead[d] = hgnRuntimeOverheadBytes(dev->gpu);
         double *dp = &p->decPrefix[d * (n + 1)], *pp = &p->prePrefix[d * (n + 1)];
+        int64_t *ip = &p->decPs[d * (n + 1)];
         for (size_t i = 0; i < n; i++) {
-            dp[i + 1] = dp[i] + itemSeconds(p, &items->items[i], dev, false);
+            double t = itemSeconds(p, &items->items[i], dev, false);
+            dp[i + 1] = dp[i] + t;
+            ip[i + 1] = ip[i] + toPs(t);
             pp[i + 1] = pp[i] + itemSeconds(p, &items->items[i], dev, true);
         }
     }
@@ -223,12 +239,29 @@ HgnStatus hgnPlacementProblemCreate(const HgnPlanItems *items, const HgnMachine 
         hgnPlacementProblemFree(p);
         return st;
     }
+    for (size_t d = 0; d < k; d++) {
+        int64_t *pf = &p->prefPs[d * (n + 1)];
+        for (size_t i = 0; i < n; i++)
+            pf[i + 1] = pf[i] + (p->prefDev[i] >= 0 && (size_t)p->prefDev[i] != d ? PREFERENCE_PENALTY_PS : 0);
+    }
     *out = p;
     return HGN_OK;
 }
 
-bool hgnSegmentCost(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, uint64_t maxAct, SegmentCost *out) {
+bool hgnSegmentFits(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, uint64_t maxAct, uint64_t *spill) {
     const HgnMachineDevice *dev = &p->machine->devices[d];
+    uint64_t weights = p->wPrefix[j] - p->wPrefix[i], kv = p->kvPrefix[j] - p->kvPrefix[i];
+    uint64_t total = addSat(addSat(addSat(weights, kv), addSat(maxAct, p->overhead[d])), p->reserved[d]);
+    *spill = 0;
+    if (total <= dev->memoryBytes) return true;
+    /* only the host spills, and only weights, onto the disk */
+    uint64_t over = total - dev->memoryBytes;
+    if (dev->gpu || over > weights || over > p->machine->diskBytes || p->machine->diskBandwidth <= 0) return false;
+    *spill = over;
+    return true;
+}
+
+bool hgnSegmentCost(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, uint64_t maxAct, SegmentCost *out) {
     size_t n = p->n;
     memset(out, 0, sizeof *out);
     out->weights = p->wPrefix[j] - p->wPrefix[i];
@@ -239,22 +272,17 @@ bool hgnSegmentCost(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, 
     out->total = addSat(addSat(addSat(out->weights, out->kv), addSat(out->act, out->overhead)), out->reserved);
     out->decode = p->decPrefix[d * (n + 1) + j] - p->decPrefix[d * (n + 1) + i];
     out->prefill = p->prePrefix[d * (n + 1) + j] - p->prePrefix[d * (n + 1) + i];
-    if (out->total > dev->memoryBytes) {
-        /* only the host spills, and only weights, onto the disk */
-        uint64_t over = out->total - dev->memoryBytes;
-        if (dev->gpu || over > out->weights || over > p->machine->diskBytes || p->machine->diskBandwidth <= 0)
-            return false;
-        out->spilled = over;
-        double t = (double)over / p->machine->diskBandwidth;
+    if (!hgnSegmentFits(p, d, i, j, maxAct, &out->spilled)) return false;
+    int64_t c = p->decPs[d * (n + 1) + j] - p->decPs[d * (n + 1) + i];
+    if (out->spilled) {
+        double t = (double)out->spilled / p->machine->diskBandwidth;
         out->decode += t;
         out->prefill += t;
+        c += toPs(t);
     }
-    double c = out->decode;
-    if (!p->ignoreConstraints)
-        for (size_t x = i; x < j; x++)
-            if (p->prefDev[x] >= 0 && (size_t)p->prefDev[x] != d) c += PREFERENCE_PENALTY;
-    if (p->localityFirst) c += STAGE_PENALTY;
-    out->cost = c;
+    if (!p->ignoreConstraints) c += p->prefPs[d * (n + 1) + j] - p->prefPs[d * (n + 1) + i];
+    if (p->localityFirst) c += STAGE_PENALTY_PS;
+    out->costPs = c;
     return true;
 }
 
@@ -268,9 +296,16 @@ double hgnCutSeconds(const HgnPlacementProblem *p, size_t a, size_t b, size_t c,
     return m->linkLatency[a * m->count + b] + bytes / bw;
 }
 
-static double combine(const HgnPlacementProblem *p, double a, double b) {
+static int64_t cutPs(const HgnPlacementProblem *p, size_t a, size_t b, size_t c) {
+    return toPs(hgnCutSeconds(p, a, b, c, false));
+}
+
+static int64_t combine(const HgnPlacementProblem *p, int64_t a, int64_t b) {
+    if (a == HGN_COST_INF || b == HGN_COST_INF) return HGN_COST_INF;
     return p->objective == HGN_OBJECTIVE_THROUGHPUT ? (a > b ? a : b) : a + b;
 }
+
+static double toSeconds(int64_t ps) { return ps == HGN_COST_INF ? INFINITY : (double)ps * 1e-12; }
 
 /* Whether a segment [i, j) may run on d as far as the constraints go. */
 static bool segmentAllowed(const HgnPlacementProblem *p, size_t d, size_t i, size_t j) {
@@ -283,26 +318,30 @@ static bool segmentAllowed(const HgnPlacementProblem *p, size_t d, size_t i, siz
     return true;
 }
 
-double hgnPlacementEvaluate(const HgnPlacementProblem *p, const HgnPlacement *pl) {
-    if (!p || !pl || pl->nDevices != p->k) return INFINITY;
-    double acc = 0;
+static int64_t evaluatePs(const HgnPlacementProblem *p, const HgnPlacement *pl) {
+    if (!p || !pl || pl->nDevices != p->k) return HGN_COST_INF;
+    int64_t acc = 0;
     size_t pos = 0, prev = SIZE_MAX;
     for (size_t d = 0; d < p->k; d++) {
         size_t i = pl->first[d], j = pl->end[d];
         if (i == j) continue;
-        if (i != pos || j < i || j > p->n || p->disabled[d]) return INFINITY;
-        if (!segmentAllowed(p, d, i, j)) return INFINITY;
+        if (i != pos || j < i || j > p->n || p->disabled[d]) return HGN_COST_INF;
+        if (!segmentAllowed(p, d, i, j)) return HGN_COST_INF;
         uint64_t maxAct = 0;
         for (size_t x = i; x < j; x++)
             if (p->actBytes[x] > maxAct) maxAct = p->actBytes[x];
         SegmentCost sc;
-        if (!hgnSegmentCost(p, d, i, j, maxAct, &sc)) return INFINITY;
-        double g = prev == SIZE_MAX ? 0 : combine(p, acc, hgnCutSeconds(p, prev, d, i, false));
-        acc = combine(p, g, sc.cost);
+        if (!hgnSegmentCost(p, d, i, j, maxAct, &sc)) return HGN_COST_INF;
+        int64_t g = prev == SIZE_MAX ? 0 : combine(p, acc, cutPs(p, prev, d, i));
+        acc = combine(p, g, sc.costPs);
         prev = d;
         pos = j;
     }
-    return pos == p->n ? acc : INFINITY;
+    return pos == p->n ? acc : HGN_COST_INF;
+}
+
+double hgnPlacementEvaluate(const HgnPlacementProblem *p, const HgnPlacement *pl) {
+    return toSeconds(evaluatePs(p, pl));
 }
 
 HgnStatus hgnPlacementInit(HgnPlacement *pl, size_t nDevices) {
@@ -330,68 +369,152 @@ static HgnStatus noPlacement(const HgnPlacementProblem *p) {
                         "no placement fits");
 }
 
+/* Scratch of the solver. */
+typedef struct Dp {
+    int64_t *f, *g, *key;
+    size_t *fromI, *fromD, *gFrom, *dqMin, *dqAct, *dqAct2;
+} Dp;
+
+static void relax(const HgnPlacementProblem *p, Dp *t, size_t d, size_t i, size_t j, int64_t c) {
+    size_t w = p->n + 1;
+    if (c < t->f[d * w + j]) {
+        t->f[d * w + j] = c;
+        t->fromI[d * w + j] = i;
+        t->fromD[d * w + j] = t->gFrom[i];
+    }
+}
+
+/* Sum objective: f[d][j] = min over feasible i of g[i] + T[j] - T[i] (+ spill on the host). The feasible
+ * starts of j form a window [lo, j) whose lower end never decreases (memory, must-run-on and anti-affinity
+ * only get harder for longer segments), and the starts that spill nothing a window [nsLo, j): a monotone
+ * deque keeps the best g[i] - T[i] of the latter, the spilling starts are priced one by one. O(n) per
+ * device without spill. Integer picoseconds make T[j] + (g[i] - T[i]) equal g[i] + (T[j] - T[i]). */
+static void sweepSum(const HgnPlacementProblem *p, Dp *t, size_t d) {
+    size_t n = p->n, w = n + 1;
+    const int64_t *T = &p->decPs[d * w], *P = &p->prefPs[d * w];
+    bool usePref = !p->ignoreConstraints;
+    int64_t stage = p->localityFirst ? STAGE_PENALTY_PS : 0;
+    size_t lo = 0, nsLo = 0, lastBad = 0; /* lastBad: 1 + last item that may not run on d */
+    size_t mh = 0, mt = 0, ah = 0, at = 0, bh = 0, bt = 0;
+    for (size_t j = 1; j <= n; j++) {
+        size_t x = j - 1;
+        if (!p->ignoreConstraints && p->mustDev[x] >= 0 && (size_t)p->mustDev[x] != d) lastBad = j;
+        /* candidate start i = j - 1 */
+        t->key[x] = t->g[x] == HGN_COST_INF ? HGN_COST_INF : t->g[x] - T[x] - (usePref ? P[x] : 0);
+        while (mt > mh && t->key[t->dqMin[mt - 1]] >= t->key[x]) mt--;
+        t->dqMin[mt++] = x;
+        while (at > ah && p->actBytes[t->dqAct[at - 1]] <= p->actBytes[x]) at--;
+        t->dqAct[at++] = x;
+        while (bt > bh && p->actBytes[t->dqAct2[bt - 1]] <= p->actBytes[x]) bt--;
+        t->dqAct2[bt++] = x;
+        /* lowest feasible start */
+        size_t minLo = lastBad;
+        if (!p->ignoreConstraints && p->minStart[j] > minLo) minLo = p->minStart[j];
+        if (lo < minLo) lo = minLo;
+        for (;;) {
+            while (ah < at && t->dqAct[ah] < lo) ah++;
+            if (lo >= j) break;
+            uint64_t spill;
+            if (hgnSegmentFits(p, d, lo, j, p->actBytes[t->dqAct[ah]], &spill)) break;
+            lo++;
+        }
+        if (nsLo < lo) nsLo = lo;
+        for (;;) {
+            while (bh < bt && t->dqAct2[bh] < nsLo) bh++;
+            if (nsLo >= j) break;
+            uint64_t spill;
+            if (hgnSegmentFits(p, d, nsLo, j, p->actBytes[t->dqAct2[bh]], &spill) && spill == 0) break;
+            nsLo++;
+        }
+        while (mh < mt && t->dqMin[mh] < nsLo) mh++;
+        if (lo >= j) continue;
+        if (!p->ignoreConstraints && j < n && p->noCut[j]) continue;
+        if (mh < mt && t->key[t->dqMin[mh]] != HGN_COST_INF) {
+            size_t i = t->dqMin[mh];
+            relax(p, t, d, i, j, t->key[i] + T[j] + (usePref ? P[j] : 0) + stage);
+        }
+        /* starts whose segment spills: priced one by one (host only) */
+        uint64_t maxAct = 0, tailMax = bh < bt ? p->actBytes[t->dqAct2[bh]] : 0; /* tailMax: over [nsLo, j) */
+        for (size_t i = nsLo; i-- > lo;) {
+            if (p->actBytes[i] > maxAct) maxAct = p->actBytes[i];
+            if (t->g[i] == HGN_COST_INF) continue;
+            uint64_t segMax = maxAct > tailMax ? maxAct : tailMax;
+            SegmentCost sc;
+            if (hgnSegmentCost(p, d, i, j, segMax, &sc)) relax(p, t, d, i, j, combine(p, t->g[i], sc.costPs));
+        }
+    }
+}
+
+/* Throughput objective (max of stages and links): every (i, j) pair, longest first until it stops fitting. */
+static void sweepMax(const HgnPlacementProblem *p, Dp *t, size_t d) {
+    size_t n = p->n;
+    for (size_t i = 0; i < n; i++) {
+        if (t->g[i] == HGN_COST_INF) continue;
+        uint64_t maxAct = 0;
+        for (size_t j = i + 1; j <= n; j++) {
+            const size_t x = j - 1;
+            if (!p->ignoreConstraints) {
+                if (p->mustDev[x] >= 0 && (size_t)p->mustDev[x] != d) break;
+                if (i < p->minStart[j]) break;
+            }
+            if (p->actBytes[x] > maxAct) maxAct = p->actBytes[x];
+            if (!p->ignoreConstraints && j < n && p->noCut[j]) continue;
+            SegmentCost sc;
+            /* weights and KV only grow (and the host's spill with them): nothing longer fits either */
+            if (!hgnSegmentCost(p, d, i, j, maxAct, &sc)) break;
+            relax(p, t, d, i, j, combine(p, t->g[i], sc.costPs));
+        }
+    }
+}
+
 HgnStatus hgnPlacementSolve(const HgnPlacementProblem *p, HgnPlacement *out) {
     size_t n = p->n, k = p->k, w = n + 1;
     HgnStatus st = hgnPlacementInit(out, k);
     if (st) return st;
-    double *f = hgnMalloc(sizeof(double) * k * w), *g = hgnMalloc(sizeof(double) * w);
-    size_t *fromI = hgnMalloc(sizeof(size_t) * k * w), *fromD = hgnMalloc(sizeof(size_t) * k * w);
-    size_t *gFrom = hgnMalloc(sizeof(size_t) * w);
-    if (!f || !g || !fromI || !fromD || !gFrom) {
+    Dp t;
+    t.f = hgnMalloc(sizeof(int64_t) * k * w);
+    t.g = hgnMalloc(sizeof(int64_t) * w);
+    t.key = hgnMalloc(sizeof(int64_t) * w);
+    t.fromI = hgnMalloc(sizeof(size_t) * k * w);
+    t.fromD = hgnMalloc(sizeof(size_t) * k * w);
+    t.gFrom = hgnMalloc(sizeof(size_t) * w);
+    t.dqMin = hgnMalloc(sizeof(size_t) * w);
+    t.dqAct = hgnMalloc(sizeof(size_t) * w);
+    t.dqAct2 = hgnMalloc(sizeof(size_t) * w);
+    if (!t.f || !t.g || !t.key || !t.fromI || !t.fromD || !t.gFrom || !t.dqMin || !t.dqAct || !t.dqAct2) {
         st = hgnStatusNew(HGN_CODE_OutOfMemory, "planner", NULL, "cannot allocate the DP tables");
         goto done;
     }
-    for (size_t x = 0; x < k * w; x++) f[x] = INFINITY;
+    for (size_t x = 0; x < k * w; x++) t.f[x] = HGN_COST_INF;
     for (size_t d = 0; d < k; d++) {
         if (p->disabled[d]) continue;
         /* g[i]: best cost of [0, i) followed by a cut into d */
-        g[0] = 0;
-        gFrom[0] = SIZE_MAX;
+        t.g[0] = 0;
+        t.gFrom[0] = SIZE_MAX;
         for (size_t i = 1; i < n; i++) {
-            g[i] = INFINITY;
-            gFrom[i] = SIZE_MAX;
+            t.g[i] = HGN_COST_INF;
+            t.gFrom[i] = SIZE_MAX;
             if (!p->ignoreConstraints && p->noCut[i]) continue;
             for (size_t e = 0; e < d; e++) {
-                double fe = f[e * w + i];
-                if (fe == INFINITY) continue;
-                double c = combine(p, fe, hgnCutSeconds(p, e, d, i, false));
-                if (c < g[i]) {
-                    g[i] = c;
-                    gFrom[i] = e;
+                int64_t fe = t.f[e * w + i];
+                if (fe == HGN_COST_INF) continue;
+                int64_t c = combine(p, fe, cutPs(p, e, d, i));
+                if (c < t.g[i]) {
+                    t.g[i] = c;
+                    t.gFrom[i] = e;
                 }
             }
         }
-        for (size_t i = 0; i < n; i++) {
-            if (g[i] == INFINITY) continue;
-            uint64_t maxAct = 0;
-            for (size_t j = i + 1; j <= n; j++) {
-                const size_t x = j - 1;
-                if (!p->ignoreConstraints) {
-                    if (p->mustDev[x] >= 0 && (size_t)p->mustDev[x] != d) break;
-                    if (i < p->minStart[j]) break;
-                    if (j < n && p->noCut[j]) {
-                        if (p->actBytes[x] > maxAct) maxAct = p->actBytes[x];
-                        continue;
-                    }
-                }
-                if (p->actBytes[x] > maxAct) maxAct = p->actBytes[x];
-                SegmentCost sc;
-                /* weights and KV only grow (and the host's spill with them): nothing longer fits either */
-                if (!hgnSegmentCost(p, d, i, j, maxAct, &sc)) break;
-                double c = combine(p, g[i], sc.cost);
-                if (c < f[d * w + j]) {
-                    f[d * w + j] = c;
-                    fromI[d * w + j] = i;
-                    fromD[d * w + j] = gFrom[i];
-                }
-            }
-        }
+        if (p->objective == HGN_OBJECTIVE_THROUGHPUT)
+            sweepMax(p, &t, d);
+        else
+            sweepSum(p, &t, d);
     }
     size_t best = SIZE_MAX;
-    double bestCost = INFINITY;
+    int64_t bestCost = HGN_COST_INF;
     for (size_t d = 0; d < k; d++)
-        if (f[d * w + n] < bestCost) {
-            bestCost = f[d * w + n];
+        if (t.f[d * w + n] < bestCost) {
+            bestCost = t.f[d * w + n];
             best = d;
         }
     if (best == SIZE_MAX) {
@@ -400,7 +523,7 @@ HgnStatus hgnPlacementSolve(const HgnPlacementProblem *p, HgnPlacement *out) {
     }
     size_t j = n, d = best;
     while (d != SIZE_MAX) {
-        size_t i = fromI[d * w + j], prevD = fromD[d * w + j];
+        size_t i = t.fromI[d * w + j], prevD = t.fromD[d * w + j];
         out->first[d] = i;
         out->end[d] = j;
         j = i;
@@ -415,13 +538,17 @@ HgnStatus hgnPlacementSolve(const HgnPlacementProblem *p, HgnPlacement *out) {
             out->first[x] = out->end[x] = pos;
         }
     }
-    out->cost = hgnPlacementEvaluate(p, out);
+    out->cost = toSeconds(bestCost);
 done:
-    hgnFree(f);
-    hgnFree(g);
-    hgnFree(fromI);
-    hgnFree(fromD);
-    hgnFree(gFrom);
+    hgnFree(t.f);
+    hgnFree(t.g);
+    hgnFree(t.key);
+    hgnFree(t.fromI);
+    hgnFree(t.fromD);
+    hgnFree(t.gFrom);
+    hgnFree(t.dqMin);
+    hgnFree(t.dqAct);
+    hgnFree(t.dqAct2);
     if (st) hgnPlacementFree(out);
     return st;
 }

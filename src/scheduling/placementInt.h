@@ -16,6 +16,8 @@ struct HgnPlacementProblem {
     uint64_t *kvBytes;  /* [n] at context × batch */
     uint64_t *actBytes; /* [n] peak compute buffers */
     double *decPrefix;  /* [k × (n+1)] decode seconds prefix per device */
+    int64_t *decPs;     /* [k × (n+1)] the same in integer picoseconds: the objective's exact arithmetic */
+    int64_t *prefPs;    /* [k × (n+1)] prefix of preference penalties per device (ps) */
     double *prePrefix;  /* [k × (n+1)] prefill-chunk seconds prefix per device */
     uint64_t *wPrefix;  /* [n+1] */
     uint64_t *kvPrefix; /* [n+1] */
@@ -32,11 +34,17 @@ struct HgnPlacementProblem {
  * maxAct. Returns false when it does not fit. */
 typedef struct SegmentCost {
     uint64_t weights, kv, act, overhead, reserved, total, spilled;
-    double decode, prefill, cost;
+    double decode, prefill;
+    int64_t costPs; /* objective contribution, integer picoseconds (sums are exact and associative) */
 } SegmentCost;
+
+#define HGN_COST_INF INT64_MAX
 
 bool hgnSegmentCost(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, uint64_t maxAct, SegmentCost *out);
 /* Seconds to move the activations at the cut before item c from a to b (decode step / prefill chunk). */
 double hgnCutSeconds(const HgnPlacementProblem *p, size_t a, size_t b, size_t c, bool prefill);
+/* Memory of items [i, j) on d with compute buffer maxAct: fits the window (GPU) or fits with weights spilled
+ * to the disk (host). *spill gets the bytes that go to disk. */
+bool hgnSegmentFits(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, uint64_t maxAct, uint64_t *spill);
 
 #endif
