@@ -82,26 +82,31 @@ static void randomMachine(HgnMachine *m, size_t nGpus) {
     char json[4096];
     size_t o = 0;
     static const char *const profiles[] = {"rtx-4090", "rtx-3090", "t4", "a100-sxm4-80gb", "l4"};
+    /* random draws in statement order (argument evaluation order differs between compilers) */
+    unsigned long long hostMem = rndRange(1, 24) * 128 * MIB, cores = rndRange(1, 16);
     o += (size_t)snprintf(json + o, sizeof json - o, "{\"hardwareVersion\":1,\"host\":{\"memory\":%llu,\"cores\":%llu}",
-                          (unsigned long long)(rndRange(1, 24) * 128 * MIB), (unsigned long long)rndRange(1, 16));
-    if (rnd() % 2)
-        o += (size_t)snprintf(json + o, sizeof json - o, ",\"disk\":{\"free\":%llu,\"readBandwidth\":%llu}",
-                              (unsigned long long)(rndRange(0, 16) * 128 * MIB),
-                              (unsigned long long)rndRange(1, 4) * 1000000000ull);
+                          hostMem, cores);
+    if (rnd() % 2) {
+        unsigned long long disk = rndRange(0, 16) * 128 * MIB, bw = rndRange(1, 4) * 1000000000ull;
+        o += (size_t)snprintf(json + o, sizeof json - o, ",\"disk\":{\"free\":%llu,\"readBandwidth\":%llu}", disk, bw);
+    }
     o += (size_t)snprintf(json + o, sizeof json - o, ",\"gpus\":[");
-    for (size_t g = 0; g < nGpus; g++)
-        o += (size_t)snprintf(json + o, sizeof json - o, "%s{\"profile\":\"%s\",\"memory\":%llu}", g ? "," : "",
-                              profiles[rnd() % 5], (unsigned long long)(512 * MIB + rndRange(0, 16) * 64 * MIB));
+    for (size_t g = 0; g < nGpus; g++) {
+        const char *prof = profiles[rnd() % 5];
+        unsigned long long mem = 512 * MIB + rndRange(0, 16) * 64 * MIB;
+        o += (size_t)snprintf(json + o, sizeof json - o, "%s{\"profile\":\"%s\",\"memory\":%llu}", g ? "," : "", prof,
+                              mem);
+    }
     o += (size_t)snprintf(json + o, sizeof json - o, "],\"links\":[");
     bool first = true;
     for (size_t a = 0; a < nGpus; a++)
         for (size_t b = a + 1; b < nGpus; b++)
             if (rnd() % 2) {
+                unsigned long long bw = rndRange(1, 100) * 1000000000ull, lat = rndRange(0, 20000);
                 o += (size_t)snprintf(json + o, sizeof json - o,
                                       "%s{\"a\":\"gpu:%zu\",\"b\":\"gpu:%zu\",\"bandwidthBytesPerSec\":%llu,"
                                       "\"latencyNs\":%llu}",
-                                      first ? "" : ",", a, b, (unsigned long long)rndRange(1, 100) * 1000000000ull,
-                                      (unsigned long long)rndRange(0, 20000));
+                                      first ? "" : ",", a, b, bw, lat);
                 first = false;
             }
     snprintf(json + o, sizeof json - o, "]}");
@@ -250,12 +255,12 @@ static void testConstraintsHold(void **state) {
     hgnPlanFree(plan);
     /* colocation n0..n4 contradicts anti-affinity n1/n4: HGN-0300 */
     hgnFree(items.items[3].colocationGroup);
+    items.items[3].colocationGroup = NULL;
     items.items[4].colocationGroup = hgnStrdup("g");
     HgnStatus st = hgnPlanCreate(&items, &m, &o, &plan);
     assert_int_equal(hgnStatusCode(st), HGN_CODE_PlanInfeasible);
     assert_non_null(strstr(hgnStatusHint(st), "constraint"));
     hgnStatusFree(st);
-    items.items[3].colocationGroup = NULL;
     /* an unknown device is named with the machine's devices */
     hgnFree(items.items[4].colocationGroup);
     items.items[4].colocationGroup = NULL;
