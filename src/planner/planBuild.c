@@ -112,6 +112,29 @@ static void sha256Hex(const char *text, char hex[72]) {
     for (unsigned i = 0; i < len && i < 32; i++) o += snprintf(hex + o, (size_t)(72 - o), "%02x", md[i]);
 }
 
+/* "sha256:<hex>" of a file, streamed. */
+static HgnStatus fileDigest(const char *path, char **out) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot read the model file to digest it");
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    bool okDigest = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    size_t r;
+    while (okDigest && (r = fread(buf, 1, sizeof buf, f)) > 0) okDigest = EVP_DigestUpdate(ctx, buf, r) == 1;
+    okDigest = okDigest && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len) == 1 && len == 32;
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    if (!okDigest) return hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot digest the model file");
+    char *hex = hgnMalloc(7 + 64 + 1);
+    if (!hex) return hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "cannot store a digest");
+    int o = snprintf(hex, 8, "sha256:");
+    for (unsigned i = 0; i < 32; i++) o += snprintf(hex + o, 3, "%02x", md[i]);
+    *out = hex;
+    return HGN_OK;
+}
+
 typedef struct Fit {
     uint64_t context, batch;
 } Fit;
@@ -431,6 +454,22 @@ static HgnStatus assemble(const HgnPlanItems *items, const HgnMachine *m, const 
             plan->edges[e] = (HgnPlanEdge){(int32_t)e, (int32_t)e + 1, items->items[e].outBytesPerToken};
     }
     if (failed) goto oom;
+    if (items->modelPath && strcmp(items->modelSource ? items->modelSource : "", "spec") != 0) {
+        /* model files that exist are recorded by digest; a path that is only a label is not */
+        FILE *probe = fopen(items->modelPath, "rb");
+        if (probe) {
+            fclose(probe);
+            plan->fileDigests = hgnCalloc(1, sizeof(char *));
+            if (!plan->fileDigests) goto oom;
+            HgnStatus st = fileDigest(items->modelPath, &plan->fileDigests[0]);
+            if (st) {
+                hgnFree(stages);
+                hgnPlanFree(plan);
+                return st;
+            }
+            plan->nFileDigests = 1;
+        }
+    }
 
     plan->context = fit.context;
     plan->batch = fit.batch;

@@ -83,7 +83,9 @@ grep -q "HGN-0003" "$work/err" && grep -q "does not fit" "$work/err" || fail "ov
 onnx=/usr/share/libonnx-testdata/data/pytorch-operator/test_operator_basic/model.onnx
 if [ -f "$onnx" ]; then
   "$HUGINN" plan "$onnx" --out "$work/onnx.json" >/dev/null 2>"$work/err" || fail "onnx plan: $(cat "$work/err")"
-  check "onnx plan" "$work/onnx.json" 'assert d["header"]["model"]["source"] == "onnx" and len(d["nodes"]) >= 1'
+  sum=$(sha256sum "$onnx" | cut -d' ' -f1)
+  check "onnx plan" "$work/onnx.json" 'assert d["header"]["model"]["source"] == "onnx" and len(d["nodes"]) >= 1
+assert d["header"]["model"]["fileDigests"] == ["sha256:'"$sum"'"], d["header"]["model"]["fileDigests"]'
 fi
 
 # this host (live topology), CPU-only or not: a valid plan
