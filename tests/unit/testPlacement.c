@@ -15,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "huginn/deviceProfile.h"
+#include "huginn/ir.h"
 #include "huginn/planner.h"
 
 #define MIB (1ull << 20)
@@ -341,12 +342,94 @@ static void testRandomPlansAgainstValidators(void **state) {
     assert_true(plans > 100);
 }
 
+/* Random DAGs built with the IR API (weights, fan-out, annotations) on random machines: every plan
+ * passes the validators, its edges are the graph's data edges, and failures are budget errors. */
+static void testRandomGraphs(void **state) {
+    (void)state;
+    rngState = 2024;
+    size_t plans = 0;
+    for (int round = 0; round < 200; round++) {
+        HgnGraph *g = NULL;
+        ok(hgnGraphCreate(&g));
+        int32_t vals[64], nVals = 0, v;
+        HgnShape sh = {.rank = 2, .dims = {{1, HGN_DIM_KNOWN}, {256, HGN_DIM_KNOWN}}};
+        ok(hgnGraphAddValue(g, "in", HGN_DTYPE_F32, &sh, HGN_ROLE_INPUT, &v));
+        ok(hgnGraphAddInput(g, v));
+        vals[nVals++] = v;
+        int nNodes = (int)rndRange(1, 30);
+        size_t nGpus = rndRange(0, 3);
+        for (int i = 0; i < nNodes; i++) {
+            char name[32];
+            int32_t in[3], nIn = 0, out;
+            in[nIn++] = vals[rnd() % (uint64_t)nVals];
+            if (rnd() % 2) in[nIn++] = vals[rnd() % (uint64_t)nVals];
+            if (rnd() % 2) {
+                HgnShape ws = {.rank = 2,
+                               .dims = {{(int64_t)rndRange(1, 64) * 1024, HGN_DIM_KNOWN}, {256, HGN_DIM_KNOWN}}};
+                snprintf(name, sizeof name, "w%d", i);
+                ok(hgnGraphAddValue(g, name, HGN_DTYPE_F16, &ws, HGN_ROLE_WEIGHT, &in[nIn++]));
+            }
+            HgnShape os = {.rank = 2, .dims = {{(int64_t)rndRange(1, 8), HGN_DIM_KNOWN}, {256, HGN_DIM_KNOWN}}};
+            snprintf(name, sizeof name, "v%d", i);
+            ok(hgnGraphAddValue(g, name, HGN_DTYPE_F32, &os, HGN_ROLE_ACTIVATION, &out));
+            HgnNodeSpec spec = {.op = rnd() % 2 ? "MatMul" : "Add",
+                                .inputs = in,
+                                .nInputs = nIn,
+                                .outputs = &out,
+                                .nOutputs = 1,
+                                .layer = i};
+            int32_t node;
+            ok(hgnGraphAddNode(g, &spec, &node));
+            if (rnd() % 10 == 0) {
+                HgnNodeAnnotations ann = {.quantBackends = HGN_QUANT_ALLOW_ALL};
+                char dev[16];
+                snprintf(dev, sizeof dev, "gpu:%llu", (unsigned long long)rndRange(0, nGpus));
+                if (rnd() % 2) ann.deviceHint = rnd() % 2 ? "cpu:0" : dev;
+                if (rnd() % 2) ann.colocationGroup = "c";
+                if (rnd() % 2) ann.antiAffinitySet = "a";
+                ok(hgnGraphSetAnnotations(g, node, &ann));
+            }
+            if (nVals < 64) vals[nVals++] = out;
+        }
+        ok(hgnGraphAddOutput(g, vals[nVals - 1]));
+        ok(hgnGraphFinalize(g));
+        HgnPlanItems items;
+        ok(hgnPlanItemsFromGraph(g, &items));
+        assert_int_equal(items.count, (size_t)hgnGraphNodeCount(g));
+        HgnMachine m;
+        randomMachine(&m, nGpus);
+        HgnPlanOptions o = randomOptions();
+        HgnPlan *plan = NULL;
+        HgnStatus st = hgnPlanCreate(&items, &m, &o, &plan);
+        if (st) {
+            HgnCode c = hgnStatusCode(st);
+            assert_true(c == HGN_CODE_OverBudget || c == HGN_CODE_PlanInfeasible);
+            hgnStatusFree(st);
+        } else {
+            plans++;
+            assert_int_equal(plan->nEdges, items.nEdges);
+            for (size_t e = 0; e < plan->nEdges; e++) assert_true(plan->edges[e].from < plan->edges[e].to);
+            char *text = NULL;
+            ok(hgnPlanWriteJson(plan, &text));
+            HgnPlan *back = NULL;
+            ok(hgnPlanReadJson(text, strlen(text), "random.json", &back));
+            hgnPlanFree(back);
+            hgnFree(text);
+            hgnPlanFree(plan);
+        }
+        hgnMachineFree(&m);
+        hgnPlanItemsFree(&items);
+        hgnGraphFree(g);
+    }
+    print_message("%zu random graphs planned and validated\n", plans);
+    assert_true(plans > 50);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testDpEqualsBruteForce),
-        cmocka_unit_test(testMoreMemoryNeverHurts),
-        cmocka_unit_test(testConstraintsHold),
-        cmocka_unit_test(testRandomPlansAgainstValidators),
+        cmocka_unit_test(testDpEqualsBruteForce), cmocka_unit_test(testMoreMemoryNeverHurts),
+        cmocka_unit_test(testConstraintsHold),    cmocka_unit_test(testRandomPlansAgainstValidators),
+        cmocka_unit_test(testRandomGraphs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
