@@ -87,23 +87,33 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     opts.contextFixed = hgnCliArgsHas(a, "context");
     opts.batch = (uint64_t)hgnConfigGetInt(cfg, "planner.batchSize", 1);
     opts.batchFixed = hgnCliArgsHas(a, "batch");
-    size_t nRes = hgnCliArgsCount(a, "reserve");
-    HgnPlanReserve *res = hgnCalloc(nRes ? nRes : 1, sizeof *res);
-    if (!res) return hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot allocate reservations");
-    for (size_t i = 0; i < nRes; i++) {
-        const HgnCliArg *r = hgnCliArgsAt(a, "reserve", i);
-        res[i] = (HgnPlanReserve){r->device, r->size};
-    }
-    opts.reserves = res;
-    opts.nReserves = nRes;
-
     HgnPlanItems items;
     hgnPlanItemsInit(&items);
     HgnMachine machine = {0};
     HgnPlan *plan = NULL;
+    HgnPlanReserve *res = NULL;
     char *text = NULL;
     HgnStatus st = loadItems(model, format, &items);
     if (!st) st = loadMachine(ctx, &machine);
+    if (!st) {
+        /* reservations: planner.reserveBytes for every device, planner.reserve."gpu:0" per device, then
+         * --reserve (later entries win) */
+        size_t nRes = hgnCliArgsCount(a, "reserve");
+        res = hgnCalloc(nRes + machine.count, sizeof *res);
+        if (!res) st = hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot allocate reservations");
+        int64_t all = hgnConfigGetInt(cfg, "planner.reserveBytes", 0);
+        const json_t *perDevice = hgnConfigGet(cfg, "planner.reserve");
+        for (size_t d = 0; !st && d < machine.count; d++) {
+            json_t *v = json_object_get(perDevice, machine.devices[d].id);
+            int64_t bytes = json_is_integer(v) ? json_integer_value(v) : all;
+            res[opts.nReserves++] = (HgnPlanReserve){machine.devices[d].id, bytes > 0 ? (uint64_t)bytes : 0};
+        }
+        for (size_t i = 0; !st && i < nRes; i++) {
+            const HgnCliArg *r = hgnCliArgsAt(a, "reserve", i);
+            res[opts.nReserves++] = (HgnPlanReserve){r->device, r->size};
+        }
+        opts.reserves = res;
+    }
     if (!st && items.isLlm && items.maxContext && !opts.contextFixed && opts.context > items.maxContext)
         opts.context = items.maxContext;
     if (!st) st = hgnPlanCreate(&items, &machine, &opts, &plan);

@@ -26,7 +26,8 @@ check "8B plan" "$work/a.json" '
 h=d["header"]; assert h["createdAt"] == "2026-01-01T00:00:00Z" and h["model"]["source"] == "spec"
 assert d["budgets"]["context"] == 8192 and d["budgets"]["contextFixed"] is True
 assert all(n["device"] == "gpu:0" for n in d["nodes"]) and d["assertions"]["fits"] is True
-assert d["devices"][0]["ledger"]["kvCacheBytes"] == 1 << 30'
+assert d["devices"][0]["ledger"]["kvCacheBytes"] == 1 << 30
+assert d["devices"][0]["ledger"]["reservedBytes"] == 512 << 20  # planner.reserveBytes'
 
 # same inputs, byte-identical plan
 "$HUGINN" plan llama-3.1-8b --hardware "$hw/rtx4090.json" --context 8192 --out "$work/b.json" >/dev/null 2>&1
@@ -62,6 +63,11 @@ assert [t["link"] for t in d["transfers"]] == ["nvlink", "pcie"]'
 "$HUGINN" plan llama-3.1-8b --hardware "$hw/rtx4090.json" --reserve gpu:0=2GiB --out "$work/r.json" >/dev/null 2>&1 ||
   fail "plan with --reserve"
 check "reserve" "$work/r.json" 'assert d["devices"][0]["ledger"]["reservedBytes"] == 2 << 30'
+printf '[planner]\nreserveBytes = 0\n[planner.reserve]\n"gpu:0" = 1073741824\n' >"$work/res.toml"
+"$HUGINN" --config "$work/res.toml" plan llama-3.1-8b --hardware "$hw/rtx4090.json" --out "$work/r2.json" >/dev/null \
+  2>"$work/err" || fail "plan with a reserve config: $(cat "$work/err")"
+check "reserve config" "$work/r2.json" '
+assert [x["ledger"]["reservedBytes"] for x in d["devices"]] == [1 << 30, 0]'
 "$HUGINN" plan llama-3.1-8b --hardware "$hw/rtx4090.json" --reserve gpu:3=1GiB --out "$work/x.json" 2>"$work/err"
 [ $? -eq 5 ] && grep -q "gpu:3" "$work/err" || fail "reserve on a missing device: $(cat "$work/err")"
 
