@@ -104,8 +104,9 @@ int main(void) {
         for (int r = 0; r < RUNS; r++) {
             double t0 = now();
             HgnPlanItems items;
-            if (check(hgnPlanItemsFromSpec(spec, (HgnWeightQuant){.format = spec->nativeDtype}, HGN_WEIGHTS_F16, &items),
-                      "items"))
+            if (check(
+                    hgnPlanItemsFromSpec(spec, (HgnWeightQuant){.format = spec->nativeDtype}, HGN_WEIGHTS_F16, &items),
+                    "items"))
                 return 1;
             hgnPlanFree(plan);
             plan = NULL;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +357,34 @@ static void testPoliciesAndObjectives(void **state) {
     hgnPlanItemsFree(&items);
 }
 
+static void testSplitAlternatives(void **state) {
+    (void)state;
+    HgnPlanItems items;
+    HgnMachine m;
+    specItems("mixtral-8x7b-v0.1", &items); /* gpu:0 blocks 0-7, gpu:1 blocks 8-9, the host the rest */
+    hardware("gpu24plus8.json", &m);
+    HgnPlanOptions o = baseOptions();
+    int *offsets = NULL;
+    double *deltas = NULL;
+    size_t n = 0;
+    ok(hgnPlanSplitAlternatives(&items, &m, &o, 1, 3, &offsets, &deltas, &n));
+    assert_int_equal(n, 6);
+    int expect[] = {-3, -2, -1, 1, 2, 3};
+    for (size_t i = 0; i < n; i++) assert_int_equal(offsets[i], expect[i]);
+    /* gpu:1 is full: moving its split right does not fit; -1 leaves it one block, at a cost (the plan is
+     * optimal); -2 and -3 would empty it, which is another placement, not a moved split */
+    assert_true(deltas[3] == INFINITY && deltas[4] == INFINITY && deltas[5] == INFINITY);
+    assert_true(deltas[2] > 0 && deltas[2] != INFINITY);
+    assert_true(deltas[0] == INFINITY && deltas[1] == INFINITY);
+    hgnFree(offsets);
+    hgnFree(deltas);
+    HgnStatus st = hgnPlanSplitAlternatives(&items, &m, &o, 7, 1, &offsets, &deltas, &n);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
+    hgnStatusFree(st);
+    hgnMachineFree(&m);
+    hgnPlanItemsFree(&items);
+}
+
 static void testHardwareFileErrors(void **state) {
     (void)state;
     HgnMachine m;
@@ -385,7 +414,7 @@ int main(void) {
         cmocka_unit_test(testMixtralOn24And8),      cmocka_unit_test(testLlama405bOnDgx2),
         cmocka_unit_test(testOnnxModelOnCpu),       cmocka_unit_test(testHeterogeneousSplitByBytes),
         cmocka_unit_test(testUserFixedContextKept), cmocka_unit_test(testPoliciesAndObjectives),
-        cmocka_unit_test(testHardwareFileErrors),
+        cmocka_unit_test(testHardwareFileErrors),   cmocka_unit_test(testSplitAlternatives),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
