@@ -1,8 +1,10 @@
 /* cmdPlan.c — `huginn plan MODEL …`, `huginn plan --check FILE`, `huginn plan diff A B`. */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cliModel.h"
 #include "cli/cliOutput.h"
+#include "cli/cliPlanRun.h"
 #include "cli/commands.h"
 #include "cliparse/cliOptions.h"
 #include "cliparse/cliValue.h"
@@ -24,6 +26,8 @@ static HgnStatus checkReservations(const HgnCliArgs *a) {
     return HGN_OK;
 }
 
+static HgnStatus checkPlanFile(CliContext *ctx, const char *path) { return cliPlanCheck(ctx, path); }
+
 static HgnStatus planCheck(CliContext *ctx) {
     const HgnCliArgs *a = ctx->args;
     for (size_t i = 0; i < sizeof planningOptions / sizeof planningOptions[0]; i++)
@@ -31,7 +35,7 @@ static HgnStatus planCheck(CliContext *ctx) {
             return hgnStatusNew(HGN_CODE_UsageError, "--check", "run `huginn plan --check FILE` alone",
                                 "--check validates an existing plan and takes no planning option (got --%s)",
                                 planningOptions[i]);
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the planner");
+    if (!ctx->dryRun) return checkPlanFile(ctx, hgnCliArgsString(a, "check", ""));
     HgnBuf action;
     hgnBufInit(&action);
     hgnBufAppendf(&action, "validate plan `%s` (schema, budgets, model and topology digests)",
@@ -48,10 +52,15 @@ static HgnStatus planBuild(CliContext *ctx) {
         return hgnStatusNew(HGN_CODE_UsageError, "MODEL", "run `huginn plan --help` for its usage",
                             "`plan` needs MODEL (or --check FILE, or `plan diff A B`)");
     const char *format = NULL;
-    HgnStatus st = cliModelDetect(model, "MODEL", &format);
+    struct stat sb;
+    HgnStatus st = HGN_OK;
+    if (stat(model, &sb) == 0)
+        st = cliModelDetect(model, "MODEL", &format);
+    else
+        format = "registry";
     if (!st) st = checkReservations(a);
     if (st) return st;
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the planner");
+    if (!ctx->dryRun) return cliPlanRun(ctx, model, format);
     HgnBuf b;
     hgnBufInit(&b);
     hgnBufAppendf(&b, "plan the %s model `%s` for ", format, model);

@@ -143,10 +143,10 @@ static const HgnCliOption inspectOptions[] = {
 
 static const HgnCliOption planOptions[] = {
     {.name = "MODEL",
-     .type = HGN_CLI_PATH,
+     .type = HGN_CLI_STRING,
      .flags = HGN_CLI_POSITIONAL,
      .metavar = "MODEL",
-     .help = "model file (GGUF, safetensors, ONNX) or safetensors folder",
+     .help = "model file (GGUF, safetensors, ONNX), safetensors folder, or a registry id (plans from its spec)",
      .conflicts = "check"},
     {.name = "topology-xml",
      .type = HGN_CLI_FILE,

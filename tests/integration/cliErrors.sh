@@ -89,7 +89,7 @@ expectExit 6 plan model.gguf --out nodir/plan.json; contains "$err" 'does not ex
 
 # real runs of engines from later versions: HGN-0010 NotImplemented, exit 8, naming what is missing
 expectExit 8 plan model.gguf;               contains "$err" 'HGN-0010 NotImplemented' "plan"
-contains "$err" 'the planner is not built yet in this version' "plan message"
+contains "$err" 'needs the model readers' "plan message"
 expectExit 8 plan model.gguf --json;        jsonError code HGN-0010
 expectExit 8 explain plan.json;             contains "$err" 'not built yet' "explain"
 expectExit 8 execute plan.json --prompt hi; contains "$err" 'the executor is not built yet' "execute"

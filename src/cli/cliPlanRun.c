@@ -1,0 +1,158 @@
+/* cliPlanRun.c — `huginn plan MODEL …` and `huginn plan --check FILE`: loads
+ * the model (registry spec or ONNX graph), the machine (hardware file, hwloc
+ * XML or this host), builds the plan and writes plan.json. */
+#include "cli/cliPlanRun.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cliMachine.h"
+#include "cli/cliOutput.h"
+#include "core/alloc.h"
+#include "huginn/onnx.h"
+#include "huginn/planner.h"
+#include "huginn/registry.h"
+
+#define NOMINAL_DISK_READ_BPS 2e9 /* NVMe sequential read assumed for the live cache disk */
+
+static HgnStatus loadItems(const char *model, const char *format, HgnPlanItems *items) {
+    if (strcmp(format, "onnx") == 0) {
+        HgnGraph *g = NULL;
+        HgnStatus st = hgnOnnxImport(model, &g);
+        if (!st) st = hgnPlanItemsFromGraph(g, items);
+        hgnGraphFree(g);
+        return st;
+    }
+    if (strcmp(format, "registry") != 0)
+        return hgnStatusNew(HGN_CODE_NotImplemented, model,
+                            "plan a registry id (e.g. llama-3.1-8b) or an ONNX model for now",
+                            "planning %s files needs the model readers, which land with the ingestion work", format);
+    HgnRegistry *reg = NULL;
+    HgnStatus st = hgnRegistryLoad(&reg);
+    if (st) return st;
+    const HgnModelSpec *spec = hgnRegistryFind(reg, model);
+    if (!spec) {
+        hgnRegistryFree(reg);
+        return hgnStatusNew(HGN_CODE_NotFound, "MODEL", "give a model file, or a registry id from `huginn models list`",
+                            "`%s` is neither a file nor a registry model", model);
+    }
+    HgnWeightQuant q = {.format = spec->nativeDtype};
+    st = hgnPlanItemsFromSpec(spec, q, HGN_WEIGHTS_F16, items);
+    hgnRegistryFree(reg);
+    return st;
+}
+
+static HgnStatus loadMachine(CliContext *ctx, HgnMachine *m) {
+    const HgnCliArgs *a = ctx->args;
+    if (hgnCliArgsHas(a, "hardware")) return hgnMachineFromHardwareFile(hgnCliArgsString(a, "hardware", ""), m);
+    json_t *report = NULL;
+    HgnStatus st = cliCollectDiagnostics(ctx, &report);
+    if (st) return st;
+    st = hgnMachineFromTopology(json_object_get(report, "topology"), 0, m);
+    if (!st && !hgnCliArgsHas(a, "topology-xml")) {
+        /* this host: its cache disk takes spilled weights */
+        json_t *free = json_object_get(json_object_get(report, "disk"), "freeBytes");
+        if (json_is_integer(free) && json_integer_value(free) > 0) {
+            m->diskBytes = (uint64_t)json_integer_value(free);
+            m->diskBandwidth = NOMINAL_DISK_READ_BPS;
+        }
+    }
+    json_decref(report);
+    return st;
+}
+
+static HgnStatus writeText(CliContext *ctx, const char *out, const char *text) {
+    if (strcmp(out, "-") == 0) {
+        fputs(text, ctx->out);
+        return HGN_OK;
+    }
+    FILE *f = fopen(out, "wb");
+    if (!f) return hgnStatusNew(HGN_CODE_IoError, out, "check the --out path", "cannot write the plan");
+    size_t n = strlen(text);
+    bool ok = fwrite(text, 1, n, f) == n;
+    ok = fclose(f) == 0 && ok;
+    return ok ? HGN_OK : hgnStatusNew(HGN_CODE_IoError, out, NULL, "cannot write the plan");
+}
+
+HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
+    const HgnCliArgs *a = ctx->args;
+    if (hgnCliArgsHas(a, "dot")) return cliNotBuilt(ctx, "plan.dot export");
+    if (hgnCliArgsHas(a, "quant-config")) return cliNotBuilt(ctx, "planning with a quantisation config");
+    const HgnConfig *cfg = ctx->config;
+    HgnPlanOptions opts = {0};
+    if (!hgnPlanPolicyFromName(hgnConfigGetString(cfg, "planner.policy", "balanced"), &opts.policy) ||
+        !hgnPlanObjectiveFromName(hgnConfigGetString(cfg, "planner.objective", "latency"), &opts.objective))
+        return hgnStatusNew(HGN_CODE_InvalidConfig, "planner.policy", NULL, "unknown planner policy or objective");
+    opts.context = (uint64_t)hgnConfigGetInt(cfg, "planner.contextLength", 4096);
+    opts.contextFixed = hgnCliArgsHas(a, "context");
+    opts.batch = (uint64_t)hgnConfigGetInt(cfg, "planner.batchSize", 1);
+    opts.batchFixed = hgnCliArgsHas(a, "batch");
+    HgnPlanItems items;
+    hgnPlanItemsInit(&items);
+    HgnMachine machine = {0};
+    HgnPlan *plan = NULL;
+    HgnPlanReserve *res = NULL;
+    char *text = NULL;
+    HgnStatus st = loadItems(model, format, &items);
+    if (!st) st = loadMachine(ctx, &machine);
+    if (!st) {
+        /* reservations: planner.reserveBytes for every device, planner.reserve."gpu:0" per device, then
+         * --reserve (later entries win) */
+        size_t nRes = hgnCliArgsCount(a, "reserve");
+        res = hgnCalloc(nRes + machine.count, sizeof *res);
+        if (!res) st = hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot allocate reservations");
+        int64_t all = hgnConfigGetInt(cfg, "planner.reserveBytes", 0);
+        const json_t *perDevice = hgnConfigGet(cfg, "planner.reserve");
+        for (size_t d = 0; !st && d < machine.count; d++) {
+            json_t *v = json_object_get(perDevice, machine.devices[d].id);
+            int64_t bytes = json_is_integer(v) ? json_integer_value(v) : all;
+            res[opts.nReserves++] = (HgnPlanReserve){machine.devices[d].id, bytes > 0 ? (uint64_t)bytes : 0};
+        }
+        for (size_t i = 0; !st && i < nRes; i++) {
+            const HgnCliArg *r = hgnCliArgsAt(a, "reserve", i);
+            res[opts.nReserves++] = (HgnPlanReserve){r->device, r->size};
+        }
+        opts.reserves = res;
+    }
+    if (!st && items.isLlm && items.maxContext && !opts.contextFixed && opts.context > items.maxContext)
+        opts.context = items.maxContext;
+    if (!st) st = hgnPlanCreate(&items, &machine, &opts, &plan);
+    if (!st) st = hgnPlanWriteJson(plan, &text);
+    const char *out = hgnCliArgsString(a, "out", "-");
+    if (!st) st = writeText(ctx, out, text);
+    if (!st && strcmp(out, "-") != 0) {
+        if (ctx->json) {
+            st = cliPrintJson(ctx,
+                              json_pack("{s:s, s:b, s:I, s:I, s:f, s:f, s:f}", "plan", out, "fits", plan->fits,
+                                        "context", (json_int_t)plan->context, "batch", (json_int_t)plan->batch,
+                                        "decodeTokensPerSecond", plan->decodeTokensPerSecond, "prefillTokensPerSecond",
+                                        plan->prefillTokensPerSecond, "decodeLatencyMs", plan->decodeLatencyMs));
+        } else {
+            size_t used = 0;
+            for (size_t d = 0; d < plan->nDevices; d++) used += plan->devices[d].firstNode >= 0;
+            fprintf(ctx->out, "%s: %zu nodes on %zu device%s, context %llu, batch %llu, %.1f tokens/s decode%s\n", out,
+                    plan->nNodes, used, used == 1 ? "" : "s", (unsigned long long)plan->context,
+                    (unsigned long long)plan->batch, plan->decodeTokensPerSecond,
+                    plan->spilledBytes ? " (weights spill to disk)" : "");
+        }
+    }
+    hgnFree(text);
+    hgnPlanFree(plan);
+    hgnMachineFree(&machine);
+    hgnPlanItemsFree(&items);
+    hgnFree(res);
+    return st;
+}
+
+HgnStatus cliPlanCheck(CliContext *ctx, const char *path) {
+    HgnPlan *plan = NULL;
+    HgnStatus st = hgnPlanReadFile(path, &plan);
+    if (st) return st;
+    if (ctx->json)
+        st = cliPrintJson(ctx, json_pack("{s:s, s:b, s:I, s:I}", "plan", path, "valid", 1, "nodes",
+                                         (json_int_t)plan->nNodes, "devices", (json_int_t)plan->nDevices));
+    else
+        fprintf(ctx->out, "%s: valid plan (%zu nodes, %zu devices)\n", path, plan->nNodes, plan->nDevices);
+    hgnPlanFree(plan);
+    return st;
+}
