@@ -201,8 +201,8 @@ static HgnWeightFormat dtypeToCompute(HgnDtype d) {
     case HGN_DTYPE_I8:
     case HGN_DTYPE_U8:
         return HGN_WEIGHTS_INT8;
-    case HGN_DTYPE_F8E4M3:
-    case HGN_DTYPE_F8E5M2:
+    case HGN_DTYPE_F8_E4M3:
+    case HGN_DTYPE_F8_E5M2:
         return HGN_WEIGHTS_FP8;
     default:
         return HGN_WEIGHTS_F32;
