@@ -18,7 +18,7 @@ extern "C" {
 
 typedef struct HgnTokenizerInfo {
     const char *kind; /* "tokenizer.json", "tokenizer.model", "gguf", NULL when none */
-    const char *path; /* borrowed */
+    char path[4096];  /* the file read */
     int64_t size;     /* tokens (highest id + 1) */
     char model[32];   /* tokenizer.json model.type / tokenizer.ggml.model ("BPE", "llama"…); "" when unknown */
 } HgnTokenizerInfo;
@@ -33,6 +33,8 @@ typedef struct HgnTokenizerInfo {
  * ≤ 0 skips the check). HGN-0108 TokenizerMismatch when none is found or the
  * size breaks the rule, naming the file and both sizes. */
 HGN_NODISCARD HgnStatus hgnTokenizerCheck(const HgnHfModel *m, int64_t vocab, HgnTokenizerInfo *info);
+/* Same for a folder holding tokenizer.json or tokenizer.model (no GGUF). */
+HGN_NODISCARD HgnStatus hgnTokenizerCheckDir(const char *dir, int64_t vocab, HgnTokenizerInfo *info);
 /* Same for a lone GGUF file (tokenizer.ggml.tokens). */
 HGN_NODISCARD HgnStatus hgnTokenizerCheckGguf(const HgnGgufFile *f, int64_t vocab, HgnTokenizerInfo *info);
 

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "formats/fmtError.h"
 #include "formats/mappedFile.h"
@@ -118,7 +119,7 @@ static HgnStatus checkSize(const HgnTokenizerInfo *info, int64_t vocab) {
 
 HgnStatus hgnTokenizerCheckGguf(const HgnGgufFile *f, int64_t vocab, HgnTokenizerInfo *info) {
     memset(info, 0, sizeof *info);
-    info->path = hgnGgufPath(f);
+    snprintf(info->path, sizeof info->path, "%s", hgnGgufPath(f));
     const HgnGgufValue *tok = hgnGgufFind(f, "tokenizer.ggml.tokens");
     if (!tok || tok->type != HGN_GGUF_ARRAY)
         return hgnFmtErrorIn(HGN_CODE_TokenizerMismatch, info->path, "tokenizer.ggml.tokens",
@@ -134,21 +135,35 @@ HgnStatus hgnTokenizerCheckGguf(const HgnGgufFile *f, int64_t vocab, HgnTokenize
     return checkSize(info, vocab);
 }
 
-HgnStatus hgnTokenizerCheck(const HgnHfModel *m, int64_t vocab, HgnTokenizerInfo *info) {
+static bool isFile(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+HgnStatus hgnTokenizerCheckDir(const char *dir, int64_t vocab, HgnTokenizerInfo *info) {
     memset(info, 0, sizeof *info);
     HgnStatus st;
-    if ((info->path = hgnHfModelTokenizerJsonPath(m))) {
+    snprintf(info->path, sizeof info->path, "%s/tokenizer.json", dir);
+    if (isFile(info->path)) {
         info->kind = "tokenizer.json";
         st = countJson(info->path, info);
-    } else if ((info->path = hgnHfModelTokenizerModelPath(m))) {
+    } else {
+        snprintf(info->path, sizeof info->path, "%s/tokenizer.model", dir);
+        if (!isFile(info->path)) {
+            snprintf(info->path, sizeof info->path, "%s", dir);
+            return hgnFmtErrorIn(HGN_CODE_TokenizerMismatch, dir, NULL,
+                                 "download tokenizer.json (or tokenizer.model) with the weights",
+                                 "the model folder has no tokenizer (tokenizer.json or tokenizer.model)");
+        }
         info->kind = "tokenizer.model";
         st = countSentencePiece(info->path, info);
-    } else if (hgnHfModelGguf(m))
-        return hgnTokenizerCheckGguf(hgnHfModelGguf(m), vocab, info);
-    else
-        return hgnFmtErrorIn(HGN_CODE_TokenizerMismatch, hgnHfModelDir(m), NULL,
-                             "download tokenizer.json (or tokenizer.model) with the weights",
-                             "the model folder has no tokenizer (tokenizer.json or tokenizer.model)");
+    }
     if (st) return st;
     return checkSize(info, vocab);
+}
+
+HgnStatus hgnTokenizerCheck(const HgnHfModel *m, int64_t vocab, HgnTokenizerInfo *info) {
+    if (hgnHfModelGguf(m) && !hgnHfModelTokenizerJsonPath(m) && !hgnHfModelTokenizerModelPath(m))
+        return hgnTokenizerCheckGguf(hgnHfModelGguf(m), vocab, info);
+    return hgnTokenizerCheckDir(hgnHfModelDir(m), vocab, info);
 }
