@@ -226,7 +226,7 @@ static void testGgufLlamaAndMixtral(void **state) {
     char *dir = makeScratchDir("llmgguf");
     char *path = pathJoin(dir, "tiny.gguf");
     for (int experts = 0; experts <= TINY_EXPERTS; experts += TINY_EXPERTS) {
-        assertOk(fixWriteGgufLlama(path, experts, TINY_VOCAB));
+        assertOk(fixWriteGguf(path, "llama", experts, TINY_VOCAB));
         HgnGgufFile *f;
         assertOk(hgnGgufOpen(path, &f));
         HgnLlmSpec spec;
@@ -441,14 +441,110 @@ static void testTokenizerRule(void **state) {
     free(dir);
 }
 
+static void testGgufOtherArchs(void **state) {
+    (void)state;
+    char *dir = makeScratchDir("llmgguf2");
+    char *path = pathJoin(dir, "tiny.gguf");
+    static const struct {
+        const char *arch;
+        HgnLlmFamily family;
+        int nodes; /* per layer */
+        int extra;
+    } cases[] = {{"qwen2", HGN_LLM_QWEN2, 16, 3}, {"gemma2", HGN_LLM_GEMMA2, 18, 4}, {"phi3", HGN_LLM_PHI3, 15, 3}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        assertOk(fixWriteGguf(path, cases[c].arch, 0, TINY_VOCAB));
+        HgnGgufFile *f;
+        assertOk(hgnGgufOpen(path, &f));
+        HgnGraph *g;
+        assertOk(hgnLlmGraphFromGguf(f, &g));
+        HgnLlmSpec spec;
+        assertOk(hgnLlmSpecFromGguf(f, &spec));
+        assert_int_equal(spec.family, cases[c].family);
+        assert_int_equal(hgnGraphNodeCount(g), cases[c].nodes * TINY_LAYERS + cases[c].extra);
+        uint64_t wb, total = 0;
+        assert_int_equal(countRole(g, HGN_ROLE_WEIGHT, &wb), (int)hgnGgufTensorCount(f));
+        for (size_t i = 0; i < hgnGgufTensorCount(f); i++) total += hgnGgufTensorAt(f, i)->nBytes;
+        assert_int_equal(wb, total);
+        assert_string_equal(hgnNodeAttrString(findNode(g, "l0.qRope"), "style", ""), "neox");
+        if (spec.family == HGN_LLM_QWEN2) {
+            assert_int_equal(findNode(g, "l1.v")->nInputs, 3);
+            assert_string_equal(hgnGraphValue(g, findNode(g, "logits")->inputs[1])->name, "token_embd.weight");
+        }
+        if (spec.family == HGN_LLM_GEMMA2) {
+            assert_int_equal(hgnNodeAttrInt(findNode(g, "l0.attnNorm"), "unitOffset", 1), 0);
+            assert_true(fabs(hgnNodeAttrFloat(findNode(g, "embed"), "scale", 0) - 8.0) < 1e-12);
+            assert_int_equal(hgnNodeAttrInt(findNode(g, "l1.attn"), "slidingWindow", -1), 0);
+            assert_int_equal(hgnNodeAttrInt(findNode(g, "l0.attn"), "slidingWindow", 0), 4096);
+            assert_true(fabs(hgnNodeAttrFloat(findNode(g, "logits"), "cap", 0) - 30.0) < 1e-12);
+        }
+        if (spec.family == HGN_LLM_PHI3)
+            assert_string_equal(hgnGraphValue(g, findNode(g, "l0.gateUp")->inputs[1])->name, "blk.0.ffn_up.weight");
+        hgnGraphFree(g);
+        hgnGgufClose(f);
+    }
+    /* a GGUF missing a required key names it */
+    HgnGgufWriter *w;
+    assertOk(hgnGgufWriterCreate(&w));
+    assertOk(hgnGgufWriterAddString(w, "general.architecture", "qwen2"));
+    assertOk(hgnGgufWriterAddU32(w, "qwen2.embedding_length", 64));
+    assertOk(hgnGgufWriterWriteFile(w, path));
+    hgnGgufWriterFree(w);
+    HgnGgufFile *f;
+    assertOk(hgnGgufOpen(path, &f));
+    HgnLlmSpec spec;
+    expectError(hgnLlmSpecFromGguf(f, &spec), HGN_CODE_ModelFormatInvalid, "qwen2.block_count", "tiny.gguf");
+    hgnGgufClose(f);
+    removeTree(dir);
+    free(path);
+    free(dir);
+}
+
+/* Every allocation of a build fails in turn: an error (or success), never a crash or a leak. */
+static void testAllocFailureSweep(void **state) {
+    (void)state;
+    const char *families[] = {"gemma2", "mixtral", "phi3"};
+    for (int fi = 0; fi < 3; fi++) {
+        const char *text = fixHfConfig(families[fi]);
+        HgnHfConfig *c;
+        assertOk(hgnHfConfigParse(text, strlen(text), "/m/config.json", &c));
+        int fails = 0;
+        for (uint64_t n = 1; n < 100000; n++) {
+            HgnGraph *g = NULL;
+            hgnAllocFailAt(n, 0);
+            HgnStatus st = hgnLlmGraphFromHfConfig(c, &g);
+            uint64_t injected = hgnAllocInjectedFailures();
+            hgnAllocFailAt(0, 0);
+            if (st) {
+                assert_null(g);
+                hgnStatusFree(st);
+                fails++;
+            } else
+                hgnGraphFree(g);
+            if (!injected) {
+                assert_null(st);
+                break;
+            }
+        }
+        assert_true(fails > 10);
+        hgnHfConfigFree(c);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testLlama),          cmocka_unit_test(testMistralQwen),
-        cmocka_unit_test(testGemma),          cmocka_unit_test(testPhi3),
-        cmocka_unit_test(testMixtralHf),      cmocka_unit_test(testGgufLlamaAndMixtral),
-        cmocka_unit_test(testLlama8bSharded), cmocka_unit_test(testMisshapedAndMissing),
-        cmocka_unit_test(testUnsupported),    cmocka_unit_test(testConfigOnly405b),
+        cmocka_unit_test(testLlama),
+        cmocka_unit_test(testMistralQwen),
+        cmocka_unit_test(testGemma),
+        cmocka_unit_test(testPhi3),
+        cmocka_unit_test(testMixtralHf),
+        cmocka_unit_test(testGgufLlamaAndMixtral),
+        cmocka_unit_test(testLlama8bSharded),
+        cmocka_unit_test(testMisshapedAndMissing),
+        cmocka_unit_test(testUnsupported),
+        cmocka_unit_test(testConfigOnly405b),
         cmocka_unit_test(testTokenizerRule),
+        cmocka_unit_test(testGgufOtherArchs),
+        cmocka_unit_test(testAllocFailureSweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
