@@ -49,6 +49,8 @@ typedef enum HgnLlmNaming {
     HGN_LLM_NAMES_GGUF,   /* blk.N.attn_q.weight */
 } HgnLlmNaming;
 
+#define HGN_LLM_MAX_ROPE_FACTORS 256
+
 typedef struct HgnLlmSpec {
     HgnLlmFamily family;
     HgnLlmNaming naming;
@@ -61,6 +63,10 @@ typedef struct HgnLlmSpec {
     double ropeTheta;
     int64_t ropeDims; /* rotated dims per head (headDim unless partial) */
     HgnRopeScaling ropeScaling;
+    /* LONGROPE (Phi-3): per-dimension factors from config.json rope_scaling
+     * long_factor / short_factor (GGUF: rope_factors_long/short tensors instead) */
+    int32_t nRopeFactors; /* 0, or ropeDims / 2 */
+    float ropeLongFactor[HGN_LLM_MAX_ROPE_FACTORS], ropeShortFactor[HGN_LLM_MAX_ROPE_FACTORS];
     int64_t slidingWindow;  /* 0: none */
     bool slidingAlternate;  /* Gemma 2: only even layers use the window */
     bool tiedEmbeddings;    /* lm head = embedding matrix */

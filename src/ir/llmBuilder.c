@@ -13,6 +13,8 @@ typedef enum W {
     W_OUT_NORM,
     W_LM_HEAD,
     W_ROPE_FREQS,
+    W_ROPE_LONG, /* Phi-3 GGUF longrope factors */
+    W_ROPE_SHORT,
     W_ATTN_NORM,
     W_Q,
     W_K,
@@ -64,6 +66,12 @@ static void tensorName(const Builder *b, W role, int64_t layer, int64_t expert, 
         return;
     case W_ROPE_FREQS:
         snprintf(out, size, "rope_freqs.weight");
+        return;
+    case W_ROPE_LONG:
+        snprintf(out, size, "rope_factors_long.weight");
+        return;
+    case W_ROPE_SHORT:
+        snprintf(out, size, "rope_factors_short.weight");
         return;
     case W_ATTN_NORM:
         n = hf ? "input_layernorm.weight" : "attn_norm.weight";
@@ -182,7 +190,7 @@ static int32_t weight(Builder *b, W role, int64_t layer, int64_t expert, int ran
     for (int i = 0; i < rank; i++) shape.dims[i] = (HgnDim){expect[i], HGN_DIM_KNOWN};
     const HgnTensorView *t = NULL;
     HgnDtype dtype = b->s->weightDtype;
-    if (role == W_ROUTER || role == W_ROPE_FREQS) dtype = HGN_DTYPE_F32;
+    if (role == W_ROUTER || role == W_ROPE_FREQS || role == W_ROPE_LONG || role == W_ROPE_SHORT) dtype = HGN_DTYPE_F32;
     if (b->w) {
         t = b->w->find(b->w->ctx, name);
         if (!t) {
@@ -297,21 +305,31 @@ static const char *ropeStyle(const HgnLlmSpec *s) {
     return "neox";
 }
 
-static int32_t rope(Builder *b, int64_t layer, const char *what, int32_t x, int64_t heads, int32_t freqs) {
+/* freqs: up to two factor tensors (rope_freqs, or Phi-3's long/short factors), -1 when absent. */
+static int32_t rope(Builder *b, int64_t layer, const char *what, int32_t x, int64_t heads, const int32_t *freqs) {
     const HgnLlmSpec *s = b->s;
     const HgnRopeScaling *r = &s->ropeScaling;
-    HgnAttr at[] = {aInt("dims", s->ropeDims),
-                    aFloat("factor", r->factor),
-                    aFloat("highFreqFactor", r->highFreqFactor),
-                    aInt("heads", heads),
-                    aFloat("lowFreqFactor", r->lowFreqFactor),
-                    aInt("originalContext", r->originalMaxPositionEmbeddings),
-                    aStr("scaling", hgnRopeScalingTypeName(r->type)),
-                    aStr("style", ropeStyle(s)),
-                    aFloat("theta", s->ropeTheta)};
-    int32_t in[] = {x, b->positions, freqs};
-    return unary(b, "rope", layer, what, in, freqs >= 0 ? 3 : 2, heads * s->headDim, at,
-                 (int32_t)(sizeof at / sizeof at[0]));
+    HgnAttr at[12] = {aInt("dims", s->ropeDims),
+                      aFloat("factor", r->factor),
+                      aFloat("highFreqFactor", r->highFreqFactor),
+                      aInt("heads", heads),
+                      aFloat("lowFreqFactor", r->lowFreqFactor),
+                      aInt("originalContext", r->originalMaxPositionEmbeddings),
+                      aStr("scaling", hgnRopeScalingTypeName(r->type)),
+                      aStr("style", ropeStyle(s)),
+                      aFloat("theta", s->ropeTheta)};
+    int32_t nAt = 9;
+    if (s->nRopeFactors > 0) {
+        at[nAt++] =
+            (HgnAttr){.name = "longFactor", .type = HGN_ATTR_FLOATS, .n = s->nRopeFactors, .floats = s->ropeLongFactor};
+        at[nAt++] = (HgnAttr){
+            .name = "shortFactor", .type = HGN_ATTR_FLOATS, .n = s->nRopeFactors, .floats = s->ropeShortFactor};
+    }
+    int32_t in[4] = {x, b->positions};
+    int32_t n = 2;
+    for (int i = 0; i < 2; i++)
+        if (freqs[i] >= 0) in[n++] = freqs[i];
+    return unary(b, "rope", layer, what, in, n, heads * s->headDim, at, nAt);
 }
 
 static int32_t kvCache(Builder *b, int64_t layer, const char *kv) {
@@ -327,7 +345,7 @@ static int32_t kvCache(Builder *b, int64_t layer, const char *kv) {
     return v;
 }
 
-static int32_t attentionBlock(Builder *b, int64_t l, int32_t h, int32_t freqs) {
+static int32_t attentionBlock(Builder *b, int64_t l, int32_t h, const int32_t *freqs) {
     const HgnLlmSpec *s = b->s;
     int64_t qDim = s->nHeads * s->headDim, kvDim = s->nKvHeads * s->headDim;
     int32_t q, k, v;
@@ -439,7 +457,7 @@ static int32_t moeFfn(Builder *b, int64_t l, int32_t h) {
     return unary(b, "moeExperts", l, "experts", in, n, s->hidden, at, 5);
 }
 
-static void layer(Builder *b, int64_t l, int32_t *x, int32_t freqs) {
+static void layer(Builder *b, int64_t l, int32_t *x, const int32_t *freqs) {
     const HgnLlmSpec *s = b->s;
     int32_t h = rmsNorm(b, l, "attnNorm", *x, weight(b, W_ATTN_NORM, l, 0, 1, s->hidden, 0, 0, false));
     int32_t o = attentionBlock(b, l, h, freqs);
@@ -474,9 +492,14 @@ static HgnStatus build(Builder *b) {
     HgnAttr eat[] = {aFloat("scale", s->embedScale)};
     int32_t ein[] = {b->tokens, embed};
     int32_t x = unary(b, "embedding", -1, "embed", ein, 2, s->hidden, eat, 1);
-    int32_t freqs = -1;
-    if (s->ropeScaling.type == HGN_ROPE_SCALING_LLAMA3 && s->naming == HGN_LLM_NAMES_GGUF)
-        freqs = weight(b, W_ROPE_FREQS, -1, 0, 1, s->ropeDims / 2, 0, 0, true);
+    int32_t freqs[2] = {-1, -1};
+    if (s->naming == HGN_LLM_NAMES_GGUF) {
+        freqs[0] = weight(b, W_ROPE_FREQS, -1, 0, 1, s->ropeDims / 2, 0, 0, true);
+        if (s->family == HGN_LLM_PHI3) {
+            freqs[0] = weight(b, W_ROPE_LONG, -1, 0, 1, s->ropeDims / 2, 0, 0, true);
+            freqs[1] = weight(b, W_ROPE_SHORT, -1, 0, 1, s->ropeDims / 2, 0, 0, true);
+        }
+    }
     for (int64_t l = 0; l < s->nLayers && !b->err; l++) layer(b, l, &x, freqs);
     int32_t xn = rmsNorm(b, -1, "outNorm", x, weight(b, W_OUT_NORM, -1, 0, 1, s->hidden, 0, 0, false));
     int32_t head = embed;

@@ -93,6 +93,32 @@ static bool familyFromHfName(const char *n, HgnLlmFamily *f) {
     return false;
 }
 
+/* rope_scaling.long_factor / short_factor: arrays of headDim/2 numbers. */
+static HgnStatus longRopeFactors(const HgnHfConfig *cfg, HgnLlmSpec *s) {
+    json_t *rs = cfg->json ? json_object_get(cfg->json, "rope_scaling") : NULL;
+    const char *keys[] = {"long_factor", "short_factor"};
+    float *dst[] = {s->ropeLongFactor, s->ropeShortFactor};
+    int64_t headDim = s->headDim > 0 ? s->headDim : s->hidden / (s->nHeads > 0 ? s->nHeads : 1);
+    for (int k = 0; k < 2; k++) {
+        json_t *a = json_object_get(rs, keys[k]);
+        if (!a) continue;
+        size_t n = json_array_size(a);
+        if (!json_is_array(a) || (int64_t)n * 2 != headDim || n > HGN_LLM_MAX_ROPE_FACTORS)
+            return hgnStatusNew(HGN_CODE_ModelFormatInvalid, cfg->path, "one factor per rotated dimension pair",
+                                "rope_scaling.%s must be an array of %lld numbers (head_dim / 2)", keys[k],
+                                (long long)(headDim / 2));
+        for (size_t i = 0; i < n; i++) {
+            json_t *v = json_array_get(a, i);
+            if (!json_is_number(v))
+                return hgnStatusNew(HGN_CODE_ModelFormatInvalid, cfg->path, NULL,
+                                    "rope_scaling.%s[%zu] is not a number", keys[k], i);
+            dst[k][i] = (float)json_number_value(v);
+        }
+        s->nRopeFactors = (int32_t)n;
+    }
+    return HGN_OK;
+}
+
 HgnStatus hgnLlmSpecFromHfConfig(const HgnHfConfig *cfg, HgnLlmSpec *out) {
     memset(out, 0, sizeof *out);
     const char *name = cfg->nArchitectures > 0 ? cfg->architectures[0] : cfg->modelType;
@@ -148,7 +174,11 @@ HgnStatus hgnLlmSpecFromHfConfig(const HgnHfConfig *cfg, HgnLlmSpec *out) {
         break;
     }
     if (s->family == HGN_LLM_LLAMA && s->slidingWindow > 0) s->family = HGN_LLM_MISTRAL;
-    if (s->family == HGN_LLM_QWEN2) s->slidingWindow = 0; /* Qwen2 sets sliding_window with use_sliding_window false */
+    if (s->family == HGN_LLM_QWEN2) s->slidingWindow = 0;
+    if (s->ropeScaling.type == HGN_ROPE_SCALING_LONGROPE) {
+        HgnStatus st = longRopeFactors(cfg, s);
+        if (st) return st;
+    } /* Qwen2 sets sliding_window with use_sliding_window false */
     commonDefaults(s);
     return checkSpec(s, cfg->path);
 }

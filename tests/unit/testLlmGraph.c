@@ -204,6 +204,30 @@ static void testPhi3(void **state) {
     assert_int_equal(sizes->ints[1], TINY_KV * TINY_HEAD_DIM);
     assert_int_equal(hgnNodeAttrInt(findNode(b.g, "l0.attn"), "slidingWindow", 0), 2047);
     freeBuilt(&b);
+    /* Phi-3 longrope: per-dimension factors become float-list attributes of rope */
+    const char *text = "{\"architectures\":[\"Phi3ForCausalLM\"],\"hidden_size\":64,\"intermediate_size\":128,"
+                       "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":256,"
+                       "\"rope_scaling\":{\"type\":\"longrope\",\"long_factor\":[1,2,3,4,5,6,7,8],"
+                       "\"short_factor\":[1,1,1,1,1,1,1,1.5]},\"original_max_position_embeddings\":4096}";
+    HgnHfConfig *c;
+    assertOk(hgnHfConfigParse(text, strlen(text), "/m/config.json", &c));
+    HgnGraph *g;
+    assertOk(hgnLlmGraphFromHfConfig(c, &g));
+    const HgnNode *r = findNode(g, "l1.kRope");
+    assert_string_equal(hgnNodeAttrString(r, "scaling", ""), "longrope");
+    const HgnAttr *lf = hgnNodeAttr(r, "longFactor"), *sf = hgnNodeAttr(r, "shortFactor");
+    assert_non_null(lf);
+    assert_non_null(sf);
+    assert_int_equal(lf->n, 8);
+    assert_true(lf->floats[7] == 8.0f && sf->floats[7] == 1.5f);
+    hgnGraphFree(g);
+    hgnHfConfigFree(c);
+    const char *bad = "{\"architectures\":[\"Phi3ForCausalLM\"],\"hidden_size\":64,\"intermediate_size\":128,"
+                      "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":256,"
+                      "\"rope_scaling\":{\"type\":\"longrope\",\"long_factor\":[1,2,3],\"short_factor\":[1]}}";
+    assertOk(hgnHfConfigParse(bad, strlen(bad), "/m/config.json", &c));
+    expectError(hgnLlmGraphFromHfConfig(c, &g), HGN_CODE_ModelFormatInvalid, "long_factor", "8 numbers");
+    hgnHfConfigFree(c);
 }
 
 static void testMixtralHf(void **state) {
