@@ -54,6 +54,19 @@ static HgnStatus checkSpec(const HgnLlmSpec *s, const char *source) {
             return hgnStatusNew(HGN_CODE_ModelFormatInvalid, source, "the model's config is incomplete",
                                 "%s architecture '%s': %s is %lld", hgnLlmFamilyName(s->family), s->architecture,
                                 req[i].what, (long long)req[i].v);
+    /* every weight's element count must fit comfortably in 64 bits */
+    int64_t q, kv, ffCols, a, b2, c;
+    int64_t ffRows = s->intermediate > 0 ? s->intermediate : 1;
+    if (__builtin_mul_overflow(s->nHeads, s->headDim, &q) || __builtin_mul_overflow(s->nKvHeads, s->headDim, &kv) ||
+        __builtin_mul_overflow(ffRows, 2, &ffCols) || __builtin_mul_overflow(q + 2 * kv, s->hidden, &a) ||
+        __builtin_mul_overflow(s->vocab, s->hidden, &b2) || __builtin_mul_overflow(ffCols, s->hidden, &c) ||
+        __builtin_mul_overflow(c, s->nExperts > 0 ? s->nExperts : 1, &c) || q > HGN_DIM_MAX || a > HGN_DIM_MAX * 1024 ||
+        b2 > HGN_DIM_MAX * 1024 || c > HGN_DIM_MAX * 1024)
+        return hgnStatusNew(HGN_CODE_ModelFormatInvalid, source, "the model's config is implausible",
+                            "%s architecture '%s': weight sizes overflow (hidden %lld, heads %lld × head dim %lld, "
+                            "feed-forward %lld, vocabulary %lld)",
+                            hgnLlmFamilyName(s->family), s->architecture, (long long)s->hidden, (long long)s->nHeads,
+                            (long long)s->headDim, (long long)s->intermediate, (long long)s->vocab);
     if (s->nHeads % s->nKvHeads != 0)
         return hgnStatusNew(HGN_CODE_ModelFormatInvalid, source, NULL,
                             "%lld attention heads are not a multiple of %lld key/value heads", (long long)s->nHeads,

@@ -392,6 +392,20 @@ static void testUnsupported(void **state) {
     hgnFree(img);
 }
 
+static void testImplausibleSizes(void **state) {
+    (void)state;
+    /* within config.json's per-field limits, but the embedding would hold 2^51 elements */
+    const char *text = "{\"architectures\":[\"LlamaForCausalLM\"],\"hidden_size\":1048576,"
+                       "\"intermediate_size\":16777216,\"num_hidden_layers\":1,\"num_attention_heads\":16,"
+                       "\"vocab_size\":2147483647}";
+    HgnHfConfig *c;
+    assertOk(hgnHfConfigParse(text, strlen(text), "/m/config.json", &c));
+    HgnGraph *g = NULL;
+    expectError(hgnLlmGraphFromHfConfig(c, &g), HGN_CODE_ModelFormatInvalid, "overflow", "/m/config.json");
+    assert_null(g);
+    hgnHfConfigFree(c);
+}
+
 static void testConfigOnly405b(void **state) {
     (void)state;
     const char *text =
@@ -566,6 +580,7 @@ int main(void) {
         cmocka_unit_test(testMisshapedAndMissing),
         cmocka_unit_test(testUnsupported),
         cmocka_unit_test(testConfigOnly405b),
+        cmocka_unit_test(testImplausibleSizes),
         cmocka_unit_test(testTokenizerRule),
         cmocka_unit_test(testGgufOtherArchs),
         cmocka_unit_test(testAllocFailureSweep),
