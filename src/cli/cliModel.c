@@ -16,15 +16,19 @@ static HgnStatus detectFolder(const char *path, const char *what, const char **f
     DIR *d = opendir(path);
     if (!d)
         return hgnStatusNew(HGN_CODE_IoError, what, "check the folder's permissions", "cannot open folder `%s`", path);
-    bool weights = false;
-    for (struct dirent *e = readdir(d); e; e = readdir(d))
+    bool weights = false, gguf = false, hubCache = false;
+    for (struct dirent *e = readdir(d); e; e = readdir(d)) {
         if (endsWith(e->d_name, ".safetensors") || strcmp(e->d_name, "model.safetensors.index.json") == 0)
             weights = true;
+        if (endsWith(e->d_name, ".gguf")) gguf = true;
+        if (strcmp(e->d_name, "snapshots") == 0) hubCache = true;
+    }
     closedir(d);
-    if (!weights)
-        return hgnStatusNew(HGN_CODE_NotFound, what, "a model folder holds *.safetensors files and config.json",
+    if (!weights && !gguf && !hubCache)
+        return hgnStatusNew(HGN_CODE_NotFound, what,
+                            "a model folder holds *.safetensors files and config.json (or a .gguf file)",
                             "folder `%s` contains no .safetensors file", path);
-    *format = "safetensors-folder";
+    *format = hubCache ? "hub-cache" : weights ? "safetensors-folder" : "gguf-folder";
     return HGN_OK;
 }
 
@@ -49,6 +53,10 @@ HgnStatus cliModelDetect(const char *path, const char *what, const char **format
             *format = "safetensors";
             return HGN_OK;
         }
+    }
+    if (endsWith(path, ".safetensors.index.json")) {
+        *format = "safetensors-index";
+        return HGN_OK;
     }
     if (endsWith(path, ".onnx")) {
         *format = "onnx";

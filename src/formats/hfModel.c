@@ -310,7 +310,11 @@ static HgnStatus checkAgainstConfig(const HgnHfModel *m) {
                             "intermediate_size is %lld, but model.layers.0.mlp.gate_proj.weight has %lld rows",
                             (long long)c->intermediateSize, (long long)g->shape[0]);
     }
-    if (!c->tieWordEmbeddings && e && !hgnHfModelTensorFind(m, "lm_head.weight"))
+    /* an absent tie_word_embeddings defaults to the model class's default: true for Gemma */
+    bool tied = json_is_boolean(json_object_get(c->json, "tie_word_embeddings"))
+                    ? c->tieWordEmbeddings
+                    : c->modelType && strncmp(c->modelType, "gemma", 5) == 0;
+    if (!tied && e && !hgnHfModelTensorFind(m, "lm_head.weight"))
         return mismatch(c, "tie_word_embeddings", "tie_word_embeddings is false but there is no lm_head.weight");
     return HGN_OK;
 }
