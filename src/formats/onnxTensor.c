@@ -34,9 +34,9 @@ ProtobufCAllocator hgnOnnxAllocator = {pbAlloc, pbFree, NULL};
 
 bool hgnOnnxDtype(int32_t onnxType, HgnDtype *out) {
     static const HgnDtype map[] = {
-        [1] = HGN_DTYPE_F32,  [2] = HGN_DTYPE_U8,    [3] = HGN_DTYPE_I8,      [4] = HGN_DTYPE_U16,
-        [5] = HGN_DTYPE_I16,  [6] = HGN_DTYPE_I32,   [7] = HGN_DTYPE_I64,     [8] = HGN_DTYPE_STRING,
-        [9] = HGN_DTYPE_BOOL, [10] = HGN_DTYPE_F16,  [11] = HGN_DTYPE_F64,    [12] = HGN_DTYPE_U32,
+        [1] = HGN_DTYPE_F32,  [2] = HGN_DTYPE_U8,    [3] = HGN_DTYPE_I8,       [4] = HGN_DTYPE_U16,
+        [5] = HGN_DTYPE_I16,  [6] = HGN_DTYPE_I32,   [7] = HGN_DTYPE_I64,      [8] = HGN_DTYPE_STRING,
+        [9] = HGN_DTYPE_BOOL, [10] = HGN_DTYPE_F16,  [11] = HGN_DTYPE_F64,     [12] = HGN_DTYPE_U32,
         [13] = HGN_DTYPE_U64, [16] = HGN_DTYPE_BF16, [17] = HGN_DTYPE_F8_E4M3, [19] = HGN_DTYPE_F8_E5M2,
     };
     if (onnxType <= 0 || onnxType >= (int32_t)(sizeof map / sizeof map[0]) || map[onnxType] == HGN_DTYPE_UNKNOWN)
