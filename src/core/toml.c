@@ -166,17 +166,6 @@ static HgnStatus oomAt(const Parser *p) {
     return hgnStatusNew(HGN_CODE_OutOfMemory, where, NULL, "out of memory while parsing TOML");
 }
 
-static bool isBare(const char *s, size_t n) {
-    if (n == 0) return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-              ch == '-'))
-            return false;
-    }
-    return true;
-}
-
 /* The dotted key parts[0..upto] as text for messages (in p->scratch); a key
  * of a key/value pair (relative) is prefixed with its [table]'s name. */
 static const char *keyText(Parser *p, const KeyPath *k, size_t upto, bool relative) {
@@ -190,7 +179,7 @@ static const char *keyText(Parser *p, const KeyPath *k, size_t upto, bool relati
         const char *s = hgnBufStr(&k->text) + k->parts[i].off;
         size_t n = k->parts[i].len;
         if (i) hgnBufAppendChar(b, '.');
-        if (isBare(s, n)) {
+        if (hgnTomlIsBareKey(s, n)) {
             hgnBufAppend(b, s, n);
         } else {
             hgnBufAppendJsonString(b, s, n);
