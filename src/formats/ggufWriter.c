@@ -3,13 +3,11 @@
  * gguf-py's GGUFWriter and ggml's gguf_write_to_buf). See gguf.h. */
 #include "huginn/gguf.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "core/strBuf.h"
 #include "formats/fmtArena.h"
 
@@ -403,53 +401,20 @@ HgnStatus hgnGgufWriterWriteMemory(HgnGgufWriter *w, uint8_t **out, size_t *size
     return HGN_OK;
 }
 
-static bool pwriteAll(int fd, const void *p, uint64_t n, uint64_t at) {
-    const uint8_t *q = p;
-    while (n) {
-        size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
-        ssize_t k = pwrite(fd, q, chunk, (off_t)at);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return false;
-        q += k;
-        n -= (uint64_t)k;
-        at += (uint64_t)k;
-    }
-    return true;
-}
-
 HgnStatus hgnGgufWriterWriteFile(HgnGgufWriter *w, const char *path) {
     HgnBuf b;
     HgnStatus st = buildHeader(w, &b);
     if (st) return st;
-    HgnBuf tmp;
-    hgnBufInit(&tmp);
-    hgnBufAppendf(&tmp, "%s.tmp", path);
-    if (!hgnBufOk(&tmp)) {
-        hgnBufFree(&b);
-        return oom();
+    HgnAtomicFile f;
+    st = hgnAtomicFileOpen(&f, path, "GGUF file");
+    if (!st) {
+        bool ok = hgnAtomicFileWriteAt(&f, b.data, b.len, 0);
+        for (size_t i = 0; ok && i < w->nTensors; i++) {
+            const WTensor *t = &w->tensors[i];
+            if (t->data) ok = hgnAtomicFileWriteAt(&f, t->data, t->nBytes, b.len + t->offset);
+        }
+        st = hgnAtomicFileCommit(&f, b.len + dataSize(w));
     }
-    int fd = open(hgnBufStr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0 && pwriteAll(fd, b.data, b.len, 0);
-    for (size_t i = 0; ok && i < w->nTensors; i++) {
-        const WTensor *t = &w->tensors[i];
-        if (t->data && t->nBytes) ok = pwriteAll(fd, t->data, t->nBytes, b.len + t->offset);
-    }
-    uint64_t total = b.len + dataSize(w);
-    if (ok) ok = ftruncate(fd, (off_t)total) == 0 && fsync(fd) == 0;
-    int e = errno;
-    if (fd >= 0 && close(fd) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && rename(hgnBufStr(&tmp), path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        unlink(hgnBufStr(&tmp));
-        st = hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot write GGUF file: %s", strerror(e));
-    }
-    hgnBufFree(&tmp);
     hgnBufFree(&b);
     return st;
 }

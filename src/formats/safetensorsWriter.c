@@ -2,15 +2,13 @@
  * sharded-checkpoint index writer (see safetensors.h). */
 #include "huginn/safetensors.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "core/strBuf.h"
 #include "formats/fmtArena.h"
 
@@ -217,48 +215,16 @@ HgnStatus hgnSafetensorsWriterWriteMemory(HgnSafetensorsWriter *w, uint8_t **out
     return HGN_OK;
 }
 
-static bool pwriteAll(int fd, const void *p, uint64_t n, uint64_t at) {
-    const uint8_t *q = p;
-    while (n) {
-        size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
-        ssize_t k = pwrite(fd, q, chunk, (off_t)at);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return false;
-        q += k;
-        n -= (uint64_t)k;
-        at += (uint64_t)k;
-    }
-    return true;
-}
-
-/* Writes header then pieces to PATH.tmp, sizes it to total, renames. */
+/* Writes header then pieces in place of path, sized to total. */
 static HgnStatus writeAtomically(const char *path, const HgnBuf *header, WTensor **order, size_t n, uint64_t total) {
-    HgnBuf tmp;
-    hgnBufInit(&tmp);
-    hgnBufAppendf(&tmp, "%s.tmp", path);
-    if (!hgnBufOk(&tmp)) return oom();
-    int fd = open(hgnBufStr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0 && pwriteAll(fd, header->data, header->len, 0);
+    HgnAtomicFile f;
+    HgnStatus st = hgnAtomicFileOpen(&f, path, NULL);
+    if (st) return st;
+    bool ok = hgnAtomicFileWriteAt(&f, header->data, header->len, 0);
     for (size_t i = 0; ok && i < n; i++)
-        if (order[i]->data && order[i]->nBytes)
-            ok = pwriteAll(fd, order[i]->data, order[i]->nBytes, header->len + order[i]->begin);
-    if (ok) ok = ftruncate(fd, (off_t)total) == 0 && fsync(fd) == 0;
-    int e = errno;
-    if (fd >= 0 && close(fd) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && rename(hgnBufStr(&tmp), path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    HgnStatus st = HGN_OK;
-    if (!ok) {
-        unlink(hgnBufStr(&tmp));
-        st = hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot write: %s", strerror(e));
-    }
-    hgnBufFree(&tmp);
-    return st;
+        if (order[i]->data)
+            ok = hgnAtomicFileWriteAt(&f, order[i]->data, order[i]->nBytes, header->len + order[i]->begin);
+    return hgnAtomicFileCommit(&f, total);
 }
 
 HgnStatus hgnSafetensorsWriterWriteFile(HgnSafetensorsWriter *w, const char *path) {
