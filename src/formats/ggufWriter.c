@@ -9,7 +9,7 @@
 #include "core/alloc.h"
 #include "core/fileIo.h"
 #include "core/strBuf.h"
-#include "formats/fmtArena.h"
+#include "core/arena.h"
 
 typedef struct WKv {
     const char *key;
@@ -32,7 +32,7 @@ struct HgnGgufWriter {
     size_t nKv, capKv;
     WTensor *tensors;
     size_t nTensors, capTensors;
-    HgnFmtArena arena;
+    HgnArena arena;
 };
 
 static HgnStatus oom(void) { return hgnStatusNew(HGN_CODE_OutOfMemory, "gguf writer", NULL, "out of memory"); }
@@ -41,7 +41,7 @@ HgnStatus hgnGgufWriterCreate(HgnGgufWriter **out) {
     *out = hgnCalloc(1, sizeof **out);
     if (!*out) return oom();
     (*out)->alignment = HGN_GGUF_DEFAULT_ALIGNMENT;
-    hgnFmtArenaInit(&(*out)->arena);
+    hgnArenaInit(&(*out)->arena);
     return HGN_OK;
 }
 
@@ -49,7 +49,7 @@ void hgnGgufWriterFree(HgnGgufWriter *w) {
     if (!w) return;
     hgnFree(w->kvs);
     hgnFree(w->tensors);
-    hgnFmtArenaFree(&w->arena);
+    hgnArenaFree(&w->arena);
     hgnFree(w);
 }
 
@@ -65,7 +65,7 @@ static HgnStatus copyValue(HgnGgufWriter *w, const HgnGgufValue *src, HgnGgufVal
     if (src->type == HGN_GGUF_STRING) {
         if (src->s.len && !src->s.ptr)
             return hgnStatusNew(HGN_CODE_InvalidArgument, "gguf writer", NULL, "string value without bytes");
-        char *p = hgnFmtArenaStrndup(&w->arena, src->s.ptr ? src->s.ptr : "", (size_t)src->s.len);
+        char *p = hgnArenaStrndup(&w->arena, src->s.ptr ? src->s.ptr : "", (size_t)src->s.len);
         if (!p) return oom();
         dst->s.ptr = p;
         return HGN_OK;
@@ -83,7 +83,7 @@ static HgnStatus copyValue(HgnGgufWriter *w, const HgnGgufValue *src, HgnGgufVal
         size_t bytes;
         if (!src->arr.raw || __builtin_mul_overflow((size_t)src->arr.count, hgnGgufTypeSize(et), &bytes))
             return hgnStatusNew(HGN_CODE_InvalidArgument, "gguf writer", NULL, "array without elements");
-        void *p = hgnFmtArenaAlloc(&w->arena, bytes);
+        void *p = hgnArenaAlloc(&w->arena, bytes);
         if (!p) return oom();
         memcpy(p, src->arr.raw, bytes);
         dst->arr.raw = p;
@@ -91,7 +91,7 @@ static HgnStatus copyValue(HgnGgufWriter *w, const HgnGgufValue *src, HgnGgufVal
     }
     if (!src->arr.items || src->arr.count > SIZE_MAX / sizeof(HgnGgufValue))
         return hgnStatusNew(HGN_CODE_InvalidArgument, "gguf writer", NULL, "array without items");
-    HgnGgufValue *items = hgnFmtArenaAlloc(&w->arena, (size_t)src->arr.count * sizeof *items);
+    HgnGgufValue *items = hgnArenaAlloc(&w->arena, (size_t)src->arr.count * sizeof *items);
     if (!items) return oom();
     for (uint64_t i = 0; i < src->arr.count; i++) {
         if (src->arr.items[i].type != et)
@@ -120,7 +120,7 @@ static HgnStatus appendKv(HgnGgufWriter *w, const char *key, const HgnGgufValue 
         w->capKv = cap;
     }
     WKv *kv = &w->kvs[w->nKv];
-    kv->key = hgnFmtArenaStrndup(&w->arena, key, strlen(key));
+    kv->key = hgnArenaStrndup(&w->arena, key, strlen(key));
     if (!kv->key) return oom();
     HgnStatus st = copyValue(w, v, &kv->value, 0);
     if (st) return st;
@@ -252,7 +252,7 @@ HgnStatus hgnGgufWriterAddTensor(HgnGgufWriter *w, const char *name, HgnDtype dt
         w->capTensors = cap;
     }
     WTensor *t = &w->tensors[w->nTensors];
-    t->name = hgnFmtArenaStrndup(&w->arena, name, len);
+    t->name = hgnArenaStrndup(&w->arena, name, len);
     if (!t->name) return oom();
     t->dtype = dtype;
     t->nDims = nDims;

@@ -10,7 +10,7 @@
 #include "core/alloc.h"
 #include "core/fileIo.h"
 #include "core/strBuf.h"
-#include "formats/fmtArena.h"
+#include "core/arena.h"
 
 typedef struct WTensor {
     const char *name;
@@ -31,7 +31,7 @@ struct HgnSafetensorsWriter {
     size_t nTensors, capTensors;
     WMeta *meta;
     size_t nMeta, capMeta;
-    HgnFmtArena arena;
+    HgnArena arena;
 };
 
 static HgnStatus oom(void) { return hgnStatusNew(HGN_CODE_OutOfMemory, "safetensors writer", NULL, "out of memory"); }
@@ -39,7 +39,7 @@ static HgnStatus oom(void) { return hgnStatusNew(HGN_CODE_OutOfMemory, "safetens
 HgnStatus hgnSafetensorsWriterCreate(HgnSafetensorsWriter **out) {
     *out = hgnCalloc(1, sizeof **out);
     if (!*out) return oom();
-    hgnFmtArenaInit(&(*out)->arena);
+    hgnArenaInit(&(*out)->arena);
     return HGN_OK;
 }
 
@@ -47,7 +47,7 @@ void hgnSafetensorsWriterFree(HgnSafetensorsWriter *w) {
     if (!w) return;
     hgnFree(w->tensors);
     hgnFree(w->meta);
-    hgnFmtArenaFree(&w->arena);
+    hgnArenaFree(&w->arena);
     hgnFree(w);
 }
 
@@ -64,8 +64,8 @@ HgnStatus hgnSafetensorsWriterAddMetadata(HgnSafetensorsWriter *w, const char *k
         w->capMeta = cap;
     }
     WMeta *m = &w->meta[w->nMeta];
-    m->key = hgnFmtArenaStrndup(&w->arena, key, strlen(key));
-    m->value = hgnFmtArenaStrndup(&w->arena, value, strlen(value));
+    m->key = hgnArenaStrndup(&w->arena, key, strlen(key));
+    m->value = hgnArenaStrndup(&w->arena, value, strlen(value));
     if (!m->key || !m->value) return oom();
     w->nMeta++;
     return HGN_OK;
@@ -100,7 +100,7 @@ HgnStatus hgnSafetensorsWriterAddTensor(HgnSafetensorsWriter *w, const char *nam
         w->capTensors = cap;
     }
     WTensor *t = &w->tensors[w->nTensors];
-    t->name = hgnFmtArenaStrndup(&w->arena, name, strlen(name));
+    t->name = hgnArenaStrndup(&w->arena, name, strlen(name));
     if (!t->name) return oom();
     t->dtype = dtype;
     t->nDims = nDims;
