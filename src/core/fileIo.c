@@ -22,6 +22,13 @@ bool hgnFileWriteAllAt(int fd, const void *p, uint64_t n, uint64_t at) {
     return true;
 }
 
+int hgnFileReadStream(FILE *f, HgnBuf *out) {
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hgnBufAppend(out, chunk, n);
+    return ferror(f) ? (errno ? errno : EIO) : 0;
+}
+
 static HgnStatus ioError(const HgnAtomicFile *f, int err) {
     return hgnStatusNew(HGN_CODE_IoError, f->path, NULL, "cannot write%s%s: %s", f->what ? " " : "",
                         f->what ? f->what : "", strerror(err));

@@ -1,4 +1,5 @@
-/* fileIo.h — writing files whole and safely: write-all at an offset, and
+/* fileIo.h — reading and writing files whole: read a stream to its end,
+ * write-all at an offset, and
  * atomic replacement (PATH.tmp written, sized, fsynced, renamed over PATH,
  * directory fsynced), so a reader sees the old file or the new one, never a
  * torn one. Used by the model writers; checkpoints use it too. */
@@ -7,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/strBuf.h"
 #include "huginn/status.h"
@@ -14,6 +16,10 @@
 /* Writes n bytes of p at offset at, retrying short writes and EINTR.
  * False with errno set on failure. */
 bool hgnFileWriteAllAt(int fd, const void *p, uint64_t n, uint64_t at);
+
+/* Appends the rest of stream f to out. Returns 0, or the errno of a read
+ * error; an allocation failure leaves out failed (check hgnBufOk). */
+int hgnFileReadStream(FILE *f, HgnBuf *out);
 
 /* A file being written in place of path. Errors are sticky: after one,
  * writes do nothing and hgnAtomicFileCommit reports it. */

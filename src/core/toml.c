@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "core/strBuf.h"
 #include "core/tomlLexer.h"
 
@@ -625,13 +626,9 @@ HgnStatus hgnTomlParseFile(const char *path, HgnTomlValue **out) {
                             "cannot open TOML file: %s", strerror(errno));
     HgnBuf b;
     hgnBufInit(&b);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hgnBufAppend(&b, chunk, n);
-    bool readError = ferror(f) != 0;
-    int err = errno;
+    int err = hgnFileReadStream(f, &b);
     fclose(f);
-    if (readError) {
+    if (err) {
         hgnBufFree(&b);
         return hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot read TOML file: %s", strerror(err));
     }

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/embedded.h"
+#include "core/fileIo.h"
 #include "core/jsonUtil.h"
 #include "core/strBuf.h"
 
@@ -359,10 +360,7 @@ HgnStatus hgnRegistryLoadFile(const char *path, HgnRegistry **out) {
                             "cannot open the registry file");
     HgnBuf buf;
     hgnBufInit(&buf);
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) hgnBufAppend(&buf, chunk, got);
-    bool readErr = ferror(f) != 0;
+    bool readErr = hgnFileReadStream(f, &buf) != 0;
     fclose(f);
     if (readErr || !hgnBufOk(&buf)) {
         hgnBufFree(&buf);

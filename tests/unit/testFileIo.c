@@ -1,4 +1,5 @@
-/* testFileIo.c — write-all and atomic file replacement (core/fileIo.h). */
+/* testFileIo.c — reading streams, write-all and atomic file replacement
+ * (core/fileIo.h). */
 #include <fcntl.h>
 
 #include "testUtil.h"
@@ -91,12 +92,43 @@ static void testWriteAllAt(void **state) {
     free(dir);
 }
 
+static void testReadStream(void **state) {
+    (void)state;
+    char *dir = makeScratchDir("fileio");
+    char *path = pathJoin(dir, "r.txt");
+    HgnBuf big;
+    hgnBufInit(&big);
+    for (int i = 0; i < 20000; i++) hgnBufAppendf(&big, "line %d\n", i); /* several read chunks */
+    writeBytes(path, big.data, big.len);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    HgnBuf b;
+    hgnBufInit(&b);
+    hgnBufAppendStr(&b, ">");
+    assert_int_equal(hgnFileReadStream(f, &b), 0);
+    fclose(f);
+    assert_true(hgnBufOk(&b));
+    assert_int_equal(b.len, big.len + 1);
+    assert_memory_equal(b.data + 1, big.data, big.len);
+    hgnBufFree(&b);
+    f = fopen(path, "ab"); /* not readable: a read error */
+    assert_non_null(f);
+    assert_int_not_equal(hgnFileReadStream(f, &b), 0);
+    fclose(f);
+    hgnBufFree(&b);
+    hgnBufFree(&big);
+    removeTree(dir);
+    free(path);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testAtomicReplace),
         cmocka_unit_test(testOpenFailureNamesPathAndWhat),
         cmocka_unit_test(testFailedWriteRemovesTemp),
         cmocka_unit_test(testWriteAllAt),
+        cmocka_unit_test(testReadStream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
