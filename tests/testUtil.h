@@ -1,6 +1,7 @@
 /* testUtil.h — helpers shared by the unit tests: asserting an HGN error's
  * code and the fragments its rendering names, asserting success, scratch
- * directories, writing and reading whole files. Header-only (static
+ * directories, writing and reading whole files, and reaching into JSON
+ * documents by dotted path. Header-only (static
  * functions) because every test is its own program; include after cmocka.h's
  * prerequisites (it includes them itself). */
 #ifndef HGN_TESTS_TESTUTIL_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +100,29 @@ static inline char *readFile(const char *path, size_t *len) {
     buf[n] = '\0';
     if (len) *len = n;
     return buf;
+}
+
+/* The value at a dotted path with numeric array indices ("gpus.0.name"),
+ * NULL when there is none. */
+static inline const json_t *jsonAt(const json_t *doc, const char *path) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const json_t *cur = doc;
+    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
+        if (json_is_array(cur))
+            cur = json_array_get(cur, strtoul(tok, NULL, 10));
+        else
+            cur = json_object_get(cur, tok);
+    return cur;
+}
+static inline const char *jsonAtStr(const json_t *doc, const char *path) {
+    return json_string_value(jsonAt(doc, path));
+}
+/* Fails the test unless the value is an integer. */
+static inline long long jsonAtInt(const json_t *doc, const char *path) {
+    const json_t *v = jsonAt(doc, path);
+    if (!json_is_integer(v)) fail_msg("%s is not an integer", path);
+    return json_integer_value(v);
 }
 
 #endif
