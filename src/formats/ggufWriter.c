@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/fileIo.h"
 #include "core/strBuf.h"
+#include "formats/writerTensors.h"
 #include "core/arena.h"
 
 typedef struct WKv {
@@ -16,22 +17,11 @@ typedef struct WKv {
     HgnGgufValue value; /* deep copy in the arena */
 } WKv;
 
-typedef struct WTensor {
-    const char *name;
-    HgnDtype dtype;
-    int nDims;
-    int64_t shape[HGN_GGUF_MAX_DIMS];
-    uint64_t nBytes;
-    uint64_t offset; /* within the data section */
-    const void *data;
-} WTensor;
-
 struct HgnGgufWriter {
     uint32_t alignment;
     WKv *kvs;
     size_t nKv, capKv;
-    WTensor *tensors;
-    size_t nTensors, capTensors;
+    HgnWriterTensors tensors;
     HgnArena arena;
 };
 
@@ -48,7 +38,7 @@ HgnStatus hgnGgufWriterCreate(HgnGgufWriter **out) {
 void hgnGgufWriterFree(HgnGgufWriter *w) {
     if (!w) return;
     hgnFree(w->kvs);
-    hgnFree(w->tensors);
+    hgnFree(w->tensors.items);
     hgnArenaFree(&w->arena);
     hgnFree(w);
 }
@@ -134,7 +124,7 @@ HgnStatus hgnGgufWriterSetAlignment(HgnGgufWriter *w, uint32_t alignment) {
     if (!goodAlignment(alignment))
         return hgnStatusNew(HGN_CODE_InvalidArgument, "general.alignment", "use 32 (the default) or 64",
                             "alignment %u is not a power of two of at least 8", alignment);
-    if (w->nTensors)
+    if (w->tensors.count)
         return hgnStatusNew(HGN_CODE_InvalidArgument, "general.alignment", NULL,
                             "set the alignment before adding tensors");
     w->alignment = alignment;
@@ -157,7 +147,7 @@ HgnStatus hgnGgufWriterAddKv(HgnGgufWriter *w, const char *key, const HgnGgufVal
         if (v->type != HGN_GGUF_UINT32 || !goodAlignment(v->u))
             return hgnStatusNew(HGN_CODE_InvalidArgument, key, NULL,
                                 "general.alignment must be a UINT32 power of two of at least 8");
-        if (w->nTensors)
+        if (w->tensors.count)
             return hgnStatusNew(HGN_CODE_InvalidArgument, key, NULL, "set the alignment before adding tensors");
         w->alignment = (uint32_t)v->u;
     }
@@ -231,40 +221,23 @@ HgnStatus hgnGgufWriterAddTensor(HgnGgufWriter *w, const char *name, HgnDtype dt
     if (nDims < 0 || nDims > HGN_GGUF_MAX_DIMS)
         return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': %d dimensions, GGUF allows 0..4", name,
                             nDims);
-    int64_t n = 1;
-    for (int d = 0; d < nDims; d++)
-        if (shape[d] < 0 || __builtin_mul_overflow(n, shape[d], &n))
-            return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': bad or overflowing shape", name);
+    int64_t n;
+    if (!hgnWriterShapeElements(nDims, shape, &n))
+        return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': bad or overflowing shape", name);
     int64_t row = nDims ? shape[nDims - 1] : 1;
     uint64_t bytes;
     if (row % info->blockSize != 0 || !hgnDtypeTryBytes(dtype, n, &bytes))
         return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL,
                             "tensor '%s': row of %lld elements is not a multiple of the %s block size %lld", name,
                             (long long)row, info->name, (long long)info->blockSize);
-    for (size_t i = 0; i < w->nTensors; i++)
-        if (strcmp(w->tensors[i].name, name) == 0)
-            return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s' is already added", name);
-    if (w->nTensors == w->capTensors) {
-        size_t cap = w->capTensors ? w->capTensors * 2 : 64;
-        WTensor *p = hgnRealloc(w->tensors, cap * sizeof *p);
-        if (!p) return oom();
-        w->tensors = p;
-        w->capTensors = cap;
-    }
-    WTensor *t = &w->tensors[w->nTensors];
-    t->name = hgnArenaStrndup(&w->arena, name, len);
-    if (!t->name) return oom();
-    t->dtype = dtype;
-    t->nDims = nDims;
-    for (int d = 0; d < nDims; d++) t->shape[d] = shape[d];
-    t->nBytes = bytes;
-    t->data = data;
-    t->offset = 0;
-    if (w->nTensors) {
-        const WTensor *prev = &w->tensors[w->nTensors - 1];
+    HgnWriterTensor *t;
+    HgnStatus st =
+        hgnWriterTensorsAdd(&w->tensors, &w->arena, "gguf writer", name, len, dtype, nDims, shape, bytes, data, &t);
+    if (st) return st;
+    if (w->tensors.count > 1) {
+        const HgnWriterTensor *prev = t - 1;
         t->offset = prev->offset + padTo(prev->nBytes, w->alignment);
     }
-    w->nTensors++;
     return HGN_OK;
 }
 
@@ -331,15 +304,15 @@ static HgnStatus buildHeader(const HgnGgufWriter *w, HgnBuf *b) {
     hgnBufInit(b);
     hgnBufAppend(b, "GGUF", 4);
     putLe(b, 3, 4);
-    putLe(b, w->nTensors, 8);
+    putLe(b, w->tensors.count, 8);
     putLe(b, w->nKv, 8);
     for (size_t i = 0; i < w->nKv; i++) {
         putString(b, w->kvs[i].key, strlen(w->kvs[i].key));
         putLe(b, (uint64_t)w->kvs[i].value.type, 4);
         putValue(b, &w->kvs[i].value);
     }
-    for (size_t i = 0; i < w->nTensors; i++) {
-        const WTensor *t = &w->tensors[i];
+    for (size_t i = 0; i < w->tensors.count; i++) {
+        const HgnWriterTensor *t = &w->tensors.items[i];
         putString(b, t->name, strlen(t->name));
         putLe(b, (uint64_t)t->nDims, 4);
         for (int d = t->nDims - 1; d >= 0; d--) putLe(b, (uint64_t)t->shape[d], 8);
@@ -361,8 +334,8 @@ static HgnStatus buildHeader(const HgnGgufWriter *w, HgnBuf *b) {
 }
 
 static uint64_t dataSize(const HgnGgufWriter *w) {
-    if (!w->nTensors) return 0;
-    const WTensor *last = &w->tensors[w->nTensors - 1];
+    if (!w->tensors.count) return 0;
+    const HgnWriterTensor *last = &w->tensors.items[w->tensors.count - 1];
     return last->offset + padTo(last->nBytes, w->alignment);
 }
 
@@ -391,8 +364,8 @@ HgnStatus hgnGgufWriterWriteMemory(HgnGgufWriter *w, uint8_t **out, size_t *size
         return oom();
     }
     memcpy(img, b.data, b.len);
-    for (size_t i = 0; i < w->nTensors; i++) {
-        const WTensor *t = &w->tensors[i];
+    for (size_t i = 0; i < w->tensors.count; i++) {
+        const HgnWriterTensor *t = &w->tensors.items[i];
         if (t->data && t->nBytes) memcpy(img + b.len + t->offset, t->data, (size_t)t->nBytes);
     }
     *size = (size_t)total;
@@ -409,8 +382,8 @@ HgnStatus hgnGgufWriterWriteFile(HgnGgufWriter *w, const char *path) {
     st = hgnAtomicFileOpen(&f, path, "GGUF file");
     if (!st) {
         bool ok = hgnAtomicFileWriteAt(&f, b.data, b.len, 0);
-        for (size_t i = 0; ok && i < w->nTensors; i++) {
-            const WTensor *t = &w->tensors[i];
+        for (size_t i = 0; ok && i < w->tensors.count; i++) {
+            const HgnWriterTensor *t = &w->tensors.items[i];
             if (t->data) ok = hgnAtomicFileWriteAt(&f, t->data, t->nBytes, b.len + t->offset);
         }
         st = hgnAtomicFileCommit(&f, b.len + dataSize(w));
