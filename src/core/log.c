@@ -224,79 +224,10 @@ void hgnLogContextClear(void) {
 
 /* ---- formatting -------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (0 when invalid). */
-static size_t utf8Len(const unsigned char *s) {
-    unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    size_t n;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, cp = c & 0x07;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* Appends s escaped: JSON string escapes for control characters, invalid
  * UTF-8 replaced by U+FFFD. quoted adds the surrounding quotes. */
 static void appendEscaped(HgnBuf *b, const char *s, bool quoted) {
-    static const char hex[] = "0123456789abcdef";
-    if (quoted) hgnBufAppendChar(b, '"');
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        const unsigned char *run = p; /* printable ASCII needing no escape goes out in one piece */
-        while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') p++;
-        if (p > run) hgnBufAppend(b, (const char *)run, (size_t)(p - run));
-        if (!*p) break;
-        unsigned char c = *p;
-        size_t n = utf8Len(p);
-        if (n == 0) {
-            hgnBufAppendStr(b, "\xef\xbf\xbd");
-            p++;
-            continue;
-        }
-        if (n > 1) {
-            hgnBufAppend(b, (const char *)p, n);
-            p += n;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            hgnBufAppendStr(b, quoted ? "\\\"" : "\"");
-            break;
-        case '\\':
-            hgnBufAppendStr(b, quoted ? "\\\\" : "\\");
-            break;
-        case '\n':
-            hgnBufAppendStr(b, "\\n");
-            break;
-        case '\r':
-            hgnBufAppendStr(b, "\\r");
-            break;
-        case '\t':
-            hgnBufAppendStr(b, "\\t");
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                hgnBufAppend(b, esc, 6);
-            } else {
-                hgnBufAppendChar(b, (char)c);
-            }
-        }
-        p++;
-    }
-    if (quoted) hgnBufAppendChar(b, '"');
+    hgnBufAppendEscaped(b, s, strlen(s), HGN_ESC_FIX_UTF8 | HGN_ESC_NO_BF | (quoted ? 0u : HGN_ESC_BARE));
 }
 
 /* A field after merging context and call fields, scrubbed. */

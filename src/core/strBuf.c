@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/utf8.h"
 
 void hgnBufInit(HgnBuf *b) {
     b->data = NULL;
@@ -74,43 +75,66 @@ bool hgnBufAppendf(HgnBuf *b, const char *fmt, ...) {
     return ok;
 }
 
-bool hgnBufAppendJsonString(HgnBuf *b, const char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    hgnBufAppendChar(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+bool hgnBufAppendEscaped(HgnBuf *b, const char *s, size_t n, unsigned flags) {
+    const char *hex = (flags & HGN_ESC_UPPER_HEX) ? "0123456789ABCDEF" : "0123456789abcdef";
+    bool quoted = !(flags & HGN_ESC_BARE), fixUtf8 = (flags & HGN_ESC_FIX_UTF8) != 0;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    if (quoted) hgnBufAppendChar(b, '"');
+    while (p < end) {
+        const unsigned char *run = p; /* bytes needing no escape go out in one piece */
+        while (p < end && *p >= 0x20 && *p != 0x7f && !(quoted && (*p == '"' || *p == '\\')) &&
+               !(fixUtf8 && *p >= 0x80))
+            p++;
+        if (p > run) hgnBufAppend(b, (const char *)run, (size_t)(p - run));
+        if (p == end) break;
+        unsigned char c = *p;
+        if (c >= 0x80) { /* fixUtf8 only */
+            size_t k = hgnUtf8SeqLen(p, (size_t)(end - p));
+            if (k) {
+                hgnBufAppend(b, (const char *)p, k);
+                p += k;
+            } else {
+                hgnBufAppend(b, "\xef\xbf\xbd", 3); /* U+FFFD */
+                p++;
+            }
+            continue;
+        }
+        const char *esc = NULL;
         switch (c) {
         case '"':
-            hgnBufAppend(b, "\\\"", 2);
+            esc = "\\\"";
             break;
         case '\\':
-            hgnBufAppend(b, "\\\\", 2);
+            esc = "\\\\";
             break;
         case '\n':
-            hgnBufAppend(b, "\\n", 2);
+            esc = "\\n";
             break;
         case '\r':
-            hgnBufAppend(b, "\\r", 2);
+            esc = "\\r";
             break;
         case '\t':
-            hgnBufAppend(b, "\\t", 2);
+            esc = "\\t";
             break;
         case '\b':
-            hgnBufAppend(b, "\\b", 2);
+            esc = (flags & HGN_ESC_NO_BF) ? NULL : "\\b";
             break;
         case '\f':
-            hgnBufAppend(b, "\\f", 2);
+            esc = (flags & HGN_ESC_NO_BF) ? NULL : "\\f";
             break;
         default:
-            if (c < 0x20 || c == 0x7f) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                hgnBufAppend(b, esc, 6);
-            } else {
-                hgnBufAppendChar(b, (char)c);
-            }
+            break;
         }
+        if (esc) {
+            hgnBufAppend(b, esc, 2);
+        } else {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            hgnBufAppend(b, u, 6);
+        }
+        p++;
     }
-    return hgnBufAppendChar(b, '"');
+    if (quoted) hgnBufAppendChar(b, '"');
+    return hgnBufOk(b);
 }
 
 char *hgnBufDetach(HgnBuf *b) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "core/strBuf.h"
 #include "core/tomlLexer.h"
 
@@ -166,17 +167,6 @@ static HgnStatus oomAt(const Parser *p) {
     return hgnStatusNew(HGN_CODE_OutOfMemory, where, NULL, "out of memory while parsing TOML");
 }
 
-static bool isBare(const char *s, size_t n) {
-    if (n == 0) return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-              ch == '-'))
-            return false;
-    }
-    return true;
-}
-
 /* The dotted key parts[0..upto] as text for messages (in p->scratch); a key
  * of a key/value pair (relative) is prefixed with its [table]'s name. */
 static const char *keyText(Parser *p, const KeyPath *k, size_t upto, bool relative) {
@@ -190,7 +180,7 @@ static const char *keyText(Parser *p, const KeyPath *k, size_t upto, bool relati
         const char *s = hgnBufStr(&k->text) + k->parts[i].off;
         size_t n = k->parts[i].len;
         if (i) hgnBufAppendChar(b, '.');
-        if (isBare(s, n)) {
+        if (hgnTomlIsBareKey(s, n)) {
             hgnBufAppend(b, s, n);
         } else {
             hgnBufAppendJsonString(b, s, n);
@@ -636,13 +626,9 @@ HgnStatus hgnTomlParseFile(const char *path, HgnTomlValue **out) {
                             "cannot open TOML file: %s", strerror(errno));
     HgnBuf b;
     hgnBufInit(&b);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hgnBufAppend(&b, chunk, n);
-    bool readError = ferror(f) != 0;
-    int err = errno;
+    int err = hgnFileReadStream(f, &b);
     fclose(f);
-    if (readError) {
+    if (err) {
         hgnBufFree(&b);
         return hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot read TOML file: %s", strerror(err));
     }

@@ -12,6 +12,7 @@
 
 #include "core/cLocale.h"
 #include "core/tomlDatetime.h"
+#include "core/utf8.h"
 
 #define ESCAPES_HINT                                                                                                   \
     "valid escapes are \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX and \\UXXXXXXXX; use a 'literal string' for backslashes"
@@ -76,32 +77,6 @@ HgnStatus hgnTomlExpected(const HgnTomlCursor *c, const char *what, const char *
                           hgnTomlDescribeHere(c, found, sizeof found));
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), 0 when invalid. */
-static size_t utf8Length(const unsigned char *s, size_t n) {
-    unsigned char b = s[0];
-    if (b < 0x80) return 1;
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-        len = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        len = 3;
-        if (b == 0xE0) lo = 0xA0;
-        if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        len = 4;
-        if (b == 0xF0) lo = 0x90;
-        if (b == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (len > n) return 0;
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return len;
-}
-
 HgnStatus hgnTomlCheckText(HgnTomlCursor *c) {
     const unsigned char *s = (const unsigned char *)c->src;
     if (c->len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) c->pos = 3; /* BOM */
@@ -117,7 +92,7 @@ HgnStatus hgnTomlCheckText(HgnTomlCursor *c) {
                                   "remove it, or write it as a \\uXXXX escape inside a \"basic string\"",
                                   "control character 0x%02X is not allowed in TOML text", (unsigned)b);
         } else if (b >= 0x80) {
-            size_t n = utf8Length(s + at.pos, at.len - at.pos);
+            size_t n = hgnUtf8SeqLen(s + at.pos, at.len - at.pos);
             if (n == 0)
                 return hgnTomlErrorAt(&at, at.line, at.col, "save the file as UTF-8", "invalid UTF-8 byte 0x%02X",
                                       (unsigned)b);
@@ -153,6 +128,13 @@ bool hgnTomlEatNewline(HgnTomlCursor *c) {
 
 static bool isBareKeyChar(int ch) {
     return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+}
+
+bool hgnTomlIsBareKey(const char *s, size_t n) {
+    if (n == 0) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isBareKeyChar((unsigned char)s[i])) return false;
+    return true;
 }
 
 static int hexValue(int ch) {

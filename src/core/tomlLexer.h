@@ -57,6 +57,9 @@ void hgnTomlSkipComment(HgnTomlCursor *c);
 /* True (and advances) when a newline (LF or CR LF) is at the cursor. */
 bool hgnTomlEatNewline(HgnTomlCursor *c);
 
+/* True when s[0..n) may be written as a bare key (A-Za-z0-9_-, not empty). */
+bool hgnTomlIsBareKey(const char *s, size_t n);
+
 /* One key part (bare, "basic" or 'literal') into out (cleared first). */
 HGN_NODISCARD HgnStatus hgnTomlLexKeyPart(HgnTomlCursor *c, HgnBuf *out);
 /* A string value of any of the four forms into out (cleared first). */

@@ -27,58 +27,11 @@ typedef struct Writer {
 
 static HgnStatus emitValue(Writer *w, const json_t *v, int depth);
 
-static bool isBareKey(const char *s, size_t n) {
-    if (n == 0) return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-              ch == '-'))
-            return false;
-    }
-    return true;
-}
-
-static void appendBasicString(HgnBuf *b, const char *s, size_t n) {
-    static const char hex[] = "0123456789ABCDEF";
-    hgnBufAppendChar(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"':
-            hgnBufAppend(b, "\\\"", 2);
-            break;
-        case '\\':
-            hgnBufAppend(b, "\\\\", 2);
-            break;
-        case '\n':
-            hgnBufAppend(b, "\\n", 2);
-            break;
-        case '\r':
-            hgnBufAppend(b, "\\r", 2);
-            break;
-        case '\t':
-            hgnBufAppend(b, "\\t", 2);
-            break;
-        case '\b':
-            hgnBufAppend(b, "\\b", 2);
-            break;
-        case '\f':
-            hgnBufAppend(b, "\\f", 2);
-            break;
-        default:
-            if (c < 0x20 || c == 0x7F) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                hgnBufAppend(b, esc, 6);
-            } else {
-                hgnBufAppendChar(b, (char)c);
-            }
-        }
-    }
-    hgnBufAppendChar(b, '"');
-}
+/* TOML basic strings take JSON's escapes; \u00XX is written in uppercase hex. */
+static void appendBasicString(HgnBuf *b, const char *s, size_t n) { hgnBufAppendEscaped(b, s, n, HGN_ESC_UPPER_HEX); }
 
 static void appendKey(HgnBuf *b, const char *key, size_t n) {
-    if (isBareKey(key, n)) {
+    if (hgnTomlIsBareKey(key, n)) {
         hgnBufAppend(b, key, n);
     } else {
         appendBasicString(b, key, n);

@@ -7,7 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/strBuf.h"
-#include "formats/fmtArena.h"
+#include "core/arena.h"
 #include "formats/fmtError.h"
 #include "formats/mappedFile.h"
 #include "formats/nameIndex.h"
@@ -24,7 +24,7 @@ struct HgnGgufFile {
     size_t nKv;
     HgnTensorView *tensors;
     size_t nTensors;
-    HgnFmtArena arena;
+    HgnArena arena;
     HgnNameIndex kvIndex;
     HgnNameIndex tensorIndex;
 };
@@ -200,7 +200,7 @@ static HgnStatus readArray(HgnGgufFile *f, Cursor *c, const char *key, int depth
                              "key '%s': array of %llu %s cannot fit in the %llu bytes left in the file", key,
                              (unsigned long long)count, typeNames[et], (unsigned long long)left);
     if (count == 0) return HGN_OK;
-    HgnGgufValue *items = hgnFmtArenaAlloc(&f->arena, (size_t)count * sizeof *items);
+    HgnGgufValue *items = hgnArenaAlloc(&f->arena, (size_t)count * sizeof *items);
     if (!items) return oom(c->path);
     for (uint64_t k = 0; k < count; k++) {
         st = readValue(f, c, et, key, depth + 1, &items[k]);
@@ -243,7 +243,7 @@ static HgnStatus readName(HgnGgufFile *f, Cursor *c, uint64_t maxLen, const char
                              (unsigned long long)maxLen);
     if (memchr(s.ptr, '\0', (size_t)s.len))
         return hgnFmtErrorAt(HGN_CODE_ModelFormatInvalid, c->path, at, NULL, "%s contains a NUL byte", what);
-    char *d = hgnFmtArenaStrndup(&f->arena, s.ptr, (size_t)s.len);
+    char *d = hgnArenaStrndup(&f->arena, s.ptr, (size_t)s.len);
     if (!d) return oom(c->path);
     *out = d;
     return HGN_OK;
@@ -451,7 +451,7 @@ static HgnStatus openMapped(HgnMappedFile *map, HgnGgufFile **out) {
         return st;
     }
     f->map = *map;
-    hgnFmtArenaInit(&f->arena);
+    hgnArenaInit(&f->arena);
     Cursor c = {f->map.data, f->map.size, 0, f->map.path};
     uint64_t nTensors = 0, nKv = 0;
     HgnStatus st = parseHeader(f, &c, &nTensors, &nKv);
@@ -487,7 +487,7 @@ void hgnGgufClose(HgnGgufFile *f) {
     hgnNameIndexFree(&f->tensorIndex);
     hgnFree(f->kvs);
     hgnFree(f->tensors);
-    hgnFmtArenaFree(&f->arena);
+    hgnArenaFree(&f->arena);
     hgnMappedFileClose(&f->map);
     hgnFree(f);
 }

@@ -3,38 +3,26 @@
  * gguf-py's GGUFWriter and ggml's gguf_write_to_buf). See gguf.h. */
 #include "huginn/gguf.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "core/strBuf.h"
-#include "formats/fmtArena.h"
+#include "formats/writerTensors.h"
+#include "core/arena.h"
 
 typedef struct WKv {
     const char *key;
     HgnGgufValue value; /* deep copy in the arena */
 } WKv;
 
-typedef struct WTensor {
-    const char *name;
-    HgnDtype dtype;
-    int nDims;
-    int64_t shape[HGN_GGUF_MAX_DIMS];
-    uint64_t nBytes;
-    uint64_t offset; /* within the data section */
-    const void *data;
-} WTensor;
-
 struct HgnGgufWriter {
     uint32_t alignment;
     WKv *kvs;
     size_t nKv, capKv;
-    WTensor *tensors;
-    size_t nTensors, capTensors;
-    HgnFmtArena arena;
+    HgnWriterTensors tensors;
+    HgnArena arena;
 };
 
 static HgnStatus oom(void) { return hgnStatusNew(HGN_CODE_OutOfMemory, "gguf writer", NULL, "out of memory"); }
@@ -43,15 +31,15 @@ HgnStatus hgnGgufWriterCreate(HgnGgufWriter **out) {
     *out = hgnCalloc(1, sizeof **out);
     if (!*out) return oom();
     (*out)->alignment = HGN_GGUF_DEFAULT_ALIGNMENT;
-    hgnFmtArenaInit(&(*out)->arena);
+    hgnArenaInit(&(*out)->arena);
     return HGN_OK;
 }
 
 void hgnGgufWriterFree(HgnGgufWriter *w) {
     if (!w) return;
     hgnFree(w->kvs);
-    hgnFree(w->tensors);
-    hgnFmtArenaFree(&w->arena);
+    hgnFree(w->tensors.items);
+    hgnArenaFree(&w->arena);
     hgnFree(w);
 }
 
@@ -67,7 +55,7 @@ static HgnStatus copyValue(HgnGgufWriter *w, const HgnGgufValue *src, HgnGgufVal
     if (src->type == HGN_GGUF_STRING) {
         if (src->s.len && !src->s.ptr)
             return hgnStatusNew(HGN_CODE_InvalidArgument, "gguf writer", NULL, "string value without bytes");
-        char *p = hgnFmtArenaStrndup(&w->arena, src->s.ptr ? src->s.ptr : "", (size_t)src->s.len);
+        char *p = hgnArenaStrndup(&w->arena, src->s.ptr ? src->s.ptr : "", (size_t)src->s.len);
         if (!p) return oom();
         dst->s.ptr = p;
         return HGN_OK;
@@ -85,7 +73,7 @@ static HgnStatus copyValue(HgnGgufWriter *w, const HgnGgufValue *src, HgnGgufVal
         size_t bytes;
         if (!src->arr.raw || __builtin_mul_overflow((size_t)src->arr.count, hgnGgufTypeSize(et), &bytes))
             return hgnStatusNew(HGN_CODE_InvalidArgument, "gguf writer", NULL, "array without elements");
-        void *p = hgnFmtArenaAlloc(&w->arena, bytes);
+        void *p = hgnArenaAlloc(&w->arena, bytes);
         if (!p) return oom();
         memcpy(p, src->arr.raw, bytes);
         dst->arr.raw = p;
@@ -93,7 +81,7 @@ static HgnStatus copyValue(HgnGgufWriter *w, const HgnGgufValue *src, HgnGgufVal
     }
     if (!src->arr.items || src->arr.count > SIZE_MAX / sizeof(HgnGgufValue))
         return hgnStatusNew(HGN_CODE_InvalidArgument, "gguf writer", NULL, "array without items");
-    HgnGgufValue *items = hgnFmtArenaAlloc(&w->arena, (size_t)src->arr.count * sizeof *items);
+    HgnGgufValue *items = hgnArenaAlloc(&w->arena, (size_t)src->arr.count * sizeof *items);
     if (!items) return oom();
     for (uint64_t i = 0; i < src->arr.count; i++) {
         if (src->arr.items[i].type != et)
@@ -122,7 +110,7 @@ static HgnStatus appendKv(HgnGgufWriter *w, const char *key, const HgnGgufValue 
         w->capKv = cap;
     }
     WKv *kv = &w->kvs[w->nKv];
-    kv->key = hgnFmtArenaStrndup(&w->arena, key, strlen(key));
+    kv->key = hgnArenaStrndup(&w->arena, key, strlen(key));
     if (!kv->key) return oom();
     HgnStatus st = copyValue(w, v, &kv->value, 0);
     if (st) return st;
@@ -136,7 +124,7 @@ HgnStatus hgnGgufWriterSetAlignment(HgnGgufWriter *w, uint32_t alignment) {
     if (!goodAlignment(alignment))
         return hgnStatusNew(HGN_CODE_InvalidArgument, "general.alignment", "use 32 (the default) or 64",
                             "alignment %u is not a power of two of at least 8", alignment);
-    if (w->nTensors)
+    if (w->tensors.count)
         return hgnStatusNew(HGN_CODE_InvalidArgument, "general.alignment", NULL,
                             "set the alignment before adding tensors");
     w->alignment = alignment;
@@ -159,7 +147,7 @@ HgnStatus hgnGgufWriterAddKv(HgnGgufWriter *w, const char *key, const HgnGgufVal
         if (v->type != HGN_GGUF_UINT32 || !goodAlignment(v->u))
             return hgnStatusNew(HGN_CODE_InvalidArgument, key, NULL,
                                 "general.alignment must be a UINT32 power of two of at least 8");
-        if (w->nTensors)
+        if (w->tensors.count)
             return hgnStatusNew(HGN_CODE_InvalidArgument, key, NULL, "set the alignment before adding tensors");
         w->alignment = (uint32_t)v->u;
     }
@@ -233,40 +221,23 @@ HgnStatus hgnGgufWriterAddTensor(HgnGgufWriter *w, const char *name, HgnDtype dt
     if (nDims < 0 || nDims > HGN_GGUF_MAX_DIMS)
         return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': %d dimensions, GGUF allows 0..4", name,
                             nDims);
-    int64_t n = 1;
-    for (int d = 0; d < nDims; d++)
-        if (shape[d] < 0 || __builtin_mul_overflow(n, shape[d], &n))
-            return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': bad or overflowing shape", name);
+    int64_t n;
+    if (!hgnWriterShapeElements(nDims, shape, &n))
+        return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': bad or overflowing shape", name);
     int64_t row = nDims ? shape[nDims - 1] : 1;
     uint64_t bytes;
     if (row % info->blockSize != 0 || !hgnDtypeTryBytes(dtype, n, &bytes))
         return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL,
                             "tensor '%s': row of %lld elements is not a multiple of the %s block size %lld", name,
                             (long long)row, info->name, (long long)info->blockSize);
-    for (size_t i = 0; i < w->nTensors; i++)
-        if (strcmp(w->tensors[i].name, name) == 0)
-            return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s' is already added", name);
-    if (w->nTensors == w->capTensors) {
-        size_t cap = w->capTensors ? w->capTensors * 2 : 64;
-        WTensor *p = hgnRealloc(w->tensors, cap * sizeof *p);
-        if (!p) return oom();
-        w->tensors = p;
-        w->capTensors = cap;
-    }
-    WTensor *t = &w->tensors[w->nTensors];
-    t->name = hgnFmtArenaStrndup(&w->arena, name, len);
-    if (!t->name) return oom();
-    t->dtype = dtype;
-    t->nDims = nDims;
-    for (int d = 0; d < nDims; d++) t->shape[d] = shape[d];
-    t->nBytes = bytes;
-    t->data = data;
-    t->offset = 0;
-    if (w->nTensors) {
-        const WTensor *prev = &w->tensors[w->nTensors - 1];
+    HgnWriterTensor *t;
+    HgnStatus st =
+        hgnWriterTensorsAdd(&w->tensors, &w->arena, "gguf writer", name, len, dtype, nDims, shape, bytes, data, &t);
+    if (st) return st;
+    if (w->tensors.count > 1) {
+        const HgnWriterTensor *prev = t - 1;
         t->offset = prev->offset + padTo(prev->nBytes, w->alignment);
     }
-    w->nTensors++;
     return HGN_OK;
 }
 
@@ -333,15 +304,15 @@ static HgnStatus buildHeader(const HgnGgufWriter *w, HgnBuf *b) {
     hgnBufInit(b);
     hgnBufAppend(b, "GGUF", 4);
     putLe(b, 3, 4);
-    putLe(b, w->nTensors, 8);
+    putLe(b, w->tensors.count, 8);
     putLe(b, w->nKv, 8);
     for (size_t i = 0; i < w->nKv; i++) {
         putString(b, w->kvs[i].key, strlen(w->kvs[i].key));
         putLe(b, (uint64_t)w->kvs[i].value.type, 4);
         putValue(b, &w->kvs[i].value);
     }
-    for (size_t i = 0; i < w->nTensors; i++) {
-        const WTensor *t = &w->tensors[i];
+    for (size_t i = 0; i < w->tensors.count; i++) {
+        const HgnWriterTensor *t = &w->tensors.items[i];
         putString(b, t->name, strlen(t->name));
         putLe(b, (uint64_t)t->nDims, 4);
         for (int d = t->nDims - 1; d >= 0; d--) putLe(b, (uint64_t)t->shape[d], 8);
@@ -363,8 +334,8 @@ static HgnStatus buildHeader(const HgnGgufWriter *w, HgnBuf *b) {
 }
 
 static uint64_t dataSize(const HgnGgufWriter *w) {
-    if (!w->nTensors) return 0;
-    const WTensor *last = &w->tensors[w->nTensors - 1];
+    if (!w->tensors.count) return 0;
+    const HgnWriterTensor *last = &w->tensors.items[w->tensors.count - 1];
     return last->offset + padTo(last->nBytes, w->alignment);
 }
 
@@ -393,8 +364,8 @@ HgnStatus hgnGgufWriterWriteMemory(HgnGgufWriter *w, uint8_t **out, size_t *size
         return oom();
     }
     memcpy(img, b.data, b.len);
-    for (size_t i = 0; i < w->nTensors; i++) {
-        const WTensor *t = &w->tensors[i];
+    for (size_t i = 0; i < w->tensors.count; i++) {
+        const HgnWriterTensor *t = &w->tensors.items[i];
         if (t->data && t->nBytes) memcpy(img + b.len + t->offset, t->data, (size_t)t->nBytes);
     }
     *size = (size_t)total;
@@ -403,53 +374,20 @@ HgnStatus hgnGgufWriterWriteMemory(HgnGgufWriter *w, uint8_t **out, size_t *size
     return HGN_OK;
 }
 
-static bool pwriteAll(int fd, const void *p, uint64_t n, uint64_t at) {
-    const uint8_t *q = p;
-    while (n) {
-        size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
-        ssize_t k = pwrite(fd, q, chunk, (off_t)at);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return false;
-        q += k;
-        n -= (uint64_t)k;
-        at += (uint64_t)k;
-    }
-    return true;
-}
-
 HgnStatus hgnGgufWriterWriteFile(HgnGgufWriter *w, const char *path) {
     HgnBuf b;
     HgnStatus st = buildHeader(w, &b);
     if (st) return st;
-    HgnBuf tmp;
-    hgnBufInit(&tmp);
-    hgnBufAppendf(&tmp, "%s.tmp", path);
-    if (!hgnBufOk(&tmp)) {
-        hgnBufFree(&b);
-        return oom();
+    HgnAtomicFile f;
+    st = hgnAtomicFileOpen(&f, path, "GGUF file");
+    if (!st) {
+        bool ok = hgnAtomicFileWriteAt(&f, b.data, b.len, 0);
+        for (size_t i = 0; ok && i < w->tensors.count; i++) {
+            const HgnWriterTensor *t = &w->tensors.items[i];
+            if (t->data) ok = hgnAtomicFileWriteAt(&f, t->data, t->nBytes, b.len + t->offset);
+        }
+        st = hgnAtomicFileCommit(&f, b.len + dataSize(w));
     }
-    int fd = open(hgnBufStr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0 && pwriteAll(fd, b.data, b.len, 0);
-    for (size_t i = 0; ok && i < w->nTensors; i++) {
-        const WTensor *t = &w->tensors[i];
-        if (t->data && t->nBytes) ok = pwriteAll(fd, t->data, t->nBytes, b.len + t->offset);
-    }
-    uint64_t total = b.len + dataSize(w);
-    if (ok) ok = ftruncate(fd, (off_t)total) == 0 && fsync(fd) == 0;
-    int e = errno;
-    if (fd >= 0 && close(fd) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && rename(hgnBufStr(&tmp), path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        unlink(hgnBufStr(&tmp));
-        st = hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot write GGUF file: %s", strerror(e));
-    }
-    hgnBufFree(&tmp);
     hgnBufFree(&b);
     return st;
 }

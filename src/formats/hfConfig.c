@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/jsonUtil.h"
 #include "core/strBuf.h"
 #include "formats/fmtError.h"
 #include "formats/mappedFile.h"
@@ -16,26 +17,6 @@ typedef struct Ctx {
     const char *prefix; /* "" or "text_config." */
     json_t *obj;        /* where hyperparameters live */
 } Ctx;
-
-static const char *jsonTypeName(const json_t *v) {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a real number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
 
 static HgnStatus fieldError(const Ctx *c, const char *field, const char *fmt, ...) HGN_PRINTF(3, 4);
 static HgnStatus fieldError(const Ctx *c, const char *field, const char *fmt, ...) {
@@ -75,7 +56,7 @@ static HgnStatus getInt(const Ctx *c, const char *const *names, bool required, i
         if (required) return fieldError(c, key, "is missing; it is required");
         return HGN_OK;
     }
-    if (!json_is_integer(v)) return fieldError(c, key, "must be an integer, found %s", jsonTypeName(v));
+    if (!json_is_integer(v)) return fieldError(c, key, "must be an integer, found %s", hgnJsonTypeName(v));
     int64_t x = (int64_t)json_integer_value(v);
     if (x < min || x > max)
         return fieldError(c, key, "is %lld, outside the accepted range [%lld, %lld]", (long long)x, (long long)min,
@@ -89,7 +70,7 @@ static HgnStatus getReal(const Ctx *c, const char *const *names, double lo, doub
     const char *key;
     json_t *v = getAny(c->obj, names, &key);
     if (!v || json_is_null(v)) return HGN_OK;
-    if (!json_is_number(v)) return fieldError(c, key, "must be a number, found %s", jsonTypeName(v));
+    if (!json_is_number(v)) return fieldError(c, key, "must be a number, found %s", hgnJsonTypeName(v));
     double x = json_number_value(v);
     if (!isfinite(x) || x > hi || x < lo || (openLo && x == lo))
         return fieldError(c, key, "is %g, outside the accepted range %s%g, %g]", x, openLo ? "(" : "[", lo, hi);
@@ -100,7 +81,7 @@ static HgnStatus getReal(const Ctx *c, const char *const *names, double lo, doub
 static HgnStatus getBool(const Ctx *c, const char *name, bool *out) {
     json_t *v = json_object_get(c->obj, name);
     if (!v || json_is_null(v)) return HGN_OK;
-    if (!json_is_boolean(v)) return fieldError(c, name, "must be true or false, found %s", jsonTypeName(v));
+    if (!json_is_boolean(v)) return fieldError(c, name, "must be true or false, found %s", hgnJsonTypeName(v));
     *out = json_is_true(v);
     return HGN_OK;
 }
@@ -108,7 +89,7 @@ static HgnStatus getBool(const Ctx *c, const char *name, bool *out) {
 static HgnStatus getString(const Ctx *c, json_t *obj, const char *name, char **out) {
     json_t *v = json_object_get(obj, name);
     if (!v || json_is_null(v)) return HGN_OK;
-    if (!json_is_string(v)) return fieldError(c, name, "must be a string, found %s", jsonTypeName(v));
+    if (!json_is_string(v)) return fieldError(c, name, "must be a string, found %s", hgnJsonTypeName(v));
     *out = hgnStrdup(json_string_value(v));
     if (!*out) return hgnStatusNew(HGN_CODE_OutOfMemory, c->path, NULL, "out of memory");
     return HGN_OK;
@@ -125,7 +106,7 @@ static HgnStatus parseRopeScaling(const Ctx *outer, HgnHfConfig *cfg) {
     json_t *rs = json_object_get(outer->obj, "rope_scaling");
     if (!rs || json_is_null(rs)) return HGN_OK;
     if (!json_is_object(rs))
-        return fieldError(outer, "rope_scaling", "must be an object or null, found %s", jsonTypeName(rs));
+        return fieldError(outer, "rope_scaling", "must be an object or null, found %s", hgnJsonTypeName(rs));
     HgnBuf prefix;
     hgnBufInit(&prefix);
     hgnBufAppendf(&prefix, "%srope_scaling.", outer->prefix);
@@ -218,7 +199,7 @@ static HgnStatus parseDtype(const Ctx *c, HgnHfConfig *cfg) {
         if (strcmp(s, "auto") == 0) return HGN_OK;
         return fieldError(c, key, "is \"%s\"; expected float32, float16, bfloat16 or float64", json_string_value(v));
     }
-    return fieldError(c, key, "must be a string such as \"bfloat16\", found %s", jsonTypeName(v));
+    return fieldError(c, key, "must be a string such as \"bfloat16\", found %s", hgnJsonTypeName(v));
 }
 
 static HgnStatus parseTokenIds(const Ctx *c, HgnHfConfig *cfg) {
@@ -309,7 +290,7 @@ static HgnStatus parseFields(HgnHfConfig *cfg, const char *path) {
     if ((st = parseRopeScaling(&c, cfg))) return st;
     json_t *sw = json_object_get(c.obj, "sliding_window");
     if (sw && !json_is_null(sw) && !json_is_integer(sw))
-        return fieldError(&c, "sliding_window", "must be an integer or null, found %s", jsonTypeName(sw));
+        return fieldError(&c, "sliding_window", "must be an integer or null, found %s", hgnJsonTypeName(sw));
     if ((st = getInt(&c, NAMES("sliding_window"), false, 1, big, &cfg->slidingWindow))) return st;
     bool useSw = true;
     if ((st = getBool(&c, "use_sliding_window", &useSw))) return st;

@@ -5,7 +5,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "huginn/onnx.h"
-#include "ir/arena.h"
+#include "core/arena.h"
 #include "onnx/onnx.pb-c.h"
 
 /* protobuf-c allocator routed through hgnMalloc (fault injection works). */

@@ -8,7 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/strBuf.h"
-#include "formats/fmtArena.h"
+#include "core/arena.h"
 #include "formats/fmtError.h"
 #include "formats/mappedFile.h"
 #include "formats/nameIndex.h"
@@ -28,7 +28,7 @@ struct HgnSafetensors {
     HgnTensorView *views;
     size_t nViews;
     HgnNameIndex index;
-    HgnFmtArena arena;
+    HgnArena arena;
     char *indexPath;
     bool hasTotalSize;
     uint64_t totalSize;
@@ -67,8 +67,8 @@ static HgnStatus readNonNegative(const json_t *v, const char *path, const char *
     return HGN_OK;
 }
 
-static HgnStatus parseEntry(StFile *f, HgnFmtArena *arena, const char *name, json_t *e, HgnTensorView *t,
-                            uint64_t *begin, uint64_t *end) {
+static HgnStatus parseEntry(StFile *f, HgnArena *arena, const char *name, json_t *e, HgnTensorView *t, uint64_t *begin,
+                            uint64_t *end) {
     const char *path = f->map.path;
     if (!json_is_object(e))
         return tensorError(HGN_CODE_ModelFormatInvalid, path, name, NULL,
@@ -116,7 +116,7 @@ static HgnStatus parseEntry(StFile *f, HgnFmtArena *arena, const char *name, jso
                            "field 'data_offsets' [%lld, %lld] spans %lld bytes, but %lld elements of %s need %llu",
                            (long long)b, (long long)en, (long long)(en - b), (long long)t->nElements, dtypeText,
                            (unsigned long long)t->nBytes);
-    t->name = hgnFmtArenaStrndup(arena, name, strlen(name));
+    t->name = hgnArenaStrndup(arena, name, strlen(name));
     if (!t->name) return oom(path);
     *begin = (uint64_t)b;
     *end = (uint64_t)en;
@@ -157,7 +157,7 @@ static HgnStatus checkMetadata(StFile *f, json_t *md) {
 }
 
 /* Parses the header of f->map, fills f->views sorted by offset. */
-static HgnStatus parseFile(StFile *f, HgnFmtArena *arena, int fileIndex) {
+static HgnStatus parseFile(StFile *f, HgnArena *arena, int fileIndex) {
     const char *path = f->map.path;
     const uint8_t *p = f->map.data;
     uint64_t size = f->map.size;
@@ -279,7 +279,7 @@ void hgnSafetensorsClose(HgnSafetensors *s) {
     hgnFree(s->files);
     hgnFree(s->views);
     hgnNameIndexFree(&s->index);
-    hgnFmtArenaFree(&s->arena);
+    hgnArenaFree(&s->arena);
     hgnFree(s->indexPath);
     hgnFree(s);
 }
@@ -304,7 +304,7 @@ static HgnStatus openSingle(HgnMappedFile *map, HgnSafetensors **out) {
         hgnFree(f);
         return st;
     }
-    hgnFmtArenaInit(&s->arena);
+    hgnArenaInit(&s->arena);
     f->map = *map;
     s->files = f;
     s->nFiles = 1;
@@ -368,7 +368,7 @@ static HgnStatus openSharded(const char *indexPath, HgnSafetensors **out) {
         st = oom(indexPath);
         goto done;
     }
-    hgnFmtArenaInit(&s->arena);
+    hgnArenaInit(&s->arena);
     s->indexPath = hgnStrdup(indexPath);
     if (!s->indexPath) {
         st = oom(indexPath);

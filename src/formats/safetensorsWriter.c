@@ -2,38 +2,26 @@
  * sharded-checkpoint index writer (see safetensors.h). */
 #include "huginn/safetensors.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "core/strBuf.h"
-#include "formats/fmtArena.h"
-
-typedef struct WTensor {
-    const char *name;
-    HgnDtype dtype;
-    int nDims;
-    int64_t shape[HGN_MAX_DIMS];
-    uint64_t nBytes;
-    uint64_t begin; /* assigned at write time */
-    const void *data;
-} WTensor;
+#include "formats/writerTensors.h"
+#include "core/arena.h"
 
 typedef struct WMeta {
     const char *key, *value;
 } WMeta;
 
 struct HgnSafetensorsWriter {
-    WTensor *tensors;
-    size_t nTensors, capTensors;
+    HgnWriterTensors tensors;
     WMeta *meta;
     size_t nMeta, capMeta;
-    HgnFmtArena arena;
+    HgnArena arena;
 };
 
 static HgnStatus oom(void) { return hgnStatusNew(HGN_CODE_OutOfMemory, "safetensors writer", NULL, "out of memory"); }
@@ -41,15 +29,15 @@ static HgnStatus oom(void) { return hgnStatusNew(HGN_CODE_OutOfMemory, "safetens
 HgnStatus hgnSafetensorsWriterCreate(HgnSafetensorsWriter **out) {
     *out = hgnCalloc(1, sizeof **out);
     if (!*out) return oom();
-    hgnFmtArenaInit(&(*out)->arena);
+    hgnArenaInit(&(*out)->arena);
     return HGN_OK;
 }
 
 void hgnSafetensorsWriterFree(HgnSafetensorsWriter *w) {
     if (!w) return;
-    hgnFree(w->tensors);
+    hgnFree(w->tensors.items);
     hgnFree(w->meta);
-    hgnFmtArenaFree(&w->arena);
+    hgnArenaFree(&w->arena);
     hgnFree(w);
 }
 
@@ -66,8 +54,8 @@ HgnStatus hgnSafetensorsWriterAddMetadata(HgnSafetensorsWriter *w, const char *k
         w->capMeta = cap;
     }
     WMeta *m = &w->meta[w->nMeta];
-    m->key = hgnFmtArenaStrndup(&w->arena, key, strlen(key));
-    m->value = hgnFmtArenaStrndup(&w->arena, value, strlen(value));
+    m->key = hgnArenaStrndup(&w->arena, key, strlen(key));
+    m->value = hgnArenaStrndup(&w->arena, value, strlen(value));
     if (!m->key || !m->value) return oom();
     w->nMeta++;
     return HGN_OK;
@@ -83,42 +71,19 @@ HgnStatus hgnSafetensorsWriterAddTensor(HgnSafetensorsWriter *w, const char *nam
                             "tensor '%s': dtype %s has no safetensors name", name, hgnDtypeName(dtype));
     if (nDims < 0 || nDims > HGN_MAX_DIMS)
         return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': %d dimensions", name, nDims);
-    int64_t n = 1;
-    for (int d = 0; d < nDims; d++)
-        if (shape[d] < 0 || __builtin_mul_overflow(n, shape[d], &n))
-            return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': bad or overflowing shape", name);
+    int64_t n;
+    if (!hgnWriterShapeElements(nDims, shape, &n))
+        return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s': bad or overflowing shape", name);
     uint64_t bytes;
     if (!hgnDtypeTryBytes(dtype, n, &bytes))
         return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL,
                             "tensor '%s': %lld elements of %s are not whole bytes", name, (long long)n, info->name);
-    for (size_t i = 0; i < w->nTensors; i++)
-        if (strcmp(w->tensors[i].name, name) == 0)
-            return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "tensor '%s' is already added", name);
-    if (w->nTensors == w->capTensors) {
-        size_t cap = w->capTensors ? w->capTensors * 2 : 64;
-        WTensor *p = hgnRealloc(w->tensors, cap * sizeof *p);
-        if (!p) return oom();
-        w->tensors = p;
-        w->capTensors = cap;
-    }
-    WTensor *t = &w->tensors[w->nTensors];
-    t->name = hgnFmtArenaStrndup(&w->arena, name, strlen(name));
-    if (!t->name) return oom();
-    t->dtype = dtype;
-    t->nDims = nDims;
-    for (int d = 0; d < nDims; d++) t->shape[d] = shape[d];
-    t->nBytes = bytes;
-    t->data = data;
-    t->begin = 0;
-    w->nTensors++;
-    return HGN_OK;
+    HgnWriterTensor *t;
+    return hgnWriterTensorsAdd(&w->tensors, &w->arena, "safetensors writer", name, strlen(name), dtype, nDims, shape,
+                               bytes, data, &t);
 }
 
-uint64_t hgnSafetensorsWriterTensorBytes(const HgnSafetensorsWriter *w) {
-    uint64_t n = 0;
-    for (size_t i = 0; i < w->nTensors; i++) n += w->tensors[i].nBytes;
-    return n;
-}
+uint64_t hgnSafetensorsWriterTensorBytes(const HgnSafetensorsWriter *w) { return hgnWriterTensorsBytes(&w->tensors); }
 
 static int64_t dtypeAlign(HgnDtype d) {
     const HgnDtypeInfo *info = hgnDtypeInfo(d);
@@ -126,7 +91,7 @@ static int64_t dtypeAlign(HgnDtype d) {
 }
 
 static int cmpTensor(const void *a, const void *b) {
-    const WTensor *x = *(const WTensor *const *)a, *y = *(const WTensor *const *)b;
+    const HgnWriterTensor *x = *(const HgnWriterTensor *const *)a, *y = *(const HgnWriterTensor *const *)b;
     int64_t ax = dtypeAlign(x->dtype), ay = dtypeAlign(y->dtype);
     if (ax != ay) return ax > ay ? -1 : 1;
     return strcmp(x->name, y->name);
@@ -135,12 +100,12 @@ static int cmpTensor(const void *a, const void *b) {
 static int cmpMeta(const void *a, const void *b) { return strcmp(((const WMeta *)a)->key, ((const WMeta *)b)->key); }
 
 /* Header bytes (size field + padded JSON) and the tensors in data order. */
-static HgnStatus buildHeader(HgnSafetensorsWriter *w, HgnBuf *b, WTensor ***orderOut, uint64_t *dataSize) {
+static HgnStatus buildHeader(HgnSafetensorsWriter *w, HgnBuf *b, HgnWriterTensor ***orderOut, uint64_t *dataSize) {
     *orderOut = NULL;
-    WTensor **order = hgnCalloc(w->nTensors ? w->nTensors : 1, sizeof *order);
+    HgnWriterTensor **order = hgnCalloc(w->tensors.count ? w->tensors.count : 1, sizeof *order);
     if (!order) return oom();
-    for (size_t i = 0; i < w->nTensors; i++) order[i] = &w->tensors[i];
-    qsort(order, w->nTensors, sizeof *order, cmpTensor);
+    for (size_t i = 0; i < w->tensors.count; i++) order[i] = &w->tensors.items[i];
+    qsort(order, w->tensors.count, sizeof *order, cmpTensor);
     if (w->nMeta > 1) qsort(w->meta, w->nMeta, sizeof *w->meta, cmpMeta);
     HgnBuf j;
     hgnBufInit(&j);
@@ -158,9 +123,9 @@ static HgnStatus buildHeader(HgnSafetensorsWriter *w, HgnBuf *b, WTensor ***orde
         first = false;
     }
     uint64_t off = 0;
-    for (size_t i = 0; i < w->nTensors; i++) {
-        WTensor *t = order[i];
-        t->begin = off;
+    for (size_t i = 0; i < w->tensors.count; i++) {
+        HgnWriterTensor *t = order[i];
+        t->offset = off;
         if (!first) hgnBufAppendChar(&j, ',');
         first = false;
         hgnBufAppendJsonString(&j, t->name, strlen(t->name));
@@ -195,7 +160,7 @@ HgnStatus hgnSafetensorsWriterWriteMemory(HgnSafetensorsWriter *w, uint8_t **out
     *out = NULL;
     *size = 0;
     HgnBuf b;
-    WTensor **order;
+    HgnWriterTensor **order;
     uint64_t dataSize;
     HgnStatus st = buildHeader(w, &b, &order, &dataSize);
     if (st) return st;
@@ -207,9 +172,9 @@ HgnStatus hgnSafetensorsWriterWriteMemory(HgnSafetensorsWriter *w, uint8_t **out
         return oom();
     }
     memcpy(img, b.data, b.len);
-    for (size_t i = 0; i < w->nTensors; i++)
+    for (size_t i = 0; i < w->tensors.count; i++)
         if (order[i]->data && order[i]->nBytes)
-            memcpy(img + b.len + order[i]->begin, order[i]->data, (size_t)order[i]->nBytes);
+            memcpy(img + b.len + order[i]->offset, order[i]->data, (size_t)order[i]->nBytes);
     *out = img;
     *size = (size_t)total;
     hgnBufFree(&b);
@@ -217,57 +182,26 @@ HgnStatus hgnSafetensorsWriterWriteMemory(HgnSafetensorsWriter *w, uint8_t **out
     return HGN_OK;
 }
 
-static bool pwriteAll(int fd, const void *p, uint64_t n, uint64_t at) {
-    const uint8_t *q = p;
-    while (n) {
-        size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
-        ssize_t k = pwrite(fd, q, chunk, (off_t)at);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return false;
-        q += k;
-        n -= (uint64_t)k;
-        at += (uint64_t)k;
-    }
-    return true;
-}
-
-/* Writes header then pieces to PATH.tmp, sizes it to total, renames. */
-static HgnStatus writeAtomically(const char *path, const HgnBuf *header, WTensor **order, size_t n, uint64_t total) {
-    HgnBuf tmp;
-    hgnBufInit(&tmp);
-    hgnBufAppendf(&tmp, "%s.tmp", path);
-    if (!hgnBufOk(&tmp)) return oom();
-    int fd = open(hgnBufStr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0 && pwriteAll(fd, header->data, header->len, 0);
+/* Writes header then pieces in place of path, sized to total. */
+static HgnStatus writeAtomically(const char *path, const HgnBuf *header, HgnWriterTensor **order, size_t n,
+                                 uint64_t total) {
+    HgnAtomicFile f;
+    HgnStatus st = hgnAtomicFileOpen(&f, path, NULL);
+    if (st) return st;
+    bool ok = hgnAtomicFileWriteAt(&f, header->data, header->len, 0);
     for (size_t i = 0; ok && i < n; i++)
-        if (order[i]->data && order[i]->nBytes)
-            ok = pwriteAll(fd, order[i]->data, order[i]->nBytes, header->len + order[i]->begin);
-    if (ok) ok = ftruncate(fd, (off_t)total) == 0 && fsync(fd) == 0;
-    int e = errno;
-    if (fd >= 0 && close(fd) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && rename(hgnBufStr(&tmp), path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    HgnStatus st = HGN_OK;
-    if (!ok) {
-        unlink(hgnBufStr(&tmp));
-        st = hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot write: %s", strerror(e));
-    }
-    hgnBufFree(&tmp);
-    return st;
+        if (order[i]->data)
+            ok = hgnAtomicFileWriteAt(&f, order[i]->data, order[i]->nBytes, header->len + order[i]->offset);
+    return hgnAtomicFileCommit(&f, total);
 }
 
 HgnStatus hgnSafetensorsWriterWriteFile(HgnSafetensorsWriter *w, const char *path) {
     HgnBuf b;
-    WTensor **order;
+    HgnWriterTensor **order;
     uint64_t dataSize;
     HgnStatus st = buildHeader(w, &b, &order, &dataSize);
     if (st) return st;
-    st = writeAtomically(path, &b, order, w->nTensors, b.len + dataSize);
+    st = writeAtomically(path, &b, order, w->tensors.count, b.len + dataSize);
     hgnBufFree(&b);
     hgnFree(order);
     return st;
@@ -290,8 +224,8 @@ HgnStatus hgnSafetensorsIndexWrite(const char *path, const char *const *names, c
     hgnBufAppendChar(&doc, '\n');
     free(text);
     if (!hgnBufOk(&doc)) return oom();
-    WTensor t = {.data = doc.data, .nBytes = doc.len, .begin = 0};
-    WTensor *order[1] = {&t};
+    HgnWriterTensor t = {.data = doc.data, .nBytes = doc.len, .offset = 0};
+    HgnWriterTensor *order[1] = {&t};
     HgnBuf empty;
     hgnBufInit(&empty);
     HgnStatus st = writeAtomically(path, &empty, order, 1, doc.len);

@@ -3,7 +3,7 @@
 #define HGN_IR_GRAPHINT_H
 
 #include "huginn/ir.h"
-#include "ir/arena.h"
+#include "core/arena.h"
 
 typedef struct KeepAlive {
     void *p;

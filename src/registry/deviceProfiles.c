@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/embedded.h"
+#include "core/jsonUtil.h"
 #include "core/strBuf.h"
 
 #define DEVICES_PATH "registry/devices.json"
@@ -86,64 +87,17 @@ bool hgnDeviceNameCanonical(const char *name, char *out, size_t cap, uint64_t *m
 
 /* ---- parsing and validation ------------------------------------------------------ */
 
-typedef struct Ctx {
-    const char *source;
-    size_t index;
-    const char *id;
-} Ctx;
-
-static HgnStatus devError(const Ctx *c, const char *field, const char *hint, const char *fmt, ...) HGN_PRINTF(4, 5);
-
-static HgnStatus devError(const Ctx *c, const char *field, const char *hint, const char *fmt, ...) {
-    char where[512];
-    snprintf(where, sizeof where, "%s:/devices/%zu%s%s", c->source, c->index, field ? "/" : "", field ? field : "");
-    HgnBuf msg;
-    hgnBufInit(&msg);
-    if (c->id)
-        hgnBufAppendf(&msg, "device \"%s\" (devices[%zu]): ", c->id, c->index);
-    else
-        hgnBufAppendf(&msg, "devices[%zu]: ", c->index);
-    va_list ap;
-    va_start(ap, fmt);
-    hgnBufAppendfV(&msg, fmt, ap);
-    va_end(ap);
-    HgnStatus st = hgnStatusNew(HGN_CODE_InvalidConfig, where, hint, "%s", hgnBufStr(&msg));
-    hgnBufFree(&msg);
-    return st;
-}
-
-static HgnStatus getString(const Ctx *c, const json_t *o, const char *field, bool nullable, const char **out) {
+static HgnStatus getString(const HgnJsonEntry *c, const json_t *o, const char *field, bool nullable, const char **out) {
     json_t *v = json_object_get(o, field);
-    if (!v) return devError(c, field, NULL, "required field \"%s\" is missing", field);
+    if (!v) return hgnJsonEntryError(c, field, NULL, "required field \"%s\" is missing", field);
     if (nullable && json_is_null(v)) {
         *out = NULL;
         return HGN_OK;
     }
     if (!json_is_string(v) || json_string_length(v) == 0 || strlen(json_string_value(v)) != json_string_length(v))
-        return devError(c, field, NULL, "\"%s\" must be a non-empty string%s", field, nullable ? " or null" : "");
+        return hgnJsonEntryError(c, field, NULL, "\"%s\" must be a non-empty string%s", field,
+                                 nullable ? " or null" : "");
     *out = json_string_value(v);
-    return HGN_OK;
-}
-
-static HgnStatus getNumber(const Ctx *c, const json_t *o, const char *field, double min, double max, double *out) {
-    json_t *v = json_object_get(o, field);
-    if (!v) return devError(c, field, NULL, "required field \"%s\" is missing", field);
-    if (!json_is_number(v)) return devError(c, field, NULL, "\"%s\" must be a number", field);
-    double x = json_number_value(v);
-    if (!(x >= min && x <= max)) return devError(c, field, NULL, "\"%s\" = %g is outside [%g, %g]", field, x, min, max);
-    *out = x;
-    return HGN_OK;
-}
-
-static HgnStatus getInt(const Ctx *c, const json_t *o, const char *field, int64_t min, int64_t max, int64_t *out) {
-    json_t *v = json_object_get(o, field);
-    if (!v) return devError(c, field, NULL, "required field \"%s\" is missing", field);
-    if (!json_is_integer(v)) return devError(c, field, NULL, "\"%s\" must be an integer", field);
-    json_int_t x = json_integer_value(v);
-    if (x < min || x > max)
-        return devError(c, field, NULL, "\"%s\" = %lld is outside [%lld, %lld]", field, (long long)x, (long long)min,
-                        (long long)max);
-    *out = x;
     return HGN_OK;
 }
 
@@ -152,34 +106,35 @@ static const char *const deviceKeys[] = {
     "peakFlops", "pcieGen", "pcieWidth", "nvlinkBandwidth", "launchOverheadSec", "computeCapability",
     "source",    NULL};
 
-static HgnStatus parseDevice(Ctx *c, const json_t *o, Entry *e, const char **aliasSlots) {
-    if (!json_is_object(o)) return devError(c, NULL, NULL, "each device must be an object");
+static HgnStatus parseDevice(HgnJsonEntry *c, const json_t *o, Entry *e, const char **aliasSlots) {
+    if (!json_is_object(o)) return hgnJsonEntryError(c, NULL, NULL, "each device must be an object");
     HgnDeviceProfile *p = &e->p;
     HgnStatus st = getString(c, o, "id", false, &p->id);
     if (st) return st;
     c->id = p->id;
     for (const char *s = p->id; *s; s++)
         if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' && *s != '.' && *s != '_')
-            return devError(c, "id", "use lower-case letters, digits, '-', '.' and '_'", "id \"%s\" is not valid",
-                            p->id);
+            return hgnJsonEntryError(c, "id", "use lower-case letters, digits, '-', '.' and '_'",
+                                     "id \"%s\" is not valid", p->id);
     const char *key;
     json_t *val;
     json_object_foreach((json_t *)o, key, val) {
         bool known = false;
         for (int i = 0; deviceKeys[i] && !known; i++) known = strcmp(key, deviceKeys[i]) == 0;
         if (!known)
-            return devError(c, key, "check the spelling against schemas/devices.schema.json", "unknown field \"%s\"",
-                            key);
+            return hgnJsonEntryError(c, key, "check the spelling against schemas/devices.schema.json",
+                                     "unknown field \"%s\"", key);
     }
     const char *kind;
     int64_t mem, gen, width;
     double bw, nvlink, launch;
     if ((st = getString(c, o, "name", false, &p->name)) || (st = getString(c, o, "kind", false, &kind)) ||
-        (st = getInt(c, o, "memoryBytes", 0, INT64_MAX, &mem)) ||
-        (st = getNumber(c, o, "memoryBandwidth", 1.0, 1e18, &bw)) || (st = getInt(c, o, "pcieGen", 0, 7, &gen)) ||
-        (st = getInt(c, o, "pcieWidth", 0, 32, &width)) ||
-        (st = getNumber(c, o, "nvlinkBandwidth", 0.0, 1e18, &nvlink)) ||
-        (st = getNumber(c, o, "launchOverheadSec", 0.0, 1.0, &launch)) ||
+        (st = hgnJsonEntryInt(c, o, "memoryBytes", NULL, 0, INT64_MAX, &mem)) ||
+        (st = hgnJsonEntryNumber(c, o, "memoryBandwidth", 1.0, 1e18, &bw)) ||
+        (st = hgnJsonEntryInt(c, o, "pcieGen", NULL, 0, 7, &gen)) ||
+        (st = hgnJsonEntryInt(c, o, "pcieWidth", NULL, 0, 32, &width)) ||
+        (st = hgnJsonEntryNumber(c, o, "nvlinkBandwidth", 0.0, 1e18, &nvlink)) ||
+        (st = hgnJsonEntryNumber(c, o, "launchOverheadSec", 0.0, 1.0, &launch)) ||
         (st = getString(c, o, "computeCapability", true, &p->computeCapability)) ||
         (st = getString(c, o, "source", false, &p->source)))
         return st;
@@ -188,7 +143,7 @@ static HgnStatus parseDevice(Ctx *c, const json_t *o, Entry *e, const char **ali
     else if (strcmp(kind, "cpu") == 0)
         p->kind = HGN_DEVICE_CPU;
     else
-        return devError(c, "kind", NULL, "\"kind\" = \"%s\" is not one of: gpu, cpu", kind);
+        return hgnJsonEntryError(c, "kind", NULL, "\"kind\" = \"%s\" is not one of: gpu, cpu", kind);
     p->memoryBytes = (uint64_t)mem;
     p->memoryBandwidth = bw;
     p->pcieGen = (int)gen;
@@ -198,7 +153,8 @@ static HgnStatus parseDevice(Ctx *c, const json_t *o, Entry *e, const char **ali
 
     json_t *flops = json_object_get(o, "peakFlops");
     if (!json_is_object(flops))
-        return devError(c, "peakFlops", NULL, "\"peakFlops\" must be an object with fp32, fp16, bf16, int8, fp8");
+        return hgnJsonEntryError(c, "peakFlops", NULL,
+                                 "\"peakFlops\" must be an object with fp32, fp16, bf16, int8, fp8");
     static const char *const rates[] = {"fp32", "fp16", "bf16", "int8", "fp8"};
     double *dst[] = {&p->peakFlopsFp32, &p->peakFlopsFp16, &p->peakFlopsBf16, &p->peakFlopsInt8, &p->peakFlopsFp8};
     json_object_foreach(flops, key, val) {
@@ -207,47 +163,51 @@ static HgnStatus parseDevice(Ctx *c, const json_t *o, Entry *e, const char **ali
         if (!known) {
             char field[128];
             snprintf(field, sizeof field, "peakFlops/%s", key);
-            return devError(c, field, "use fp32, fp16, bf16, int8 and fp8", "unknown rate \"%s\"", key);
+            return hgnJsonEntryError(c, field, "use fp32, fp16, bf16, int8 and fp8", "unknown rate \"%s\"", key);
         }
     }
     for (int i = 0; i < 5; i++) {
         char field[64];
         snprintf(field, sizeof field, "peakFlops/%s", rates[i]);
         json_t *r = json_object_get(flops, rates[i]);
-        if (!r) return devError(c, field, "use 0 when the dtype is not supported", "rate \"%s\" is missing", rates[i]);
+        if (!r)
+            return hgnJsonEntryError(c, field, "use 0 when the dtype is not supported", "rate \"%s\" is missing",
+                                     rates[i]);
         if (!json_is_number(r) || !(json_number_value(r) >= 0.0 && json_number_value(r) <= 1e18))
-            return devError(c, field, NULL, "rate \"%s\" must be a number in [0, 1e18] FLOP/s", rates[i]);
+            return hgnJsonEntryError(c, field, NULL, "rate \"%s\" must be a number in [0, 1e18] FLOP/s", rates[i]);
         *dst[i] = json_number_value(r);
     }
-    if (p->peakFlopsFp32 <= 0.0) return devError(c, "peakFlops/fp32", NULL, "the fp32 rate must be positive");
+    if (p->peakFlopsFp32 <= 0.0) return hgnJsonEntryError(c, "peakFlops/fp32", NULL, "the fp32 rate must be positive");
 
     if (p->kind == HGN_DEVICE_GPU) {
-        if (p->memoryBytes == 0) return devError(c, "memoryBytes", NULL, "a GPU profile needs its memory size");
+        if (p->memoryBytes == 0)
+            return hgnJsonEntryError(c, "memoryBytes", NULL, "a GPU profile needs its memory size");
         if (!p->computeCapability)
-            return devError(c, "computeCapability", NULL, "a GPU profile needs its compute capability");
+            return hgnJsonEntryError(c, "computeCapability", NULL, "a GPU profile needs its compute capability");
         if (p->pcieGen < 1 || p->pcieWidth < 1)
-            return devError(c, "pcieGen", NULL, "a GPU profile needs its PCIe generation and width");
+            return hgnJsonEntryError(c, "pcieGen", NULL, "a GPU profile needs its PCIe generation and width");
     } else if (p->memoryBytes != 0 || p->computeCapability) {
-        return devError(c, p->memoryBytes ? "memoryBytes" : "computeCapability",
-                        "CPU profiles use 0 memory (host RAM is measured) and a null compute capability",
-                        "a CPU profile cannot carry GPU fields");
+        return hgnJsonEntryError(c, p->memoryBytes ? "memoryBytes" : "computeCapability",
+                                 "CPU profiles use 0 memory (host RAM is measured) and a null compute capability",
+                                 "a CPU profile cannot carry GPU fields");
     }
 
     if (!hgnDeviceNameCanonical(p->name, e->canonName, sizeof e->canonName, NULL))
-        return devError(c, "name", NULL, "the name is too long to match");
+        return hgnJsonEntryError(c, "name", NULL, "the name is too long to match");
     json_t *aliases = json_object_get(o, "aliases");
-    if (!json_is_array(aliases)) return devError(c, "aliases", NULL, "\"aliases\" must be an array of strings");
+    if (!json_is_array(aliases))
+        return hgnJsonEntryError(c, "aliases", NULL, "\"aliases\" must be an array of strings");
     e->aliases = aliasSlots;
     e->nAliases = json_array_size(aliases);
     for (size_t i = 0; i < e->nAliases; i++) {
         char field[32], canon[CANON_MAX];
         snprintf(field, sizeof field, "aliases/%zu", i);
         json_t *a = json_array_get(aliases, i);
-        if (!json_is_string(a)) return devError(c, field, NULL, "alias %zu must be a string", i);
+        if (!json_is_string(a)) return hgnJsonEntryError(c, field, NULL, "alias %zu must be a string", i);
         const char *s = json_string_value(a);
         if (!hgnDeviceNameCanonical(s, canon, sizeof canon, NULL) || strcmp(canon, s) != 0 || !*s)
-            return devError(c, field, "aliases are matched in canonical form (see docs/deviceProfiles.md)",
-                            "alias \"%s\" is not canonical; write \"%s\"", s, canon);
+            return hgnJsonEntryError(c, field, "aliases are matched in canonical form (see docs/deviceProfiles.md)",
+                                     "alias \"%s\" is not canonical; write \"%s\"", s, canon);
         aliasSlots[i] = s;
     }
     return HGN_OK;
@@ -264,13 +224,9 @@ void hgnDeviceTableFree(HgnDeviceTable *t) {
 HgnStatus hgnDeviceTableParse(const char *text, size_t len, const char *source, HgnDeviceTable **out) {
     *out = NULL;
     if (!source) source = "devices.json";
-    json_error_t jerr;
-    json_t *doc = json_loadb(text ? text : "", text ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        char where[512];
-        snprintf(where, sizeof where, "%s:%d:%d", source, jerr.line, jerr.column);
-        return hgnStatusNew(HGN_CODE_InvalidJson, where, "fix the JSON syntax", "%s", jerr.text);
-    }
+    json_t *doc;
+    HgnStatus st = hgnJsonParseDoc(text, len, source, &doc);
+    if (st) return st;
     json_t *devices = json_object_get(doc, "devices");
     json_t *version = json_object_get(doc, "formatVersion");
     if (!json_is_object(doc) || !json_is_integer(version) || json_integer_value(version) != 1 ||
@@ -302,15 +258,15 @@ HgnStatus hgnDeviceTableParse(const char *text, size_t len, const char *source, 
     }
     t->count = n;
     size_t pos = 0;
-    HgnStatus st = HGN_OK;
     for (size_t i = 0; i < n && !st; i++) {
-        Ctx c = {source, i, NULL};
+        HgnJsonEntry c = {source, "devices", "device", i, NULL, NULL};
         Entry *e = &t->entries[i];
         if ((st = parseDevice(&c, json_array_get(devices, i), e, t->aliasStore + pos))) break;
         pos += e->nAliases;
         for (size_t j = 0; j < i && !st; j++)
             if (strcmp(t->entries[j].p.id, e->p.id) == 0)
-                st = devError(&c, "id", "ids must be unique", "id \"%s\" is already used by devices[%zu]", e->p.id, j);
+                st = hgnJsonEntryError(&c, "id", "ids must be unique", "id \"%s\" is already used by devices[%zu]",
+                                       e->p.id, j);
     }
     if (st) {
         hgnDeviceTableFree(t);

@@ -13,6 +13,8 @@
 
 #include "core/alloc.h"
 #include "core/embedded.h"
+#include "core/fileIo.h"
+#include "core/jsonUtil.h"
 #include "core/strBuf.h"
 
 #define REGISTRY_PATH "registry/models.json"
@@ -27,99 +29,27 @@ struct HgnRegistry {
     const char **tagStore; /* backing array for every spec's tags */
 };
 
-/* ---- error helpers ------------------------------------------------------------ */
+/* ---- field readers ------------------------------------------------------------ */
 
-typedef struct Ctx {
-    const char *source;
-    size_t index;
-    const char *id; /* NULL until the id is read */
-} Ctx;
-
-static HgnStatus fieldError(const Ctx *c, const char *field, const char *hint, const char *fmt, ...) HGN_PRINTF(4, 5);
-
-static HgnStatus fieldError(const Ctx *c, const char *field, const char *hint, const char *fmt, ...) {
-    char where[512];
-    snprintf(where, sizeof where, "%s:/models/%zu%s%s", c->source, c->index, field ? "/" : "", field ? field : "");
-    HgnBuf msg;
-    hgnBufInit(&msg);
-    if (c->id)
-        hgnBufAppendf(&msg, "model \"%s\" (models[%zu]): ", c->id, c->index);
-    else
-        hgnBufAppendf(&msg, "models[%zu]: ", c->index);
-    va_list ap;
-    va_start(ap, fmt);
-    hgnBufAppendfV(&msg, fmt, ap);
-    va_end(ap);
-    HgnStatus st = hgnStatusNew(HGN_CODE_InvalidConfig, where, hint, "%s", hgnBufStr(&msg));
-    hgnBufFree(&msg);
+static HgnStatus readUint(const HgnJsonEntry *c, const json_t *obj, const char *field, bool required, uint64_t dflt,
+                          uint64_t min, uint64_t max, uint64_t *out) {
+    int64_t x, d = (int64_t)dflt;
+    HgnStatus st = hgnJsonEntryInt(c, obj, field, required ? NULL : &d, (int64_t)min, (int64_t)max, &x);
+    if (!st) *out = (uint64_t)x;
     return st;
 }
 
-static const char *typeName(const json_t *v) {
-    if (!v) return "nothing";
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a number with a fraction";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
-
-/* ---- field readers ------------------------------------------------------------ */
-
-static HgnStatus readUint(const Ctx *c, const json_t *obj, const char *field, bool required, uint64_t dflt,
-                          uint64_t min, uint64_t max, uint64_t *out) {
-    json_t *v = json_object_get(obj, field);
-    if (!v) {
-        if (!required) {
-            *out = dflt;
-            return HGN_OK;
-        }
-        return fieldError(c, field, "add the field with the value from the model's config.json",
-                          "required field \"%s\" is missing", field);
-    }
-    if (!json_is_integer(v))
-        return fieldError(c, field, NULL, "\"%s\" must be an integer, found %s", field, typeName(v));
-    json_int_t x = json_integer_value(v);
-    if (x < 0 || (uint64_t)x < min || (uint64_t)x > max)
-        return fieldError(c, field, NULL, "\"%s\" = %lld is outside [%llu, %llu]", field, (long long)x,
-                          (unsigned long long)min, (unsigned long long)max);
-    *out = (uint64_t)x;
-    return HGN_OK;
-}
-
-static HgnStatus readU32(const Ctx *c, const json_t *obj, const char *field, bool required, uint32_t dflt, uint32_t min,
-                         uint32_t max, uint32_t *out) {
+static HgnStatus readU32(const HgnJsonEntry *c, const json_t *obj, const char *field, bool required, uint32_t dflt,
+                         uint32_t min, uint32_t max, uint32_t *out) {
     uint64_t x;
     HgnStatus st = readUint(c, obj, field, required, dflt, min, max, &x);
     if (!st) *out = (uint32_t)x;
     return st;
 }
 
-static HgnStatus readBool(const Ctx *c, const json_t *obj, const char *field, bool required, bool dflt, bool *out) {
-    json_t *v = json_object_get(obj, field);
-    if (!v) {
-        if (!required) {
-            *out = dflt;
-            return HGN_OK;
-        }
-        return fieldError(c, field, NULL, "required field \"%s\" is missing", field);
-    }
-    if (!json_is_boolean(v))
-        return fieldError(c, field, NULL, "\"%s\" must be true or false, found %s", field, typeName(v));
-    *out = json_is_true(v);
-    return HGN_OK;
+static HgnStatus readBool(const HgnJsonEntry *c, const json_t *obj, const char *field, bool required, bool dflt,
+                          bool *out) {
+    return hgnJsonEntryBool(c, obj, field, required ? NULL : &dflt, out);
 }
 
 typedef enum StrRule { STR_ANY, STR_IDENT, STR_ALNUM } StrRule;
@@ -139,23 +69,26 @@ static bool matchesRule(const char *s, StrRule rule) {
     return true;
 }
 
-static HgnStatus readString(const Ctx *c, const json_t *obj, const char *field, StrRule rule, size_t maxLen,
+static HgnStatus readString(const HgnJsonEntry *c, const json_t *obj, const char *field, StrRule rule, size_t maxLen,
                             const char **out) {
     json_t *v = json_object_get(obj, field);
-    if (!v) return fieldError(c, field, NULL, "required field \"%s\" is missing", field);
-    if (!json_is_string(v)) return fieldError(c, field, NULL, "\"%s\" must be a string, found %s", field, typeName(v));
+    if (!v) return hgnJsonEntryError(c, field, NULL, "required field \"%s\" is missing", field);
+    if (!json_is_string(v))
+        return hgnJsonEntryError(c, field, NULL, "\"%s\" must be a string, found %s", field, hgnJsonTypeName(v));
     const char *s = json_string_value(v);
     if (strlen(s) != json_string_length(v) || strlen(s) > maxLen || !matchesRule(s, rule))
-        return fieldError(c, field,
-                          rule == STR_IDENT   ? "use lower-case letters, digits, '.', '_' and '-'"
-                          : rule == STR_ALNUM ? "use the class name from config.json \"architectures\""
-                                              : NULL,
-                          "\"%s\" = \"%s\" is not a valid value (non-empty, at most %zu characters)", field, s, maxLen);
+        return hgnJsonEntryError(c, field,
+                                 rule == STR_IDENT   ? "use lower-case letters, digits, '.', '_' and '-'"
+                                 : rule == STR_ALNUM ? "use the class name from config.json \"architectures\""
+                                                     : NULL,
+                                 "\"%s\" = \"%s\" is not a valid value (non-empty, at most %zu characters)", field, s,
+                                 maxLen);
     *out = s;
     return HGN_OK;
 }
 
-static HgnStatus readEnum(const Ctx *c, const json_t *obj, const char *field, const char *const *values, int *out) {
+static HgnStatus readEnum(const HgnJsonEntry *c, const json_t *obj, const char *field, const char *const *values,
+                          int *out) {
     const char *s;
     HgnStatus st = readString(c, obj, field, STR_ANY, 64, &s);
     if (st) return st;
@@ -169,7 +102,7 @@ static HgnStatus readEnum(const Ctx *c, const json_t *obj, const char *field, co
         }
         hgnBufAppendf(&allowed, "%s%s", i ? ", " : "", values[i]);
     }
-    st = fieldError(c, field, NULL, "\"%s\" = \"%s\" is not one of: %s", field, s, hgnBufStr(&allowed));
+    st = hgnJsonEntryError(c, field, NULL, "\"%s\" = \"%s\" is not one of: %s", field, s, hgnBufStr(&allowed));
     hgnBufFree(&allowed);
     return st;
 }
@@ -209,8 +142,9 @@ static const char *const tokenizerNames[] = {"sentencepiece", "byte-level-bpe", 
 
 /* ---- one entry ------------------------------------------------------------------ */
 
-static HgnStatus parseModel(Ctx *c, const json_t *obj, HgnModelSpec *m, const char **tagSlots) {
-    if (!json_is_object(obj)) return fieldError(c, NULL, NULL, "each model must be an object, found %s", typeName(obj));
+static HgnStatus parseModel(HgnJsonEntry *c, const json_t *obj, HgnModelSpec *m, const char **tagSlots) {
+    if (!json_is_object(obj))
+        return hgnJsonEntryError(c, NULL, NULL, "each model must be an object, found %s", hgnJsonTypeName(obj));
     HgnStatus st = readString(c, obj, "id", STR_IDENT, 64, &m->id);
     if (st) return st;
     c->id = m->id;
@@ -220,8 +154,8 @@ static HgnStatus parseModel(Ctx *c, const json_t *obj, HgnModelSpec *m, const ch
         bool known = false;
         for (int i = 0; knownKeys[i] && !known; i++) known = strcmp(key, knownKeys[i]) == 0;
         if (!known)
-            return fieldError(c, key, "check the spelling against schemas/models.schema.json", "unknown field \"%s\"",
-                              key);
+            return hgnJsonEntryError(c, key, "check the spelling against schemas/models.schema.json",
+                                     "unknown field \"%s\"", key);
     }
     HgnModelDims *d = &m->dims;
     int dtype = 0, sliding = 0, tokenizer = 0;
@@ -257,20 +191,21 @@ static HgnStatus parseModel(Ctx *c, const json_t *obj, HgnModelSpec *m, const ch
 
     /* slidingWindow: null or a positive integer, consistent with the layer pattern. */
     if (!windowValue)
-        return fieldError(c, "slidingWindow", "use null for models without sliding-window attention",
-                          "required field \"slidingWindow\" is missing");
+        return hgnJsonEntryError(c, "slidingWindow", "use null for models without sliding-window attention",
+                                 "required field \"slidingWindow\" is missing");
     if (!json_is_null(windowValue) && (st = readUint(c, obj, "slidingWindow", true, 0, 1, 1ull << 32, &window)))
         return st;
     if ((window == 0) != (d->slidingLayers == HGN_SLIDING_NONE))
-        return fieldError(
+        return hgnJsonEntryError(
             c, "slidingWindowLayers", "use \"none\" with a null slidingWindow, else \"all\", \"even\" or \"odd\"",
             "slidingWindowLayers \"%s\" contradicts slidingWindow %s", slidingNames[sliding], window ? "set" : "null");
     d->slidingWindow = window > UINT32_MAX ? UINT32_MAX : (uint32_t)window;
 
     /* tags: array of unique identifiers. */
     json_t *tags = json_object_get(obj, "tags");
-    if (!tags) return fieldError(c, "tags", NULL, "required field \"tags\" is missing");
-    if (!json_is_array(tags)) return fieldError(c, "tags", NULL, "\"tags\" must be an array, found %s", typeName(tags));
+    if (!tags) return hgnJsonEntryError(c, "tags", NULL, "required field \"tags\" is missing");
+    if (!json_is_array(tags))
+        return hgnJsonEntryError(c, "tags", NULL, "\"tags\" must be an array, found %s", hgnJsonTypeName(tags));
     m->tags = tagSlots;
     m->nTags = json_array_size(tags);
     for (size_t i = 0; i < m->nTags; i++) {
@@ -278,39 +213,42 @@ static HgnStatus parseModel(Ctx *c, const json_t *obj, HgnModelSpec *m, const ch
         char field[32];
         snprintf(field, sizeof field, "tags/%zu", i);
         if (!json_is_string(t) || !matchesRule(json_string_value(t), STR_IDENT))
-            return fieldError(c, field, "use lower-case words joined by '-'", "tag %zu must be a lower-case word", i);
+            return hgnJsonEntryError(c, field, "use lower-case words joined by '-'",
+                                     "tag %zu must be a lower-case word", i);
         tagSlots[i] = json_string_value(t);
         for (size_t j = 0; j < i; j++)
             if (strcmp(tagSlots[j], tagSlots[i]) == 0)
-                return fieldError(c, field, NULL, "tag \"%s\" appears twice", tagSlots[i]);
+                return hgnJsonEntryError(c, field, NULL, "tag \"%s\" appears twice", tagSlots[i]);
     }
 
     /* Cross-field rules. */
     if (d->heads % d->kvHeads != 0)
-        return fieldError(c, "kvHeads", "GQA shares each K/V head among heads/kvHeads query heads",
-                          "heads = %u is not a multiple of kvHeads = %u", d->heads, d->kvHeads);
+        return hgnJsonEntryError(c, "kvHeads", "GQA shares each K/V head among heads/kvHeads query heads",
+                                 "heads = %u is not a multiple of kvHeads = %u", d->heads, d->kvHeads);
     if (!m->explicitHeadDim && (uint64_t)d->headDim * d->heads != d->hiddenSize)
-        return fieldError(c, "headDim", "set \"explicitHeadDim\": true when config.json gives head_dim independently",
-                          "headDim %u x heads %u = %llu differs from hiddenSize %u", d->headDim, d->heads,
-                          (unsigned long long)d->headDim * d->heads, d->hiddenSize);
+        return hgnJsonEntryError(c, "headDim",
+                                 "set \"explicitHeadDim\": true when config.json gives head_dim independently",
+                                 "headDim %u x heads %u = %llu differs from hiddenSize %u", d->headDim, d->heads,
+                                 (unsigned long long)d->headDim * d->heads, d->hiddenSize);
     if (d->moeExperts == 0 && d->moeActiveExperts != 0)
-        return fieldError(c, "moeActiveExperts", "dense models use 0 for both MoE fields",
-                          "moeActiveExperts = %u on a model with moeExperts = 0", d->moeActiveExperts);
+        return hgnJsonEntryError(c, "moeActiveExperts", "dense models use 0 for both MoE fields",
+                                 "moeActiveExperts = %u on a model with moeExperts = 0", d->moeActiveExperts);
     if (d->moeExperts != 0 && (d->moeExperts < 2 || d->moeActiveExperts < 1 || d->moeActiveExperts > d->moeExperts))
-        return fieldError(c, "moeActiveExperts", NULL,
-                          "a MoE model needs moeExperts >= 2 and 1 <= moeActiveExperts <= moeExperts (found %u of %u)",
-                          d->moeActiveExperts, d->moeExperts);
+        return hgnJsonEntryError(
+            c, "moeActiveExperts", NULL,
+            "a MoE model needs moeExperts >= 2 and 1 <= moeActiveExperts <= moeExperts (found %u of %u)",
+            d->moeActiveExperts, d->moeExperts);
     if ((st = hgnModelDimsCheck(d))) {
-        HgnStatus e = fieldError(c, hgnStatusWhere(st), NULL, "%s", hgnStatusMessage(st));
+        HgnStatus e = hgnJsonEntryError(c, hgnStatusWhere(st), NULL, "%s", hgnStatusMessage(st));
         hgnStatusFree(st);
         return e;
     }
     uint64_t implied = hgnModelParamCount(d);
     double diff = ((double)implied - (double)m->parameters) / (double)m->parameters;
     if (diff > PARAM_TOLERANCE || diff < -PARAM_TOLERANCE)
-        return fieldError(c, "parameters", "check layers, hiddenSize, ffnSize, vocab, tieEmbeddings and qkvBias",
-                          "the shapes imply %llu parameters but \"parameters\" is %llu (%+.2f%%)",
-                          (unsigned long long)implied, (unsigned long long)m->parameters, diff * 100.0);
+        return hgnJsonEntryError(c, "parameters", "check layers, hiddenSize, ffnSize, vocab, tieEmbeddings and qkvBias",
+                                 "the shapes imply %llu parameters but \"parameters\" is %llu (%+.2f%%)",
+                                 (unsigned long long)implied, (unsigned long long)m->parameters, diff * 100.0);
     return HGN_OK;
 }
 
@@ -333,14 +271,9 @@ static HgnStatus topError(const char *source, const char *pointer, const char *h
 HgnStatus hgnRegistryLoadJson(const char *text, size_t len, const char *sourceName, HgnRegistry **out) {
     *out = NULL;
     const char *source = sourceName ? sourceName : "models.json";
-    json_error_t jerr;
-    json_t *doc = json_loadb(text ? text : "", text ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        char where[512];
-        snprintf(where, sizeof where, "%s:%d:%d", source, jerr.line, jerr.column);
-        return hgnStatusNew(HGN_CODE_InvalidJson, where, "fix the JSON syntax", "%s", jerr.text);
-    }
-    HgnStatus st = HGN_OK;
+    json_t *doc;
+    HgnStatus st = hgnJsonParseDoc(text, len, source, &doc);
+    if (st) return st;
     json_t *models = json_object_get(doc, "models");
     json_t *version = json_object_get(doc, "formatVersion");
     if (!json_is_object(doc)) {
@@ -387,14 +320,15 @@ HgnStatus hgnRegistryLoadJson(const char *text, size_t len, const char *sourceNa
     reg->count = n;
     size_t tagPos = 0;
     for (size_t i = 0; i < n; i++) {
-        Ctx c = {source, i, NULL};
+        HgnJsonEntry c = {source, "models", "model",
+                          i,      NULL,     "add the field with the value from the model's config.json"};
         HgnModelSpec *m = &reg->models[i];
         if ((st = parseModel(&c, json_array_get(models, i), m, reg->tagStore + tagPos))) break;
         tagPos += m->nTags;
         for (size_t j = 0; j < i; j++)
             if (strcasecmp(reg->models[j].id, m->id) == 0) {
-                st = fieldError(&c, "id", "ids must be unique (case-insensitive)",
-                                "id \"%s\" is already used by models[%zu]", m->id, j);
+                st = hgnJsonEntryError(&c, "id", "ids must be unique (case-insensitive)",
+                                       "id \"%s\" is already used by models[%zu]", m->id, j);
                 break;
             }
         if (st) break;
@@ -426,10 +360,7 @@ HgnStatus hgnRegistryLoadFile(const char *path, HgnRegistry **out) {
                             "cannot open the registry file");
     HgnBuf buf;
     hgnBufInit(&buf);
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) hgnBufAppend(&buf, chunk, got);
-    bool readErr = ferror(f) != 0;
+    bool readErr = hgnFileReadStream(f, &buf) != 0;
     fclose(f);
     if (readErr || !hgnBufOk(&buf)) {
         hgnBufFree(&buf);

@@ -18,6 +18,7 @@
 #include "diagnostics/cacheDisk.h"
 #include "diagnostics/hostProbe.h"
 #include "huginn/diagnostics.h"
+#include "testUtil.h"
 #include "huginn/jsonSchema.h"
 
 static char tmpRoot[256];
@@ -78,25 +79,6 @@ static json_t *collectScenario(const char *scenario, const char *xml) {
     return r;
 }
 
-static const json_t *at(const json_t *doc, const char *path) {
-    /* dotted path with numeric array indices: "gpus.0.name" */
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const json_t *cur = doc;
-    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-        if (json_is_array(cur))
-            cur = json_array_get(cur, strtoul(tok, NULL, 10));
-        else
-            cur = json_object_get(cur, tok);
-    return cur;
-}
-static const char *atStr(const json_t *doc, const char *path) { return json_string_value(at(doc, path)); }
-static long long atInt(const json_t *doc, const char *path) {
-    const json_t *v = at(doc, path);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
 static bool hasWarning(const json_t *r, const char *code) {
     size_t i;
     json_t *w;
@@ -109,7 +91,7 @@ static bool hasWarning(const json_t *r, const char *code) {
 static const json_t *matrixEntry(const json_t *r, const char *a, const char *b) {
     size_t i;
     json_t *e;
-    json_array_foreach(at(r, "topology.matrix.entries"), i, e) {
+    json_array_foreach(jsonAt(r, "topology.matrix.entries"), i, e) {
         if (strcmp(json_string_value(json_object_get(e, "a")), a) == 0 &&
             strcmp(json_string_value(json_object_get(e, "b")), b) == 0)
             return e;
@@ -122,52 +104,52 @@ static const json_t *matrixEntry(const json_t *r, const char *a, const char *b) 
 static void testScenarioNone(void **state) {
     (void)state;
     json_t *r = collectScenario("none.json", NULL);
-    assert_true(json_is_true(at(r, "gpuDriver.available")));
-    assert_string_equal(atStr(r, "gpuDriver.nvidiaDriverVersion"), "550.54.15");
-    assert_string_equal(atStr(r, "gpuDriver.cudaDriverVersion"), "12.4");
-    assert_int_equal(atInt(r, "gpuDriver.cudaDriverVersionInt"), 12040);
-    assert_int_equal(json_array_size(at(r, "gpus")), 0);
-    assert_int_equal(json_array_size(at(r, "notes")), 0);
+    assert_true(json_is_true(jsonAt(r, "gpuDriver.available")));
+    assert_string_equal(jsonAtStr(r, "gpuDriver.nvidiaDriverVersion"), "550.54.15");
+    assert_string_equal(jsonAtStr(r, "gpuDriver.cudaDriverVersion"), "12.4");
+    assert_int_equal(jsonAtInt(r, "gpuDriver.cudaDriverVersionInt"), 12040);
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 0);
+    assert_int_equal(json_array_size(jsonAt(r, "notes")), 0);
     json_decref(r);
 }
 
 static void testScenarioRtx4090(void **state) {
     (void)state;
     json_t *r = collectScenario("rtx4090.json", NULL);
-    assert_int_equal(json_array_size(at(r, "gpus")), 1);
-    assert_int_equal(atInt(r, "gpus.0.index"), 0);
-    assert_string_equal(atStr(r, "gpus.0.name"), "NVIDIA GeForce RTX 4090");
-    assert_string_equal(atStr(r, "gpus.0.uuid"), "GPU-5b1f0d6e-2c1a-4f7e-9a0b-4090aaaa0001");
-    assert_string_equal(atStr(r, "gpus.0.pciBusId"), "0000:01:00.0");
-    assert_int_equal(atInt(r, "gpus.0.memoryTotalBytes"), 25757220864LL);
-    assert_int_equal(atInt(r, "gpus.0.memoryUsedBytes"), 512LL * 1024 * 1024);
-    assert_int_equal(atInt(r, "gpus.0.memoryFreeBytes"), 25757220864LL - 512LL * 1024 * 1024);
-    assert_string_equal(atStr(r, "gpus.0.computeCapability"), "8.9");
-    assert_int_equal(atInt(r, "gpus.0.pcieGeneration"), 4);
-    assert_int_equal(atInt(r, "gpus.0.pcieWidth"), 16);
-    assert_float_equal(json_real_value(at(r, "gpus.0.powerLimitWatts")), 450.0, 1e-9);
-    assert_string_equal(atStr(r, "gpus.0.state"), "ok");
-    assert_string_equal(atStr(r, "gpus.0.source"), "nvml");
-    assert_true(json_is_null(at(r, "gpus.0.nvlink")) || at(r, "gpus.0.nvlink") == NULL);
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 1);
+    assert_int_equal(jsonAtInt(r, "gpus.0.index"), 0);
+    assert_string_equal(jsonAtStr(r, "gpus.0.name"), "NVIDIA GeForce RTX 4090");
+    assert_string_equal(jsonAtStr(r, "gpus.0.uuid"), "GPU-5b1f0d6e-2c1a-4f7e-9a0b-4090aaaa0001");
+    assert_string_equal(jsonAtStr(r, "gpus.0.pciBusId"), "0000:01:00.0");
+    assert_int_equal(jsonAtInt(r, "gpus.0.memoryTotalBytes"), 25757220864LL);
+    assert_int_equal(jsonAtInt(r, "gpus.0.memoryUsedBytes"), 512LL * 1024 * 1024);
+    assert_int_equal(jsonAtInt(r, "gpus.0.memoryFreeBytes"), 25757220864LL - 512LL * 1024 * 1024);
+    assert_string_equal(jsonAtStr(r, "gpus.0.computeCapability"), "8.9");
+    assert_int_equal(jsonAtInt(r, "gpus.0.pcieGeneration"), 4);
+    assert_int_equal(jsonAtInt(r, "gpus.0.pcieWidth"), 16);
+    assert_float_equal(json_real_value(jsonAt(r, "gpus.0.powerLimitWatts")), 450.0, 1e-9);
+    assert_string_equal(jsonAtStr(r, "gpus.0.state"), "ok");
+    assert_string_equal(jsonAtStr(r, "gpus.0.source"), "nvml");
+    assert_true(json_is_null(jsonAt(r, "gpus.0.nvlink")) || jsonAt(r, "gpus.0.nvlink") == NULL);
     /* the live topology lists the GPU (NVML-only here) with NVML's memory */
-    assert_int_equal(json_array_size(at(r, "topology.gpus")), 1);
-    assert_string_equal(atStr(r, "topology.gpus.0.memorySource"), "nvml");
-    assert_int_equal(atInt(r, "topology.gpus.0.memoryBytes"), 25757220864LL);
-    assert_string_equal(atStr(r, "topology.gpus.0.profileId"), "rtx-4090");
-    assert_int_equal(atInt(r, "topology.gpus.0.pcieLinkBytesPerSec"), (long long)(1.969e9 * 16));
-    assert_string_equal(atStr(r, "topology.gpus.0.pcieLinkSource"), "profile");
+    assert_int_equal(json_array_size(jsonAt(r, "topology.gpus")), 1);
+    assert_string_equal(jsonAtStr(r, "topology.gpus.0.memorySource"), "nvml");
+    assert_int_equal(jsonAtInt(r, "topology.gpus.0.memoryBytes"), 25757220864LL);
+    assert_string_equal(jsonAtStr(r, "topology.gpus.0.profileId"), "rtx-4090");
+    assert_int_equal(jsonAtInt(r, "topology.gpus.0.pcieLinkBytesPerSec"), (long long)(1.969e9 * 16));
+    assert_string_equal(jsonAtStr(r, "topology.gpus.0.pcieLinkSource"), "profile");
     json_decref(r);
 }
 
 static void testScenarioMixedPair(void **state) {
     (void)state;
     json_t *r = collectScenario("mixedPair.json", NULL);
-    assert_int_equal(json_array_size(at(r, "gpus")), 2);
-    assert_int_equal(atInt(r, "gpus.0.memoryTotalBytes"), 24LL << 30);
-    assert_int_equal(atInt(r, "gpus.1.memoryTotalBytes"), 8LL << 30);
-    assert_string_equal(atStr(r, "gpus.1.name"), "NVIDIA GeForce RTX 3070");
-    assert_string_equal(atStr(r, "gpus.1.pciBusId"), "0000:21:00.0");
-    assert_string_equal(atStr(r, "gpuDriver.cudaDriverVersion"), "12.2");
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 2);
+    assert_int_equal(jsonAtInt(r, "gpus.0.memoryTotalBytes"), 24LL << 30);
+    assert_int_equal(jsonAtInt(r, "gpus.1.memoryTotalBytes"), 8LL << 30);
+    assert_string_equal(jsonAtStr(r, "gpus.1.name"), "NVIDIA GeForce RTX 3070");
+    assert_string_equal(jsonAtStr(r, "gpus.1.pciBusId"), "0000:21:00.0");
+    assert_string_equal(jsonAtStr(r, "gpuDriver.cudaDriverVersion"), "12.2");
     const json_t *e = matrixEntry(r, "gpu:0", "gpu:1");
     assert_non_null(e);
     assert_string_equal(json_string_value(json_object_get(e, "path")), "pcieHost");
@@ -180,25 +162,25 @@ static void testScenarioMixedPair(void **state) {
 static void testScenarioH100NvSwitch(void **state) {
     (void)state;
     json_t *r = collectScenario("h100x8.json", NULL);
-    assert_int_equal(json_array_size(at(r, "gpus")), 8);
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 8);
     for (int i = 0; i < 8; i++) {
         char p[64];
         snprintf(p, sizeof p, "gpus.%d.nvlink.activeLinks", i);
-        assert_int_equal(atInt(r, p), 18);
+        assert_int_equal(jsonAtInt(r, p), 18);
         snprintf(p, sizeof p, "gpus.%d.nvlink.peers", i);
-        assert_int_equal(json_array_size(at(r, p)), 7);
+        assert_int_equal(json_array_size(jsonAt(r, p)), 7);
         snprintf(p, sizeof p, "gpus.%d.nvlink.switches", i);
-        assert_int_equal(json_array_size(at(r, p)), 4);
+        assert_int_equal(json_array_size(jsonAt(r, p)), 4);
     }
-    assert_string_equal(atStr(r, "gpus.3.nvlink.switches.0"), "0000:05:00.0");
-    assert_int_equal(json_array_size(at(r, "topology.nvswitches")), 4);
-    assert_int_equal(json_array_size(at(r, "topology.links")), 32); /* 8 GPUs × 4 switches */
+    assert_string_equal(jsonAtStr(r, "gpus.3.nvlink.switches.0"), "0000:05:00.0");
+    assert_int_equal(json_array_size(jsonAt(r, "topology.nvswitches")), 4);
+    assert_int_equal(json_array_size(jsonAt(r, "topology.links")), 32); /* 8 GPUs × 4 switches */
     const json_t *e = matrixEntry(r, "gpu:2", "gpu:7");
     assert_non_null(e);
     assert_string_equal(json_string_value(json_object_get(e, "path")), "nvswitch");
     assert_int_equal(json_integer_value(json_object_get(e, "bandwidthBytesPerSec")), 18LL * 25000000000LL);
     assert_string_equal(json_string_value(json_object_get(e, "source")), "profile");
-    assert_int_equal(atInt(r, "topology.gpus.0.nvlinkBytesPerSec"), 18LL * 25000000000LL);
+    assert_int_equal(jsonAtInt(r, "topology.gpus.0.nvlinkBytesPerSec"), 18LL * 25000000000LL);
     json_decref(r);
 }
 
@@ -208,49 +190,49 @@ static void testDriverAbsent(void **state) {
     o.nvmlLibrary = "/nonexistent/libnvidia-ml.so.1";
     json_t *r = NULL;
     assert_null(hgnDiagnosticsCollect(&o, &r));
-    assert_false(json_is_true(at(r, "gpuDriver.available")));
-    assert_string_equal(atStr(r, "gpuDriver.library"), "/nonexistent/libnvidia-ml.so.1");
-    assert_non_null(atStr(r, "gpuDriver.error"));
-    assert_int_equal(json_array_size(at(r, "gpus")), 0);
-    assert_non_null(strstr(atStr(r, "notes.0"), "looked for /nonexistent/libnvidia-ml.so.1"));
+    assert_false(json_is_true(jsonAt(r, "gpuDriver.available")));
+    assert_string_equal(jsonAtStr(r, "gpuDriver.library"), "/nonexistent/libnvidia-ml.so.1");
+    assert_non_null(jsonAtStr(r, "gpuDriver.error"));
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 0);
+    assert_non_null(strstr(jsonAtStr(r, "notes.0"), "looked for /nonexistent/libnvidia-ml.so.1"));
     /* everything else is still there */
-    assert_non_null(atStr(r, "cpu.model"));
-    assert_true(atInt(r, "memory.totalBytes") > 0);
-    assert_true(atInt(r, "cpu.logicalCores") > 0);
-    assert_non_null(atStr(r, "topology.topologyDigest"));
+    assert_non_null(jsonAtStr(r, "cpu.model"));
+    assert_true(jsonAtInt(r, "memory.totalBytes") > 0);
+    assert_true(jsonAtInt(r, "cpu.logicalCores") > 0);
+    assert_non_null(jsonAtStr(r, "topology.topologyDigest"));
     json_decref(r);
 }
 
 static void testDriverNotLoaded(void **state) {
     (void)state;
     json_t *r = collectScenario("driverNotLoaded.json", NULL);
-    assert_false(json_is_true(at(r, "gpuDriver.available")));
-    assert_string_equal(atStr(r, "gpuDriver.error"), "Driver Not Loaded");
-    assert_non_null(strstr(atStr(r, "notes.0"), "did not initialise: Driver Not Loaded"));
-    assert_int_equal(json_array_size(at(r, "gpus")), 0);
+    assert_false(json_is_true(jsonAt(r, "gpuDriver.available")));
+    assert_string_equal(jsonAtStr(r, "gpuDriver.error"), "Driver Not Loaded");
+    assert_non_null(strstr(jsonAtStr(r, "notes.0"), "did not initialise: Driver Not Loaded"));
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 0);
     json_decref(r);
 }
 
 static void testLostGpu(void **state) {
     (void)state;
     json_t *r = collectScenario("lostGpu.json", NULL);
-    assert_int_equal(json_array_size(at(r, "gpus")), 4);
-    assert_string_equal(atStr(r, "gpus.0.state"), "ok");
-    assert_string_equal(atStr(r, "gpus.1.state"), "lost");
-    assert_string_equal(atStr(r, "gpus.1.error"), "GPU is lost");
-    assert_int_equal(atInt(r, "gpus.1.index"), 1);
-    assert_true(json_is_null(at(r, "gpus.1.name")));
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 4);
+    assert_string_equal(jsonAtStr(r, "gpus.0.state"), "ok");
+    assert_string_equal(jsonAtStr(r, "gpus.1.state"), "lost");
+    assert_string_equal(jsonAtStr(r, "gpus.1.error"), "GPU is lost");
+    assert_int_equal(jsonAtInt(r, "gpus.1.index"), 1);
+    assert_true(json_is_null(jsonAt(r, "gpus.1.name")));
     /* lost before a handle is even given out; any other failure is "error" */
-    assert_string_equal(atStr(r, "gpus.2.state"), "lost");
-    assert_true(json_is_null(at(r, "gpus.2.pciBusId")));
-    assert_true(json_is_null(at(r, "gpus.2.computeCapability")));
-    assert_int_equal(atInt(r, "gpus.2.memoryTotalBytes"), 0);
-    assert_string_equal(atStr(r, "gpus.3.state"), "error");
-    assert_string_equal(atStr(r, "gpus.3.error"), "Unknown Error");
+    assert_string_equal(jsonAtStr(r, "gpus.2.state"), "lost");
+    assert_true(json_is_null(jsonAt(r, "gpus.2.pciBusId")));
+    assert_true(json_is_null(jsonAt(r, "gpus.2.computeCapability")));
+    assert_int_equal(jsonAtInt(r, "gpus.2.memoryTotalBytes"), 0);
+    assert_string_equal(jsonAtStr(r, "gpus.3.state"), "error");
+    assert_string_equal(jsonAtStr(r, "gpus.3.error"), "Unknown Error");
     assert_true(hasWarning(r, "gpuQueryFailed"));
     assert_true(hasWarning(r, "gpuLost"));
     /* a lost GPU is not offered to the planner through the topology */
-    assert_int_equal(json_array_size(at(r, "topology.gpus")), 1);
+    assert_int_equal(json_array_size(jsonAt(r, "topology.gpus")), 1);
     json_decref(r);
 }
 
@@ -265,14 +247,14 @@ static void testNvmlLibraryFromEnvironment(void **state) {
     o.environ = env;
     json_t *r = NULL;
     assert_null(hgnDiagnosticsCollect(&o, &r));
-    assert_true(json_is_true(at(r, "gpuDriver.available")));
-    assert_string_equal(atStr(r, "gpuDriver.library"), doubleLib());
-    assert_int_equal(json_array_size(at(r, "gpus")), 1);
+    assert_true(json_is_true(jsonAt(r, "gpuDriver.available")));
+    assert_string_equal(jsonAtStr(r, "gpuDriver.library"), doubleLib());
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 1);
     json_decref(r);
     /* an explicit empty option disables probing */
     o.nvmlLibrary = "";
     assert_null(hgnDiagnosticsCollect(&o, &r));
-    assert_false(json_is_true(at(r, "gpuDriver.available")));
+    assert_false(json_is_true(jsonAt(r, "gpuDriver.available")));
     json_decref(r);
 }
 
@@ -310,16 +292,16 @@ static void testLowDiskWarning(void **state) {
     json_t *r = NULL;
     assert_null(hgnDiagnosticsCollect(&o, &r));
     assert_true(hasWarning(r, "lowDiskSpace"));
-    assert_string_equal(atStr(r, "disk.path"), tmpRoot);
-    assert_string_equal(atStr(r, "disk.pathSource"), "option");
-    assert_true(json_is_true(at(r, "disk.exists")));
-    assert_true(atInt(r, "disk.freeBytes") > 0);
-    assert_int_equal(atInt(r, "disk.minFreeBytes"), (long long)(UINT64_MAX / 4));
+    assert_string_equal(jsonAtStr(r, "disk.path"), tmpRoot);
+    assert_string_equal(jsonAtStr(r, "disk.pathSource"), "option");
+    assert_true(json_is_true(jsonAt(r, "disk.exists")));
+    assert_true(jsonAtInt(r, "disk.freeBytes") > 0);
+    assert_int_equal(jsonAtInt(r, "disk.minFreeBytes"), (long long)(UINT64_MAX / 4));
     json_decref(r);
     o.minFreeBytes = 1;
     assert_null(hgnDiagnosticsCollect(&o, &r));
     assert_false(hasWarning(r, "lowDiskSpace"));
-    assert_true(json_is_true(at(r, "disk.writable")));
+    assert_true(json_is_true(jsonAt(r, "disk.writable")));
     assert_false(hasWarning(r, "cacheNotWritable"));
     json_decref(r);
 }
@@ -333,9 +315,9 @@ static void testMissingCacheDirProbesAncestor(void **state) {
     o.cacheRoot = missing;
     json_t *r = NULL;
     assert_null(hgnDiagnosticsCollect(&o, &r));
-    assert_false(json_is_true(at(r, "disk.exists")));
-    assert_string_equal(atStr(r, "disk.probedPath"), tmpRoot);
-    assert_true(json_is_true(at(r, "disk.writable")));
+    assert_false(json_is_true(jsonAt(r, "disk.exists")));
+    assert_string_equal(jsonAtStr(r, "disk.probedPath"), tmpRoot);
+    assert_true(json_is_true(jsonAt(r, "disk.writable")));
     json_decref(r);
 }
 
@@ -350,7 +332,7 @@ static void testNotWritableWarning(void **state) {
     o.cacheRoot = ro;
     json_t *r = NULL;
     assert_null(hgnDiagnosticsCollect(&o, &r));
-    assert_false(json_is_true(at(r, "disk.writable")));
+    assert_false(json_is_true(jsonAt(r, "disk.writable")));
     assert_true(hasWarning(r, "cacheNotWritable"));
     json_decref(r);
 }
@@ -376,8 +358,8 @@ static void testNetworkFilesystemWarning(void **state) {
     o.procRoot = proc;
     json_t *r = NULL;
     assert_null(hgnDiagnosticsCollect(&o, &r));
-    assert_string_equal(atStr(r, "disk.filesystem"), "nfs4");
-    assert_true(json_is_true(at(r, "disk.network")));
+    assert_string_equal(jsonAtStr(r, "disk.filesystem"), "nfs4");
+    assert_true(json_is_true(jsonAt(r, "disk.network")));
     assert_true(hasWarning(r, "cacheOnNetworkFilesystem"));
     json_decref(r);
 }
@@ -418,27 +400,27 @@ static void testCpuinfoX86(void **state) {
     hgnHostProbeCpu(&jb, proc, sys, cpu);
     hgnHostProbeMemory(&jb, proc, sys, mem);
     assert_false(jb.failed);
-    assert_string_equal(atStr(cpu, "model"), "Intel(R) Xeon(R) Platinum 8480+");
-    assert_string_equal(atStr(cpu, "vendor"), "GenuineIntel");
-    assert_int_equal(atInt(cpu, "sockets"), 2);
-    assert_int_equal(atInt(cpu, "physicalCores"), 4);
-    assert_int_equal(atInt(cpu, "logicalCores"), 8);
-    assert_string_equal(atStr(cpu, "flagsSource"), "cpuinfo");
-    char *flags = json_dumps(at(cpu, "flags"), JSON_COMPACT);
+    assert_string_equal(jsonAtStr(cpu, "model"), "Intel(R) Xeon(R) Platinum 8480+");
+    assert_string_equal(jsonAtStr(cpu, "vendor"), "GenuineIntel");
+    assert_int_equal(jsonAtInt(cpu, "sockets"), 2);
+    assert_int_equal(jsonAtInt(cpu, "physicalCores"), 4);
+    assert_int_equal(jsonAtInt(cpu, "logicalCores"), 8);
+    assert_string_equal(jsonAtStr(cpu, "flagsSource"), "cpuinfo");
+    char *flags = json_dumps(jsonAt(cpu, "flags"), JSON_COMPACT);
     assert_string_equal(flags,
                         "[\"sse4_2\",\"avx\",\"avx2\",\"fma\",\"f16c\",\"avx512f\",\"avx512bw\",\"avx512vl\","
                         "\"avx512_vnni\",\"avx512_bf16\",\"avx512_fp16\",\"amx_tile\",\"amx_bf16\",\"amx_int8\"]");
     free(flags);
-    assert_int_equal(atInt(mem, "totalBytes"), 65536000LL * 1024);
-    assert_int_equal(atInt(mem, "availableBytes"), 32768000LL * 1024);
-    assert_int_equal(atInt(mem, "swapTotalBytes"), 2097148LL * 1024);
-    assert_int_equal(atInt(mem, "swapFreeBytes"), 1048574LL * 1024);
-    assert_int_equal(atInt(mem, "hugePages.total"), 16);
-    assert_int_equal(atInt(mem, "hugePages.free"), 8);
-    assert_int_equal(atInt(mem, "hugePages.pageSizeBytes"), 2048 * 1024);
-    assert_string_equal(atStr(mem, "transparentHugePages"), "madvise");
-    assert_int_equal(atInt(mem, "cgroupLimitBytes"), 16LL << 30);
-    assert_true(json_is_null(at(cpu, "availableCores"))); /* fixture /proc: not this process */
+    assert_int_equal(jsonAtInt(mem, "totalBytes"), 65536000LL * 1024);
+    assert_int_equal(jsonAtInt(mem, "availableBytes"), 32768000LL * 1024);
+    assert_int_equal(jsonAtInt(mem, "swapTotalBytes"), 2097148LL * 1024);
+    assert_int_equal(jsonAtInt(mem, "swapFreeBytes"), 1048574LL * 1024);
+    assert_int_equal(jsonAtInt(mem, "hugePages.total"), 16);
+    assert_int_equal(jsonAtInt(mem, "hugePages.free"), 8);
+    assert_int_equal(jsonAtInt(mem, "hugePages.pageSizeBytes"), 2048 * 1024);
+    assert_string_equal(jsonAtStr(mem, "transparentHugePages"), "madvise");
+    assert_int_equal(jsonAtInt(mem, "cgroupLimitBytes"), 16LL << 30);
+    assert_true(json_is_null(jsonAt(cpu, "availableCores"))); /* fixture /proc: not this process */
     json_decref(cpu);
     json_decref(mem);
 }
@@ -470,12 +452,12 @@ static void testCpuinfoArm(void **state) {
     json_t *cpu = json_object();
     hgnHostProbeCpu(&jb, proc, sys, cpu);
     assert_false(jb.failed);
-    assert_string_equal(atStr(cpu, "model"), "ARM Neoverse-V1");
-    assert_string_equal(atStr(cpu, "vendor"), "ARM");
-    assert_int_equal(atInt(cpu, "sockets"), 1);
-    assert_int_equal(atInt(cpu, "physicalCores"), 4);
-    assert_int_equal(atInt(cpu, "logicalCores"), 4);
-    char *flags = json_dumps(at(cpu, "flags"), JSON_COMPACT);
+    assert_string_equal(jsonAtStr(cpu, "model"), "ARM Neoverse-V1");
+    assert_string_equal(jsonAtStr(cpu, "vendor"), "ARM");
+    assert_int_equal(jsonAtInt(cpu, "sockets"), 1);
+    assert_int_equal(jsonAtInt(cpu, "physicalCores"), 4);
+    assert_int_equal(jsonAtInt(cpu, "logicalCores"), 4);
+    char *flags = json_dumps(jsonAt(cpu, "flags"), JSON_COMPACT);
     assert_string_equal(flags, "[\"neon\",\"fp16\",\"dotprod\",\"i8mm\",\"bf16\",\"sve\"]"); /* no sve2 */
     free(flags);
     json_decref(cpu);
@@ -487,15 +469,15 @@ static void testLiveCpuFlagsFromCpuid(void **state) {
     json_t *cpu = json_object();
     hgnHostProbeCpu(&jb, NULL, NULL, cpu);
     assert_false(jb.failed);
-    assert_true(atInt(cpu, "logicalCores") >= 1);
-    assert_true(atInt(cpu, "physicalCores") >= 1);
-    assert_true(atInt(cpu, "physicalCores") <= atInt(cpu, "logicalCores"));
-    assert_true(atInt(cpu, "availableCores") >= 1);
-    assert_true(atInt(cpu, "availableCores") <= atInt(cpu, "logicalCores"));
+    assert_true(jsonAtInt(cpu, "logicalCores") >= 1);
+    assert_true(jsonAtInt(cpu, "physicalCores") >= 1);
+    assert_true(jsonAtInt(cpu, "physicalCores") <= jsonAtInt(cpu, "logicalCores"));
+    assert_true(jsonAtInt(cpu, "availableCores") >= 1);
+    assert_true(jsonAtInt(cpu, "availableCores") <= jsonAtInt(cpu, "logicalCores"));
 #if defined(__x86_64__)
-    assert_string_equal(atStr(cpu, "flagsSource"), "cpuid");
+    assert_string_equal(jsonAtStr(cpu, "flagsSource"), "cpuid");
     /* x86-64 v1 guarantees SSE2 only; every x86 host the suite runs on has SSE4.2 */
-    assert_string_equal(atStr(cpu, "flags.0"), "sse4_2");
+    assert_string_equal(jsonAtStr(cpu, "flags.0"), "sse4_2");
 #endif
     json_decref(cpu);
 }
@@ -585,15 +567,16 @@ static void testAllocationFailures(void **state) {
 static void testDescribedMachine(void **state) {
     (void)state;
     json_t *r = collectScenario("rtx4090.json", "nvidiaDGX2.xml");
-    assert_string_equal(json_string_value(at(r, "cpu.model")), "Intel(R) Xeon(R) Platinum 8174 CPU @ 3.10GHz");
-    assert_int_equal(atInt(r, "cpu.sockets"), 2);
-    long long numaTotal = atInt(r, "topology.numaNodes.0.memoryBytes") + atInt(r, "topology.numaNodes.1.memoryBytes");
-    assert_int_equal(atInt(r, "memory.totalBytes"), numaTotal);
-    assert_string_equal(json_string_value(at(r, "memory.source")), "topology");
-    assert_false(json_is_true(at(r, "gpuDriver.available")));
-    assert_int_equal(json_array_size(at(r, "gpus")), 16);
-    assert_string_equal(json_string_value(at(r, "gpus.15.source")), "hwloc");
-    assert_string_equal(json_string_value(at(r, "host.hostname")), "NVIDIA DGX-2H");
+    assert_string_equal(json_string_value(jsonAt(r, "cpu.model")), "Intel(R) Xeon(R) Platinum 8174 CPU @ 3.10GHz");
+    assert_int_equal(jsonAtInt(r, "cpu.sockets"), 2);
+    long long numaTotal =
+        jsonAtInt(r, "topology.numaNodes.0.memoryBytes") + jsonAtInt(r, "topology.numaNodes.1.memoryBytes");
+    assert_int_equal(jsonAtInt(r, "memory.totalBytes"), numaTotal);
+    assert_string_equal(json_string_value(jsonAt(r, "memory.source")), "topology");
+    assert_false(json_is_true(jsonAt(r, "gpuDriver.available")));
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 16);
+    assert_string_equal(json_string_value(jsonAt(r, "gpus.15.source")), "hwloc");
+    assert_string_equal(json_string_value(jsonAt(r, "host.hostname")), "NVIDIA DGX-2H");
     json_decref(r);
 }
 

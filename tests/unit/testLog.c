@@ -18,6 +18,7 @@
 
 #include "core/alloc.h"
 #include "huginn/log.h"
+#include "testUtil.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -61,40 +62,6 @@ static json_t *parseLine(const char *line) {
 static const char *str(const json_t *obj, const char *key) {
     const char *s = json_string_value(json_object_get(obj, key));
     if (!s) fail_msg("no string field %s", key);
-    return s;
-}
-
-static char *tmpDir(void) {
-    char tmpl[] = "/tmp/hgnLogXXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static void removeTree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[4096];
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static char *readAll(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
     return s;
 }
 
@@ -286,7 +253,7 @@ static void testSecretsInEverySink(void **state) {
         free(out);
     }
     /* the file sink */
-    char *dir = tmpDir();
+    char *dir = makeScratchDir("log");
     char path[512];
     snprintf(path, sizeof path, "%s/huginn.log", dir);
     HgnLogConfig cfg;
@@ -298,7 +265,7 @@ static void testSecretsInEverySink(void **state) {
     assert_null(hgnLogConfigure(&cfg));
     logSecrets();
     hgnLogShutdown();
-    char *out = readAll(path);
+    char *out = readFile(path, NULL);
     assert_non_null(out);
     checkNoSecrets(out);
     json_t *j = parseLine(out);
@@ -345,7 +312,7 @@ static long fileSize(const char *path) {
 
 static void testRotationKeepsNewest(void **state) {
     (void)state;
-    char *dir = tmpDir();
+    char *dir = makeScratchDir("log");
     char path[512], p[600];
     snprintf(path, sizeof path, "%s/r.log", dir);
     configureFile(path, 1000, 2);
@@ -370,7 +337,7 @@ static void testRotationKeepsNewest(void **state) {
             snprintf(p, sizeof p, "%s.%d", path, k);
         else
             snprintf(p, sizeof p, "%s", path);
-        char *s = readAll(p), *save = NULL;
+        char *s = readFile(p, NULL), *save = NULL;
         for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
             json_t *j = parseLine(line);
             int seq = atoi(str(j, "seq"));
@@ -388,7 +355,7 @@ static void testRotationKeepsNewest(void **state) {
 
 static void testFollowsExternalRotation(void **state) {
     (void)state;
-    char *dir = tmpDir();
+    char *dir = makeScratchDir("log");
     char path[512], moved[600];
     snprintf(path, sizeof path, "%s/x.log", dir);
     snprintf(moved, sizeof moved, "%s/x.log.old", dir);
@@ -397,7 +364,7 @@ static void testFollowsExternalRotation(void **state) {
     assert_int_equal(rename(path, moved), 0); /* as logrotate or another process would */
     hgnLogWrite(HGN_LOG_INFO, "t", NULL, 0, "after");
     hgnLogShutdown();
-    char *a = readAll(moved), *b = readAll(path);
+    char *a = readFile(moved, NULL), *b = readFile(path, NULL);
     assert_non_null(strstr(a, "before"));
     assert_null(strstr(a, "after"));
     assert_non_null(b);
@@ -503,7 +470,7 @@ static void runWriters(int proc) {
 
 static void testConcurrentWritersThroughRotation(void **state) {
     (void)state;
-    char *dir = tmpDir();
+    char *dir = makeScratchDir("log");
     char path[512];
     snprintf(path, sizeof path, "%s/c.log", dir);
     /* ~230 bytes × 20000 lines ≈ 4.6 MB over 64 KiB files: ~70 rotations; keep 1000 drops nothing */
@@ -535,7 +502,7 @@ static void testConcurrentWritersThroughRotation(void **state) {
             snprintf(p, sizeof p, "%s.%d", path, k);
         else
             snprintf(p, sizeof p, "%s", path);
-        char *s = readAll(p);
+        char *s = readFile(p, NULL);
         if (!s) continue;
         files++;
         size_t len = strlen(s);

@@ -18,6 +18,7 @@
 #include "huginn/ir.h"
 #include "huginn/onnx.h"
 #include "onnxBuild.h"
+#include "testUtil.h"
 
 #define CONV_MODEL   "/usr/share/libonnx-testdata/data/pytorch-operator/test_operator_conv/model.onnx"
 #define RESNET_MODEL "/usr/share/libonnx-testdata/data/pytorch-converted/test_ConvTranspose2d/model.onnx"
@@ -27,28 +28,6 @@ static bool haveTestData(const char *path) {
     if (stat(path, &sb) == 0) return true;
     printf("SKIP: %s is missing (install libonnx-testdata)\n", path);
     return false;
-}
-
-static char *readAll(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    *size = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    return buf;
-}
-
-static void expectError(HgnStatus st, HgnCode code, const char *needle) {
-    assert_non_null(st);
-    char *s = hgnStatusToString(st);
-    if (hgnStatusCode(st) != code || (needle && !strstr(s, needle))) print_error("unexpected error: %s\n", s);
-    assert_int_equal(hgnStatusCode(st), code);
-    if (needle) assert_non_null(strstr(s, needle));
-    hgnFree(s);
-    hgnStatusFree(st);
 }
 
 static void testRealModel(void **state) {
@@ -97,7 +76,7 @@ static void testTruncatedAndInvalid(void **state) {
     (void)state;
     if (!haveTestData(CONV_MODEL)) skip();
     size_t n = 0;
-    char *buf = readAll(CONV_MODEL, &n);
+    char *buf = readFile(CONV_MODEL, &n);
     assert_non_null(buf);
     HgnGraph *g = NULL;
     expectError(hgnOnnxLoadBuffer(buf, n / 2, "cut.onnx", NULL, &g), HGN_CODE_TruncatedFile, "cut.onnx");

@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/tomlDatetime.h"
 #include "huginn/toml.h"
+#include "testUtil.h"
 
 #define MAX_FILES 4096
 
@@ -41,21 +42,6 @@ static void listCases(const char *sub) {
     snprintf(dir, sizeof dir, "%s/toml/toml-test/%s", HGN_TEST_DATA, sub);
     assert_int_equal(nftw(dir, collect, 16, FTW_PHYS), 0);
     qsort(files, nFiles, sizeof files[0], byName);
-}
-
-static char *readAll(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
 }
 
 static bool isTypedLeaf(const json_t *e) {
@@ -171,7 +157,7 @@ static void testValidCases(void **state) {
     validTotal = nFiles;
     for (size_t i = 0; i < nFiles; i++) {
         size_t len;
-        char *text = readAll(files[i], &len);
+        char *text = readFile(files[i], &len);
         assert_non_null(text);
         char jsonPath[1100];
         snprintf(jsonPath, sizeof jsonPath, "%.*s.json", (int)(strlen(files[i]) - 5), files[i]);
@@ -201,7 +187,7 @@ static void testInvalidCases(void **state) {
     invalidTotal = nFiles;
     for (size_t i = 0; i < nFiles; i++) {
         size_t len;
-        char *text = readAll(files[i], &len);
+        char *text = readFile(files[i], &len);
         assert_non_null(text);
         HgnTomlValue *doc = NULL;
         HgnStatus st = hgnTomlParse(text, len, "case.toml", &doc);

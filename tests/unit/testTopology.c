@@ -16,6 +16,7 @@
 #include "diagnostics/topology.h"
 #include "diagnostics/topologyLoad.h"
 #include "huginn/diagnostics.h"
+#include "testUtil.h"
 
 static char tmpDir[64];
 
@@ -33,28 +34,10 @@ static json_t *load(const char *name, const json_t *nvmlGpus) {
     return t;
 }
 
-static const json_t *at(const json_t *doc, const char *path) {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const json_t *cur = doc;
-    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-        if (json_is_array(cur))
-            cur = json_array_get(cur, strtoul(tok, NULL, 10));
-        else
-            cur = json_object_get(cur, tok);
-    return cur;
-}
-static const char *atStr(const json_t *doc, const char *path) { return json_string_value(at(doc, path)); }
-static long long atInt(const json_t *doc, const char *path) {
-    const json_t *v = at(doc, path);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
 static const json_t *entry(const json_t *topo, const char *a, const char *b) {
     size_t i;
     json_t *e;
-    json_array_foreach(at(topo, "matrix.entries"), i, e) {
+    json_array_foreach(jsonAt(topo, "matrix.entries"), i, e) {
         if (strcmp(json_string_value(json_object_get(e, "a")), a) == 0 &&
             strcmp(json_string_value(json_object_get(e, "b")), b) == 0)
             return e;
@@ -77,71 +60,71 @@ static const long long gen3x16 = 15753846169LL; /* hwloc's 15.753846 GB/s as a f
 static void testDgx2(void **state) {
     (void)state;
     json_t *t = load("nvidiaDGX2.xml", NULL);
-    assert_string_equal(atStr(t, "machine"), "NVIDIA DGX-2H");
-    assert_int_equal(json_array_size(at(t, "numaNodes")), 2);
-    assert_int_equal(atInt(t, "numaNodes.0.memoryBytes"), 810234351616LL);
-    assert_int_equal(atInt(t, "numaNodes.0.cores"), 2);
-    assert_int_equal(json_array_size(at(t, "numaNodes.0.gpus")), 8);
-    assert_int_equal(json_array_size(at(t, "gpus")), 16);
+    assert_string_equal(jsonAtStr(t, "machine"), "NVIDIA DGX-2H");
+    assert_int_equal(json_array_size(jsonAt(t, "numaNodes")), 2);
+    assert_int_equal(jsonAtInt(t, "numaNodes.0.memoryBytes"), 810234351616LL);
+    assert_int_equal(jsonAtInt(t, "numaNodes.0.cores"), 2);
+    assert_int_equal(json_array_size(jsonAt(t, "numaNodes.0.gpus")), 8);
+    assert_int_equal(json_array_size(jsonAt(t, "gpus")), 16);
     for (int i = 0; i < 16; i++) {
         char p[64];
         snprintf(p, sizeof p, "gpus.%d.index", i);
-        assert_int_equal(atInt(t, p), i);
+        assert_int_equal(jsonAtInt(t, p), i);
         snprintf(p, sizeof p, "gpus.%d.numaNode", i);
-        assert_int_equal(atInt(t, p), i < 8 ? 0 : 1);
+        assert_int_equal(jsonAtInt(t, p), i < 8 ? 0 : 1);
         snprintf(p, sizeof p, "gpus.%d.name", i);
-        assert_string_equal(atStr(t, p), "Tesla V100-SXM3-32GB-H");
+        assert_string_equal(jsonAtStr(t, p), "Tesla V100-SXM3-32GB-H");
         /* host bridge, root port, then two levels of PLX switch ports */
         snprintf(p, sizeof p, "gpus.%d.pciPath", i);
-        const json_t *path = at(t, p);
+        const json_t *path = jsonAt(t, p);
         assert_int_equal(json_array_size(path), 6);
-        assert_string_equal(atStr(path, "0.kind"), "hostBridge");
-        assert_string_equal(atStr(path, "1.kind"), "rootPort");
+        assert_string_equal(jsonAtStr(path, "0.kind"), "hostBridge");
+        assert_string_equal(jsonAtStr(path, "1.kind"), "rootPort");
         for (int h = 2; h < 6; h++) {
             char q[16];
             snprintf(q, sizeof q, "%d.kind", h);
-            assert_string_equal(atStr(path, q), "switchPort");
+            assert_string_equal(jsonAtStr(path, q), "switchPort");
         }
         /* no driver answered for this machine: memory comes from the device profile */
         snprintf(p, sizeof p, "gpus.%d.memorySource", i);
-        assert_string_equal(atStr(t, p), "profile");
+        assert_string_equal(jsonAtStr(t, p), "profile");
         snprintf(p, sizeof p, "gpus.%d.memoryBytes", i);
-        assert_int_equal(atInt(t, p), 32LL << 30);
+        assert_int_equal(jsonAtInt(t, p), 32LL << 30);
         snprintf(p, sizeof p, "gpus.%d.profileId", i);
-        assert_string_equal(atStr(t, p), "v100-sxm3-32gb-h");
+        assert_string_equal(jsonAtStr(t, p), "v100-sxm3-32gb-h");
     }
-    assert_string_equal(atStr(t, "gpus.0.pciBusId"), "0000:34:00.0");
-    assert_string_equal(atStr(t, "gpus.0.uuid"), "GPU-d3977428-7a30-086b-2e20-5c1eeed647c6");
-    assert_string_equal(atStr(t, "gpus.0.pciPath.0.busRange"), "0000:[2b-3b]");
-    assert_string_equal(atStr(t, "gpus.0.pciPath.5.pciBusId"), "0000:33:00.0");
-    assert_int_equal(json_array_size(at(t, "nvswitches")), 12);
-    assert_int_equal(json_array_size(at(t, "links")), 96); /* 16 GPUs × 6 NVLinks into switches */
-    assert_int_equal(atInt(t, "gpus.5.nvlinkBytesPerSec"), 150000000000LL);
+    assert_string_equal(jsonAtStr(t, "gpus.0.pciBusId"), "0000:34:00.0");
+    assert_string_equal(jsonAtStr(t, "gpus.0.uuid"), "GPU-d3977428-7a30-086b-2e20-5c1eeed647c6");
+    assert_string_equal(jsonAtStr(t, "gpus.0.pciPath.0.busRange"), "0000:[2b-3b]");
+    assert_string_equal(jsonAtStr(t, "gpus.0.pciPath.5.pciBusId"), "0000:33:00.0");
+    assert_int_equal(json_array_size(jsonAt(t, "nvswitches")), 12);
+    assert_int_equal(json_array_size(jsonAt(t, "links")), 96); /* 16 GPUs × 6 NVLinks into switches */
+    assert_int_equal(jsonAtInt(t, "gpus.5.nvlinkBytesPerSec"), 150000000000LL);
     /* every GPU pair meets through the NVSwitches at 6 × 25 GB/s */
     expectEntry(t, "gpu:0", "gpu:1", "nvswitch", 150000000000LL, "hwloc");
     expectEntry(t, "gpu:3", "gpu:12", "nvswitch", 150000000000LL, "hwloc");
     expectEntry(t, "numa:0", "gpu:0", "pcie", gen3x16, "hwloc");
     expectEntry(t, "numa:1", "gpu:0", "pcieCrossSocket", gen3x16, "hwloc");
     expectEntry(t, "numa:1", "gpu:15", "pcie", gen3x16, "hwloc");
-    assert_int_equal(json_array_size(at(t, "matrix.devices")), 18);
-    assert_int_equal(json_array_size(at(t, "matrix.entries")), 2 * 16 + 16 * 15 / 2);
-    assert_int_equal(strlen(atStr(t, "topologyDigest")), 64);
-    assert_string_equal(atStr(t, "source.kind"), "xml");
+    assert_int_equal(json_array_size(jsonAt(t, "matrix.devices")), 18);
+    assert_int_equal(json_array_size(jsonAt(t, "matrix.entries")), 2 * 16 + 16 * 15 / 2);
+    assert_int_equal(strlen(jsonAtStr(t, "topologyDigest")), 64);
+    assert_string_equal(jsonAtStr(t, "source.kind"), "xml");
     json_decref(t);
 }
 
 static void testPower8(void **state) {
     (void)state;
     json_t *t = load("power8gpudistances.xml", NULL);
-    assert_int_equal(json_array_size(at(t, "gpus")), 4);
-    assert_int_equal(json_array_size(at(t, "numaNodes")), 2);
-    assert_string_equal(atStr(t, "gpus.0.name"), "Tesla P100-SXM2-16GB");
-    assert_int_equal(atInt(t, "gpus.0.memoryBytes"), 16LL << 30);
-    assert_string_equal(atStr(t, "gpus.0.profileId"), "p100-sxm2-16gb");
-    assert_int_equal(atInt(t, "gpus.0.numaNode"), 0);
-    assert_int_equal(atInt(t, "gpus.3.numaNode"), 1);
-    assert_int_equal(json_array_size(at(t, "nvswitches")), 0);
-    assert_int_equal(json_array_size(at(t, "links")), 6);
+    assert_int_equal(json_array_size(jsonAt(t, "gpus")), 4);
+    assert_int_equal(json_array_size(jsonAt(t, "numaNodes")), 2);
+    assert_string_equal(jsonAtStr(t, "gpus.0.name"), "Tesla P100-SXM2-16GB");
+    assert_int_equal(jsonAtInt(t, "gpus.0.memoryBytes"), 16LL << 30);
+    assert_string_equal(jsonAtStr(t, "gpus.0.profileId"), "p100-sxm2-16gb");
+    assert_int_equal(jsonAtInt(t, "gpus.0.numaNode"), 0);
+    assert_int_equal(jsonAtInt(t, "gpus.3.numaNode"), 1);
+    assert_int_equal(json_array_size(jsonAt(t, "nvswitches")), 0);
+    assert_int_equal(json_array_size(jsonAt(t, "links")), 6);
     /* GPU pairs on one socket share 2 NVLink 1 links; GPUs reach their CPU over NVLink too */
     expectEntry(t, "gpu:0", "gpu:1", "nvlink", 40000000000LL, "hwloc");
     expectEntry(t, "gpu:2", "gpu:3", "nvlink", 40000000000LL, "hwloc");
@@ -155,25 +138,25 @@ static void testPower8(void **state) {
 static void testConsumer(void **state) {
     (void)state;
     json_t *t = load("consumer2gpu.xml", NULL);
-    assert_int_equal(json_array_size(at(t, "numaNodes")), 1);
-    assert_int_equal(atInt(t, "numaNodes.0.memoryBytes"), 64LL << 30);
-    assert_int_equal(atInt(t, "numaNodes.0.cores"), 4);
-    assert_int_equal(atInt(t, "numaNodes.0.pus"), 8);
-    assert_int_equal(json_array_size(at(t, "gpus")), 2);
-    assert_string_equal(atStr(t, "gpus.1.name"), "NVIDIA GeForce RTX 3090");
-    assert_string_equal(atStr(t, "gpus.1.pciBusId"), "0000:02:00.0");
-    assert_int_equal(atInt(t, "gpus.1.pcieLinkBytesPerSec"), 31507692337LL);
-    assert_string_equal(atStr(t, "gpus.1.pcieLinkSource"), "hwloc");
-    assert_int_equal(json_array_size(at(t, "links")), 0);
+    assert_int_equal(json_array_size(jsonAt(t, "numaNodes")), 1);
+    assert_int_equal(jsonAtInt(t, "numaNodes.0.memoryBytes"), 64LL << 30);
+    assert_int_equal(jsonAtInt(t, "numaNodes.0.cores"), 4);
+    assert_int_equal(jsonAtInt(t, "numaNodes.0.pus"), 8);
+    assert_int_equal(json_array_size(jsonAt(t, "gpus")), 2);
+    assert_string_equal(jsonAtStr(t, "gpus.1.name"), "NVIDIA GeForce RTX 3090");
+    assert_string_equal(jsonAtStr(t, "gpus.1.pciBusId"), "0000:02:00.0");
+    assert_int_equal(jsonAtInt(t, "gpus.1.pcieLinkBytesPerSec"), 31507692337LL);
+    assert_string_equal(jsonAtStr(t, "gpus.1.pcieLinkSource"), "hwloc");
+    assert_int_equal(json_array_size(jsonAt(t, "links")), 0);
     /* the PCI tree: one host bridge, three root ports, two GPUs and a disk */
-    assert_int_equal(json_array_size(at(t, "pciTree")), 1);
-    assert_string_equal(atStr(t, "pciTree.0.kind"), "hostBridge");
-    assert_int_equal(json_array_size(at(t, "pciTree.0.children")), 3);
-    assert_string_equal(atStr(t, "pciTree.0.children.0.kind"), "rootPort");
-    assert_string_equal(atStr(t, "pciTree.0.children.0.children.0.kind"), "gpu");
-    assert_int_equal(atInt(t, "pciTree.0.children.1.children.0.gpuIndex"), 1);
-    assert_string_equal(atStr(t, "pciTree.0.children.2.children.0.kind"), "device");
-    assert_string_equal(atStr(t, "pciTree.0.children.2.children.0.classId"), "0108");
+    assert_int_equal(json_array_size(jsonAt(t, "pciTree")), 1);
+    assert_string_equal(jsonAtStr(t, "pciTree.0.kind"), "hostBridge");
+    assert_int_equal(json_array_size(jsonAt(t, "pciTree.0.children")), 3);
+    assert_string_equal(jsonAtStr(t, "pciTree.0.children.0.kind"), "rootPort");
+    assert_string_equal(jsonAtStr(t, "pciTree.0.children.0.children.0.kind"), "gpu");
+    assert_int_equal(jsonAtInt(t, "pciTree.0.children.1.children.0.gpuIndex"), 1);
+    assert_string_equal(jsonAtStr(t, "pciTree.0.children.2.children.0.kind"), "device");
+    assert_string_equal(jsonAtStr(t, "pciTree.0.children.2.children.0.classId"), "0108");
     /* two root ports of one host bridge: P2P goes through the host */
     expectEntry(t, "gpu:0", "gpu:1", "pcieHost", 31507692337LL, "hwloc");
     expectEntry(t, "numa:0", "gpu:1", "pcie", 31507692337LL, "hwloc");
@@ -188,13 +171,13 @@ static void testNvmlMemoryJoinsByBusId(void **state) {
                               0, &err);
     assert_non_null(nvml);
     json_t *t = load("consumer2gpu.xml", nvml);
-    assert_int_equal(atInt(t, "gpus.0.memoryBytes"), 25769803776LL);
-    assert_string_equal(atStr(t, "gpus.0.memorySource"), "nvml");
-    assert_int_equal(atInt(t, "gpus.1.memoryBytes"), 24LL << 30);
-    assert_string_equal(atStr(t, "gpus.1.memorySource"), "profile");
-    assert_string_equal(atStr(t, "gpus.1.profileId"), "rtx-3090");
+    assert_int_equal(jsonAtInt(t, "gpus.0.memoryBytes"), 25769803776LL);
+    assert_string_equal(jsonAtStr(t, "gpus.0.memorySource"), "nvml");
+    assert_int_equal(jsonAtInt(t, "gpus.1.memoryBytes"), 24LL << 30);
+    assert_string_equal(jsonAtStr(t, "gpus.1.memorySource"), "profile");
+    assert_string_equal(jsonAtStr(t, "gpus.1.profileId"), "rtx-3090");
     json_t *plain = load("consumer2gpu.xml", NULL);
-    assert_string_not_equal(atStr(t, "topologyDigest"), atStr(plain, "topologyDigest"));
+    assert_string_not_equal(jsonAtStr(t, "topologyDigest"), jsonAtStr(plain, "topologyDigest"));
     json_decref(plain);
     json_decref(t);
     json_decref(nvml);
@@ -221,9 +204,9 @@ static void testBmcGraphicsIsNotAGpu(void **state) {
     fclose(f);
     json_t *t = NULL;
     assert_null(hgnTopologyBuild(dst, NULL, &t));
-    assert_int_equal(json_array_size(at(t, "gpus")), 2);
-    assert_string_equal(atStr(t, "pciTree.0.children.2.children.0.vendorDevice"), "1a03:2000");
-    assert_string_equal(atStr(t, "pciTree.0.children.2.children.0.kind"), "device");
+    assert_int_equal(json_array_size(jsonAt(t, "gpus")), 2);
+    assert_string_equal(jsonAtStr(t, "pciTree.0.children.2.children.0.vendorDevice"), "1a03:2000");
+    assert_string_equal(jsonAtStr(t, "pciTree.0.children.2.children.0.kind"), "device");
     json_decref(t);
 }
 
@@ -235,9 +218,9 @@ static void testLostGpuLeavesTopology(void **state) {
                               0, &err);
     assert_non_null(nvml);
     json_t *t = load("consumer2gpu.xml", nvml);
-    assert_int_equal(json_array_size(at(t, "gpus")), 1);
-    assert_string_equal(atStr(t, "gpus.0.pciBusId"), "0000:01:00.0");
-    assert_int_equal(json_array_size(at(t, "matrix.entries")), 1);
+    assert_int_equal(json_array_size(jsonAt(t, "gpus")), 1);
+    assert_string_equal(jsonAtStr(t, "gpus.0.pciBusId"), "0000:01:00.0");
+    assert_int_equal(json_array_size(jsonAt(t, "matrix.entries")), 1);
     json_decref(t);
     json_decref(nvml);
 }
@@ -245,10 +228,10 @@ static void testLostGpuLeavesTopology(void **state) {
 static void testDigestStable(void **state) {
     (void)state;
     json_t *a = load("nvidiaDGX2.xml", NULL), *b = load("nvidiaDGX2.xml", NULL);
-    assert_string_equal(atStr(a, "topologyDigest"), atStr(b, "topologyDigest"));
+    assert_string_equal(jsonAtStr(a, "topologyDigest"), jsonAtStr(b, "topologyDigest"));
     char hex[65];
     assert_null(hgnTopologyDigest(a, hex));
-    assert_string_equal(hex, atStr(a, "topologyDigest"));
+    assert_string_equal(hex, jsonAtStr(a, "topologyDigest"));
     /* the file's location is not part of the digest */
     char src[512], copy[128], cmd[800];
     fixture("nvidiaDGX2.xml", src, sizeof src);
@@ -257,11 +240,11 @@ static void testDigestStable(void **state) {
     assert_int_equal(system(cmd), 0);
     json_t *c = NULL;
     assert_null(hgnTopologyBuild(copy, NULL, &c));
-    assert_string_equal(atStr(c, "topologyDigest"), atStr(a, "topologyDigest"));
+    assert_string_equal(jsonAtStr(c, "topologyDigest"), jsonAtStr(a, "topologyDigest"));
     /* any change to the content changes it; key order does not */
     json_object_set_new(json_array_get(json_object_get(c, "numaNodes"), 0), "memoryBytes", json_integer(1));
     assert_null(hgnTopologyDigest(c, hex));
-    assert_string_not_equal(hex, atStr(a, "topologyDigest"));
+    assert_string_not_equal(hex, jsonAtStr(a, "topologyDigest"));
     json_t *reordered = json_object();
     const char *key;
     json_t *v;
@@ -272,12 +255,12 @@ static void testDigestStable(void **state) {
         json_object_set(reordered, json_string_value(v), json_object_get(a, json_string_value(v)));
     }
     assert_null(hgnTopologyDigest(reordered, hex));
-    assert_string_equal(hex, atStr(a, "topologyDigest"));
+    assert_string_equal(hex, jsonAtStr(a, "topologyDigest"));
     json_decref(keys);
     json_decref(reordered);
     /* different machines, different digests */
     json_t *p = load("power8gpudistances.xml", NULL);
-    assert_string_not_equal(atStr(p, "topologyDigest"), atStr(a, "topologyDigest"));
+    assert_string_not_equal(jsonAtStr(p, "topologyDigest"), jsonAtStr(a, "topologyDigest"));
     json_t *arr = json_array();
     HgnStatus st = hgnTopologyDigest(arr, hex);
     assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
@@ -383,12 +366,12 @@ static void testReportFromXml(void **state) {
     json_t *r = NULL;
     assert_null(hgnDiagnosticsCollect(&o, &r));
     /* without a driver the described machine's GPUs are listed from hwloc */
-    assert_int_equal(json_array_size(at(r, "gpus")), 16);
-    assert_string_equal(atStr(r, "gpus.9.source"), "hwloc");
-    assert_int_equal(atInt(r, "gpus.9.numaNode"), 1);
+    assert_int_equal(json_array_size(jsonAt(r, "gpus")), 16);
+    assert_string_equal(jsonAtStr(r, "gpus.9.source"), "hwloc");
+    assert_int_equal(jsonAtInt(r, "gpus.9.numaNode"), 1);
     json_t *topo = NULL;
     assert_null(hgnDiagnosticsTopology(&o, &topo));
-    assert_string_equal(atStr(topo, "topologyDigest"), atStr(r, "topology.topologyDigest"));
+    assert_string_equal(jsonAtStr(topo, "topologyDigest"), jsonAtStr(r, "topology.topologyDigest"));
     char *text = NULL;
     assert_null(hgnDiagnosticsRenderText(r, false, &text));
     assert_non_null(strstr(text, "16 GPU(s), 12 NVSwitch(es)"));
@@ -403,12 +386,12 @@ static void testLiveTopology(void **state) {
     (void)state;
     json_t *t = NULL;
     assert_null(hgnTopologyBuild(NULL, NULL, &t));
-    assert_string_equal(atStr(t, "source.kind"), "live");
-    assert_true(json_array_size(at(t, "numaNodes")) >= 1);
-    assert_true(atInt(t, "numaNodes.0.pus") >= 1);
+    assert_string_equal(jsonAtStr(t, "source.kind"), "live");
+    assert_true(json_array_size(jsonAt(t, "numaNodes")) >= 1);
+    assert_true(jsonAtInt(t, "numaNodes.0.pus") >= 1);
     json_t *again = NULL;
     assert_null(hgnTopologyBuild(NULL, NULL, &again));
-    assert_int_equal(json_array_size(at(again, "pciTree")), json_array_size(at(t, "pciTree")));
+    assert_int_equal(json_array_size(jsonAt(again, "pciTree")), json_array_size(jsonAt(t, "pciTree")));
     json_decref(again);
     json_decref(t);
 }

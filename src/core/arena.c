@@ -1,6 +1,7 @@
-/* arena.c — bump allocator for IR metadata (see arena.h). */
-#include "ir/arena.h"
+/* arena.c — bump allocator (see arena.h). */
+#include "core/arena.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -60,9 +61,10 @@ void *hgnArenaDup(HgnArena *a, const void *p, size_t n) {
 }
 
 char *hgnArenaStrndup(HgnArena *a, const char *s, size_t n) {
+    if (n == SIZE_MAX) return NULL;
     char *q = hgnArenaAlloc(a, n + 1);
     if (!q) return NULL;
-    memcpy(q, s, n);
+    if (n) memcpy(q, s, n);
     q[n] = '\0';
     return q;
 }
