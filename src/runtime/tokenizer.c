@@ -10,7 +10,7 @@
 #include "core/strBuf.h"
 #include "runtime/tokenizerInt.h"
 
-#define META "\xe2\x96\x81" /* U+2581 ▁ */
+#define META     "\xe2\x96\x81" /* U+2581 ▁ */
 #define META_LEN 3
 
 static HgnStatus oom(void) { return hgnStatusNew(HGN_CODE_OutOfMemory, "tokenizer", NULL, "out of memory"); }
@@ -84,8 +84,8 @@ HgnStatus tokFinish(HgnTokenizer *tok) {
         tok->specialFirstByte[(unsigned char)v->text[i][0]] = true;
     }
     qsort(tok->specials, tok->nSpecials, sizeof *tok->specials, bySpecialLength);
-    static const char *const eogTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end_of_text|>", "<|endoftext|>",
-                                           "<end_of_turn>", "<|end|>", "</s>"};
+    static const char *const eogTexts[] = {
+        "<|eot_id|>", "<|im_end|>", "<|end_of_text|>", "<|endoftext|>", "<end_of_turn>", "<|end|>", "</s>"};
     tok->nEog = 0;
     addEog(tok, tok->eos);
     addEog(tok, tok->eot);
@@ -127,8 +127,6 @@ static HgnStatus splitLevel(void *ctx, const char *s, size_t n) {
     return tokRegexSplit(c->tok->regex[c->level], s, n, splitLevel, &next);
 }
 
-static bool isSpaceByte(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v'; }
-
 static HgnStatus encodeSegment(const HgnTokenizer *tok, TokScratch *sc, const char *s, size_t n, bool atStart,
                                TokIds *out) {
     if (n == 0) return HGN_OK;
@@ -138,9 +136,11 @@ static HgnStatus encodeSegment(const HgnTokenizer *tok, TokScratch *sc, const ch
     hgnBufInit(&b);
     HgnStatus st = HGN_OK;
     if (tok->spaceToMeta) {
-        if (prepend && !(tok->prependIfMissing && s[0] == ' ')) hgnBufAppend(&b, META, META_LEN);
+        bool hasMeta = s[0] == ' ' || (n >= META_LEN && memcmp(s, META, META_LEN) == 0);
+        if (prepend && !(tok->prependIfMissing && hasMeta)) hgnBufAppend(&b, META, META_LEN);
         for (size_t i = 0; i < n; i++) {
-            if (s[i] == ' ') hgnBufAppend(&b, META, META_LEN);
+            if (s[i] == ' ')
+                hgnBufAppend(&b, META, META_LEN);
             else
                 hgnBufAppendChar(&b, s[i]);
         }
@@ -158,7 +158,7 @@ static HgnStatus encodeSegment(const HgnTokenizer *tok, TokScratch *sc, const ch
             }
         }
         if (!st) st = splitLevel(&c, t + start, b.len - start);
-    } else if (prepend && tok->byteLevel && !(tok->prependIfMissing && isSpaceByte(s[0]))) {
+    } else if (prepend && tok->byteLevel && !(tok->prependIfMissing && s[0] == ' ')) {
         hgnBufAppendChar(&b, ' ');
         hgnBufAppend(&b, s, n);
         st = hgnBufOk(&b) ? splitLevel(&c, hgnBufStr(&b), b.len) : oom();
@@ -170,8 +170,7 @@ static HgnStatus encodeSegment(const HgnTokenizer *tok, TokScratch *sc, const ch
 }
 
 /* The special token starting at text (longest first), or -1. */
-static int32_t matchSpecial(const HgnTokenizer *tok, const char *text, size_t avail, bool parseSpecial,
-                            size_t *len) {
+static int32_t matchSpecial(const HgnTokenizer *tok, const char *text, size_t avail, bool parseSpecial, size_t *len) {
     if (!tok->specialFirstByte[(unsigned char)text[0]]) return -1;
     for (size_t k = 0; k < tok->nSpecials; k++) {
         const TokSpecial *sp = &tok->specials[k];
@@ -301,6 +300,7 @@ HgnStatus hgnTokenizerDecode(const HgnTokenizer *tok, const int32_t *ids, size_t
     HgnBuf b;
     hgnBufInit(&b);
     hgnBufReserve(&b, nIds * 4 + 1);
+    bool started = (flags & HGN_DECODE_CONTINUE) != 0; /* a token other than a skipped control one was seen */
     for (size_t i = 0; i < nIds; i++) {
         if (ids[i] < 0 || (size_t)ids[i] >= tok->vocab.n) {
             hgnBufFree(&b);
@@ -308,9 +308,11 @@ HgnStatus hgnTokenizerDecode(const HgnTokenizer *tok, const int32_t *ids, size_t
                                 "token id %ld at index %zu is outside the vocabulary of %zu tokens", (long)ids[i], i,
                                 tok->vocab.n);
         }
-        bool first = !(flags & HGN_DECODE_CONTINUE) && b.len == 0;
+        bool first = !started;
         char tmp[256];
         size_t need = hgnTokenizerPiece(tok, ids[i], first, flags, tmp, sizeof tmp);
+        uint8_t type = tok->vocab.type[ids[i]];
+        if (need > 0 || (type != HGN_TOKEN_CONTROL && type != HGN_TOKEN_UNUSED)) started = true;
         if (need <= sizeof tmp) {
             hgnBufAppend(&b, tmp, need);
         } else if (hgnBufReserve(&b, need + 1)) {

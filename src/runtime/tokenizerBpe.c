@@ -29,7 +29,8 @@ size_t tokUtf8CharLen(const char *s, size_t avail) {
     size_t n;
     unsigned cp;
     if (u[0] < 0x80) return 1;
-    if (u[0] >= 0xc2 && u[0] <= 0xdf) n = 2, cp = u[0] & 0x1f;
+    if (u[0] >= 0xc2 && u[0] <= 0xdf)
+        n = 2, cp = u[0] & 0x1f;
     else if (u[0] >= 0xe0 && u[0] <= 0xef)
         n = 3, cp = u[0] & 0x0f;
     else if (u[0] >= 0xf0 && u[0] <= 0xf4)
@@ -100,8 +101,8 @@ static int32_t scoredId(const HgnTokenizer *tok, const char *s, size_t n) {
     return id >= 0 && tok->vocab.type[id] == HGN_TOKEN_NORMAL ? id : -1;
 }
 
-static void tryPair(const HgnTokenizer *tok, const char *text, const Sym *sym, int32_t left, int32_t right,
-                    Pair *heap, size_t *nHeap) {
+static void tryPair(const HgnTokenizer *tok, const char *text, const Sym *sym, int32_t left, int32_t right, Pair *heap,
+                    size_t *nHeap) {
     if (left < 0 || right < 0) return;
     Pair p = {0, left, right, -1, sym[left].len + sym[right].len};
     if (tok->useScores) {

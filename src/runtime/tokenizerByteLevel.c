@@ -42,7 +42,8 @@ size_t tokByteLevelDecode(const char *text, size_t len, char *out) {
         size_t n = tokUtf8CharLen(text + i, len - i);
         unsigned cp = 0x7fffffff;
         const unsigned char *u = (const unsigned char *)text + i;
-        if (n == 1 && u[0] < 0x80) cp = u[0];
+        if (n == 1 && u[0] < 0x80)
+            cp = u[0];
         else if (n == 2)
             cp = ((unsigned)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
         int b = byteOf(cp);

@@ -62,8 +62,7 @@ static HgnStatus build(HgnTokenizer *tok, const HgnTokenizerSpec *spec) {
     if (spec->model != HGN_TOKENIZER_LLAMA && spec->model != HGN_TOKENIZER_GPT2)
         return mismatch("tokenizer.ggml.model", "supported models are \"llama\" and \"gpt2\"",
                         "tokenizer model %d is not supported", (int)spec->model);
-    if (spec->nTokens == 0 || !spec->tokens)
-        return mismatch("tokenizer.ggml.tokens", NULL, "the vocabulary is empty");
+    if (spec->nTokens == 0 || !spec->tokens) return mismatch("tokenizer.ggml.tokens", NULL, "the vocabulary is empty");
     HgnStatus st = tokVocabInit(&tok->vocab, spec->nTokens);
     if (st) return st;
     char field[64];

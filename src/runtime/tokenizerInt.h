@@ -94,11 +94,11 @@ struct HgnTokenizer {
     int32_t byteIds[256];
     TokRegex *regex[TOK_MAX_REGEX];
     int nRegex;
-    bool spaceToMeta; /* ' ' → "▁" */
-    int prepend;      /* TOK_PREPEND_*: "▁" (meta) or " " (byte level) before a segment */
+    bool spaceToMeta;      /* ' ' → "▁" */
+    int prepend;           /* TOK_PREPEND_*: "▁" (meta) or " " (byte level) before a segment */
     bool prependIfMissing; /* HF Metaspace/ByteLevel: only when the segment does not start with one */
-    bool metaSplit;   /* split pre-tokens before each ▁ */
-    int decodeMode;   /* TOK_DECODE_* for NORMAL tokens */
+    bool metaSplit;        /* split pre-tokens before each ▁ */
+    int decodeMode;        /* TOK_DECODE_* for NORMAL tokens */
     bool stripLeadingSpace;
     TokSpecial *specials; /* sorted by text length, longest first */
     size_t nSpecials;
