@@ -164,15 +164,15 @@ static json_t *llamaDoc(void) {
     json_t *merges = json_pack("[s,s,s,s,s]", META " h", "l l", "ll o", META "h e", META "he llo");
     json_t *model = json_pack("{s:s,s:s,s:b,s:b,s:o,s:o}", "type", "BPE", "unk_token", "<unk>", "byte_fallback", 1,
                               "fuse_unk", 1, "vocab", vocab, "merges", merges);
-    json_t *normalizer = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:{s:s},s:s}]}", "type", "Sequence", "normalizers", "type",
-                                   "Prepend", "prepend", META, "type", "Replace", "pattern", "String", " ", "content",
-                                   META);
+    json_t *normalizer =
+        json_pack("{s:s,s:[{s:s,s:s},{s:s,s:{s:s},s:s}]}", "type", "Sequence", "normalizers", "type", "Prepend",
+                  "prepend", META, "type", "Replace", "pattern", "String", " ", "content", META);
     json_t *decoder = json_pack("{s:s,s:[{s:s,s:{s:s},s:s},{s:s},{s:s},{s:s,s:s,s:i,s:i}]}", "type", "Sequence",
                                 "decoders", "type", "Replace", "pattern", "String", META, "content", " ", "type",
                                 "ByteFallback", "type", "Fuse", "type", "Strip", "content", " ", "start", 1, "stop", 0);
     return json_pack("{s:[o,o,o],s:o,s:n,s:o,s:o,s:o}", "added_tokens", addedToken(0, "<unk>", true),
-                     addedToken(1, "<s>", true), addedToken(2, "</s>", true), "normalizer", normalizer,
-                     "pre_tokenizer", "post_processor", template("<s>", 1), "decoder", decoder, "model", model);
+                     addedToken(1, "<s>", true), addedToken(2, "</s>", true), "normalizer", normalizer, "pre_tokenizer",
+                     "post_processor", template("<s>", 1), "decoder", decoder, "model", model);
 }
 
 static void testLlamaJson(void **state) {
@@ -215,10 +215,12 @@ static void testLlamaJson(void **state) {
 
     /* Metaspace pre-tokenizer, prepend_scheme "first", with its decoder. */
     json_object_set_new(doc, "normalizer", json_null());
-    json_object_set_new(doc, "pre_tokenizer", json_pack("{s:s,s:s,s:s,s:b}", "type", "Metaspace", "replacement", META,
-                                                        "prepend_scheme", "first", "split", 0));
-    json_object_set_new(doc, "decoder",
-                        json_pack("{s:s,s:s,s:s}", "type", "Metaspace", "replacement", META, "prepend_scheme", "first"));
+    json_object_set_new(doc, "pre_tokenizer",
+                        json_pack("{s:s,s:s,s:s,s:b}", "type", "Metaspace", "replacement", META, "prepend_scheme",
+                                  "first", "split", 0));
+    json_object_set_new(
+        doc, "decoder",
+        json_pack("{s:s,s:s,s:s}", "type", "Metaspace", "replacement", META, "prepend_scheme", "first"));
     json_object_set_new(json_object_get(doc, "model"), "byte_fallback", json_true());
     tok = parse(doc);
     /* Only the first segment gets ▁: "hello " → ▁hello ▁; after <s>, "hello" → h e llo ("h e" is no merge). */
@@ -275,9 +277,9 @@ static void testErrors(void **state) {
                         json_pack("{s:s,s:[{s:s,s:{s:s},s:s}]}", "type", "Sequence", "pretokenizers", "type", "Split",
                                   "pattern", "Regex", "\\s+", "behavior", "Removed"));
     expectError(doc, HGN_CODE_TokenizerMismatch, "t.json#/pre_tokenizer/pretokenizers/0/behavior");
-    json_object_set_new(doc, "pre_tokenizer",
-                        json_pack("{s:s,s:{s:s},s:s}", "type", "Split", "pattern", "Regex", "(bad", "behavior",
-                                  "Isolated"));
+    json_object_set_new(
+        doc, "pre_tokenizer",
+        json_pack("{s:s,s:{s:s},s:s}", "type", "Split", "pattern", "Regex", "(bad", "behavior", "Isolated"));
     expectError(doc, HGN_CODE_TokenizerMismatch, "t.json#/pre_tokenizer/pattern");
     json_object_set_new(doc, "pre_tokenizer", json_pack("{s:s}", "type", "BertPreTokenizer"));
     expectError(doc, HGN_CODE_TokenizerMismatch, "t.json#/pre_tokenizer/type");
@@ -347,9 +349,8 @@ static void testAllocationFailures(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testByteLevelJson), cmocka_unit_test(testLlamaJson),
-        cmocka_unit_test(testErrors),        cmocka_unit_test(testLoadFile),
-        cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testByteLevelJson), cmocka_unit_test(testLlamaJson),          cmocka_unit_test(testErrors),
+        cmocka_unit_test(testLoadFile),      cmocka_unit_test(testAllocationFailures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,7 +62,10 @@ static void testGpt2(void **state) {
           " \xf0\x9f\x99\x82!");
     SPLIT("gpt2", "cafe\xcc\x81s", "cafe", "\xcc\x81", "s");
     /* Invalid bytes never match: they come out as gaps of their own. */
-    SPLIT("gpt2", "ab\xff" "cd \xc3", "ab", "\xff", "cd", " ", "\xc3");
+    SPLIT("gpt2",
+          "ab\xff"
+          "cd \xc3",
+          "ab", "\xff", "cd", " ", "\xc3");
     SPLIT("gpt2", "\xfe\xff", "\xfe\xff");
 }
 
