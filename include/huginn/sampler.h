@@ -13,6 +13,8 @@
  *      (softmax of the logits so far, untempered) sums to >= topP;
  *   5. min-p: keep tokens whose probability is >= minP x the largest;
  *   6. temperature: softmax(logit / T) over what is left; draw one token.
+ * (Steps 4 and 5 each keep a prefix of the tokens sorted by probability, so
+ * the code filters by min-p first, which is cheaper and gives the same set.)
  * All buffers are allocated by hgnSamplerCreate (sized by the vocabulary);
  * sampling and accepting tokens never allocate. A sampler is not
  * thread-safe; use one per sequence. */

@@ -198,6 +198,17 @@ static void sortBest(Cand *c, size_t n) {
     }
 }
 
+/* Moves the k best of c[0,n) to the front with a k-element heap whose root is
+ * the worst kept one: one pass, mostly a single comparison per candidate. */
+static void heapTop(Cand *c, size_t n, size_t k) {
+    for (size_t i = k / 2; i-- > 0;) siftDown(c, i, k);
+    for (size_t i = k; i < n; i++) {
+        if (!better(&c[i], &c[0])) continue;
+        c[0] = c[i];
+        siftDown(c, 0, k);
+    }
+}
+
 /* probs[i] = softmax(c[i].logit * invT) over n; returns the sum before normalising. */
 static void softmax(const Cand *c, size_t n, double invT, float *probs) {
     float mx = -INFINITY;
@@ -247,32 +258,55 @@ static HgnStatus distribution(HgnSampler *s, const float *logits, size_t *nOut) 
         return HGN_OK;
     }
     if (p->topK > 0 && (size_t)p->topK < n) {
-        selectTop(c, n, (size_t)p->topK);
+        if ((size_t)p->topK * 16 < n)
+            heapTop(c, n, (size_t)p->topK);
+        else
+            selectTop(c, n, (size_t)p->topK);
         n = (size_t)p->topK;
     }
-    if (p->topP < 1.0f) {
-        sortBest(c, n);
-        softmax(c, n, 1.0, s->probs);
-        double cum = 0;
-        size_t keep = n;
-        for (size_t i = 0; i < n; i++) {
-            cum += s->probs[i];
-            if (cum >= p->topP) {
-                keep = i + 1;
-                break;
-            }
-        }
-        n = keep;
-    }
-    if (p->minP > 0) {
-        float top = -INFINITY;
+    if (p->topP < 1.0f || p->minP > 0) {
+        double top = -INFINITY, z = 0;
         for (size_t i = 0; i < n; i++)
             if (c[i].logit > top) top = c[i].logit;
-        double threshold = (double)top + log((double)p->minP);
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++)
-            if ((double)c[i].logit >= threshold) c[m++] = c[i];
-        n = m;
+        for (size_t i = 0; i < n; i++) z += exp((double)c[i].logit - top);
+        /* min-p keeps a prefix of the sorted order, and so does top-p; their composition is the
+         * shorter prefix whichever runs first, and renormalising does not change p_i / p_max.
+         * Filtering by min-p first (O(n)) leaves less to sort; top-p still measures mass
+         * against the distribution it would have seen (normaliser z). */
+        if (p->minP > 0) {
+            double threshold = top + log((double)p->minP);
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if ((double)c[i].logit >= threshold) c[m++] = c[i];
+            n = m;
+        }
+        if (p->topP < 1.0f) {
+            /* The smallest most-likely set with mass >= topP: select the best m (O(n)),
+             * doubling m until their mass suffices, then sort only those m. */
+            size_t m = 64;
+            for (;;) {
+                if (m >= n) {
+                    m = n;
+                    break;
+                }
+                selectTop(c, n, m);
+                double mass = 0;
+                for (size_t i = 0; i < m; i++) mass += exp((double)c[i].logit - top);
+                if (mass / z >= p->topP) break;
+                m *= 2;
+            }
+            sortBest(c, m);
+            double cum = 0;
+            size_t keep = m;
+            for (size_t i = 0; i < m; i++) {
+                cum += exp((double)c[i].logit - top) / z;
+                if (cum >= p->topP) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+            n = keep;
+        }
     }
     softmax(c, n, 1.0 / p->temperature, s->probs);
     *nOut = n;

@@ -57,21 +57,37 @@ void tokRegexFree(TokRegex *re) {
     hgnFree(re);
 }
 
+/* pcre2_match in MATCH_INVALID_UTF mode checks the UTF-8 of the whole rest of
+ * the subject on every call, which would make splitting O(n^2). Each match is
+ * therefore tried on a window of the text; a match (or a failure) that comes
+ * within WINDOW_MARGIN bytes of the window's end could depend on what lies
+ * beyond, so the window is doubled and the match retried. The published
+ * patterns look at most a few bytes past a match. */
+#define WINDOW_START  1024
+#define WINDOW_MARGIN 64
+
 HgnStatus tokRegexSplit(const TokRegex *re, const char *text, size_t len, TokPieceFn fn, void *ctx) {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
     if (!md) return hgnStatusNew(HGN_CODE_OutOfMemory, "tokenizer", NULL, "out of memory");
     HgnStatus st = HGN_OK;
     size_t pos = 0, gap = 0; /* gap: start of text not yet handed out */
+    size_t window = WINDOW_START;
     while (pos < len && !st) {
-        int rc = pcre2_match(re->code, (PCRE2_SPTR)text, len, pos, 0, md, NULL);
-        if (rc == PCRE2_ERROR_NOMATCH) break;
-        if (rc < 0) {
+        size_t end = len - pos > window ? pos + window : len;
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)text, end, pos, 0, md, NULL);
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(rc, msg, sizeof msg);
             st = hgnStatusNew(HGN_CODE_InvalidInput, "tokenizer", NULL, "pre-tokenizer match failed: %s", (char *)msg);
             break;
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        if (end < len && (rc == PCRE2_ERROR_NOMATCH || ov[1] + WINDOW_MARGIN > end)) {
+            window *= 2; /* the answer may depend on text past the window */
+            continue;
+        }
+        window = WINDOW_START;
+        if (rc == PCRE2_ERROR_NOMATCH) break;
         size_t s = ov[0], e = ov[1];
         if (e <= s) { /* empty match: step over one character */
             pos = s + tokUtf8CharLen(text + s, len - s);

@@ -175,6 +175,18 @@ static void testTopKTopPMinP(void **state) {
     double only[] = {0, 1, 0, 0};
     expectDist(s, logits, 4, only);
     hgnSamplerFree(s);
+    /* top-p and min-p together keep the shorter of their two prefixes. */
+    p = plain(1.0f);
+    p.topP = 0.85f;
+    p.minP = 0.5f; /* keeps p >= 0.25: 0.5 and 0.3 */
+    s = make(&p, 4);
+    expectDist(s, logits, 4, k2);
+    hgnSamplerFree(s);
+    p.topP = 0.75f;
+    p.minP = 0.2f; /* min-p alone would keep three */
+    s = make(&p, 4);
+    expectDist(s, logits, 4, k2);
+    hgnSamplerFree(s);
     /* Temperature comes last: top-k 2 then T = 2 → softmax(logit/2) over ids 1, 3. */
     p = plain(2.0f);
     p.topK = 2;
