@@ -325,6 +325,7 @@ HgnStatus hgnTokenizerDecode(const HgnTokenizer *tok, const int32_t *ids, size_t
         hgnBufFree(&b);
         return oom();
     }
+    if (b.data) b.data[b.len] = '\0'; /* hgnBufReserve alone leaves a fresh buffer unterminated */
     size_t n = b.len;
     *text = hgnBufDetach(&b);
     if (!*text) return oom();

@@ -5,6 +5,7 @@
  * must encode the text to in-range ids that decode without error. Two fixed
  * tokenizers (GPT-2 byte-level, SentencePiece llama with byte fallback) must
  * round-trip the text byte for byte. Any other outcome traps. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,17 +67,31 @@ static HgnTokenizer *build(HgnTokenizerModel model) {
     return tok;
 }
 
-static void roundTrip(const HgnTokenizer *tok, const char *text, size_t len, unsigned flags) {
+/* The llama tokenizer writes spaces as U+2581 "▁" and so decodes a literal ▁ in
+ * the text as a space (as SentencePiece does); expected is text with that
+ * substitution, or text itself. */
+static void roundTrip(const HgnTokenizer *tok, const char *text, size_t len, unsigned flags, bool metaIsSpace) {
+    char *expected = malloc(len + 1);
+    size_t expectedLen = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (metaIsSpace && i + 3 <= len && memcmp(text + i, "\xe2\x96\x81", 3) == 0) {
+            expected[expectedLen++] = ' ';
+            i += 2;
+        } else {
+            expected[expectedLen++] = text[i];
+        }
+    }
     int32_t *ids = NULL;
     size_t n = 0;
     char *back = NULL;
     size_t backLen = 0;
     if (hgnTokenizerEncode(tok, text, len, flags, &ids, &n)) __builtin_trap();
     if (hgnTokenizerDecode(tok, ids, n, 0, &back, &backLen)) __builtin_trap();
-    if (backLen != len || memcmp(back, text, len) != 0) {
+    if (backLen != expectedLen || memcmp(back, expected, expectedLen) != 0) {
         fprintf(stderr, "round trip changed %zu bytes into %zu\n", len, backLen);
         __builtin_trap();
     }
+    free(expected);
     hgnFree(ids);
     hgnFree(back);
 }
@@ -92,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         text = (const char *)nul + 1;
         textLen = size - jsonLen - 1;
     }
-    roundTrip(gpt2, text, textLen, HGN_ENCODE_PARSE_SPECIAL);
-    roundTrip(llama, text, textLen, 0);
+    roundTrip(gpt2, text, textLen, HGN_ENCODE_PARSE_SPECIAL, false);
+    roundTrip(llama, text, textLen, 0, true);
 
     HgnTokenizer *tok = NULL;
     HgnStatus st = hgnTokenizerParseJson(json, jsonLen, "fuzz", &tok);

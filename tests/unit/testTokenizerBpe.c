@@ -184,6 +184,11 @@ static void testGpt2MergeOrder(void **state) {
     assert_string_equal(text, "the the");
     assert_int_equal(len, 7);
     hgnFree(text);
+    /* No ids: an empty, terminated string (a fresh reserved buffer once came back unterminated). */
+    assert_null(hgnTokenizerDecode(tok, ids, 0, 0, &text, &len));
+    assert_int_equal(len, 0);
+    assert_int_equal(strlen(text), 0);
+    hgnFree(text);
     /* Out-of-range id. */
     int32_t bad = (int32_t)v.n;
     HgnStatus st = hgnTokenizerDecode(tok, &bad, 1, 0, &text, &len);
