@@ -35,7 +35,8 @@ static HgnTokenizer *loadSpm(void) {
         *tab = '\0';
         tokens[n] = strdup(line);
         scores[n] = strtof(tab + 1, NULL);
-        if (!strcmp(line, "<unk>")) types[n] = HGN_TOKEN_UNKNOWN;
+        if (!strcmp(line, "<unk>"))
+            types[n] = HGN_TOKEN_UNKNOWN;
         else if (!strcmp(line, "<s>") || !strcmp(line, "</s>"))
             types[n] = HGN_TOKEN_CONTROL;
         else if (strlen(line) == 6 && !strncmp(line, "<0x", 3))
