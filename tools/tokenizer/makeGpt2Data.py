@@ -43,7 +43,7 @@ def pieces(text, pattern):
 
 
 def train(text, n_merges):
-    words = Counter(tuple(p) for p in pieces(text, GPT2))
+    words = Counter(tuple(p) for p in pieces(text, GPT2) + pieces(text, LLAMA3))
     merges = []
     for _ in range(n_merges):
         pairs = Counter()
@@ -104,6 +104,7 @@ def main(out_dir):
     syllables = "ka to ri mu sen dal or ith ing ed er th qu ow ay ie ly tion ment ness".split()
     words += ["".join(random.choice(syllables) for _ in range(random.randint(1, 4))) for _ in range(400)]
     words += ["".join(random.choice(syllables) for _ in range(2)).capitalize() for _ in range(50)]
+    words += ["1234567", "2026", "12345", "I'M", "WE'RE", "(word)", "x.", "3.14159"] * 60
     text = "\n".join(" ".join(random.choice(words) for _ in range(random.randint(3, 12))) for _ in range(3000))
     merges = train(text, 300)
     vocab = {B2U[b]: b for b in range(256)}
