@@ -60,9 +60,12 @@ typedef struct HgnTokenizerSpec {
     bool addSpacePrefix;                       /* tokenizer.ggml.add_space_prefix (llama) */
 } HgnTokenizerSpec;
 
-/* Fills a spec with no tokens, ids -1, addBos true for llama-style defaults
- * off (all flags false). Cannot fail. */
+/* Fills a spec with no tokens, ids -1 and all flags false. Cannot fail. */
 void hgnTokenizerSpecInit(HgnTokenizerSpec *spec);
+
+/* Maps a tokenizer.ggml.model value ("llama", "gpt2") to *model; anything
+ * else ("bert", "t5", "rwkv", "no_vocab", ...) is HGN-0108 naming the key. */
+HGN_NODISCARD HgnStatus hgnTokenizerModelParse(const char *name, HgnTokenizerModel *model);
 
 /* Builds a tokenizer from spec. Errors: HGN-0108 TokenizerMismatch naming the
  * offending field (tokenizer.ggml.merges[i], tokenizer.ggml.pre, ...),

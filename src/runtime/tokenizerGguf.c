@@ -16,6 +16,19 @@ void hgnTokenizerSpecInit(HgnTokenizerSpec *spec) {
     spec->bosId = spec->eosId = spec->unkId = spec->padId = spec->eotId = -1;
 }
 
+HgnStatus hgnTokenizerModelParse(const char *name, HgnTokenizerModel *model) {
+    if (name && !strcmp(name, "llama"))
+        *model = HGN_TOKENIZER_LLAMA;
+    else if (name && !strcmp(name, "gpt2"))
+        *model = HGN_TOKENIZER_GPT2;
+    else
+        return hgnStatusNew(
+            HGN_CODE_TokenizerMismatch, "tokenizer.ggml.model",
+            "supported tokenizer models are \"llama\" (SentencePiece BPE) and \"gpt2\" (byte-level BPE)",
+            "tokenizer model \"%s\" is not supported", name ? name : "(missing)");
+    return HGN_OK;
+}
+
 static HgnStatus mismatch(const char *field, const char *hint, const char *fmt, ...) HGN_PRINTF(3, 4);
 static HgnStatus mismatch(const char *field, const char *hint, const char *fmt, ...) {
     va_list ap;

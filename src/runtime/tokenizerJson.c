@@ -35,6 +35,20 @@ static HgnStatus fail(const Loader *ld, const char *pointer, const char *hint, c
     return st;
 }
 
+/* "/model/vocab/<key>" with key escaped as a JSON pointer token (~ → ~0, / → ~1), truncated to fit. */
+static void vocabPointer(char *out, size_t cap, const char *key) {
+    size_t n = (size_t)snprintf(out, cap, "/model/vocab/");
+    for (const char *k = key; *k && n + 3 < cap; k++) {
+        if (*k == '~' || *k == '/') {
+            out[n++] = '~';
+            out[n++] = *k == '~' ? '0' : '1';
+        } else {
+            out[n++] = *k;
+        }
+    }
+    out[n] = '\0';
+}
+
 static const char *typeOf(const json_t *obj) {
     const json_t *t = json_object_get(obj, "type");
     return json_is_string(t) ? json_string_value(t) : NULL;
@@ -344,7 +358,7 @@ static HgnStatus load(Loader *ld, const json_t *root) {
     char ptr[256];
     json_object_foreach((json_t *)vocab, key, val) {
         if (!json_is_integer(val) || json_integer_value(val) < 0) {
-            snprintf(ptr, sizeof ptr, "/model/vocab/%.200s", key);
+            vocabPointer(ptr, sizeof ptr, key);
             return fail(ld, ptr, NULL, "token id is not a non-negative integer");
         }
         if (json_integer_value(val) > maxId) maxId = json_integer_value(val);
@@ -368,7 +382,7 @@ static HgnStatus load(Loader *ld, const json_t *root) {
         int32_t id = (int32_t)json_integer_value(val);
         size_t len = strlen(key);
         if (tok->vocab.type[id] != HGN_TOKEN_UNUSED) {
-            snprintf(ptr, sizeof ptr, "/model/vocab/%.200s", key);
+            vocabPointer(ptr, sizeof ptr, key);
             return fail(ld, ptr, NULL, "token id %ld is given to two tokens", (long)id);
         }
         bool isByte = byteFallback && len == 6 && !strncmp(key, "<0x", 3) && key[5] == '>';

@@ -435,6 +435,19 @@ static void testSpecErrors(void **state) {
     spec.model = HGN_TOKENIZER_GPT2;
     HgnTokenizer *tok = NULL;
     assert_null(hgnTokenizerCreate(&spec, &tok));
+    HgnTokenizerModel model = HGN_TOKENIZER_GPT2;
+    assert_null(hgnTokenizerModelParse("llama", &model));
+    assert_int_equal(model, HGN_TOKENIZER_LLAMA);
+    assert_null(hgnTokenizerModelParse("gpt2", &model));
+    assert_int_equal(model, HGN_TOKENIZER_GPT2);
+    HgnStatus st = hgnTokenizerModelParse("bert", &model);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_TokenizerMismatch);
+    assert_string_equal(hgnStatusWhere(st), "tokenizer.ggml.model");
+    assert_non_null(strstr(hgnStatusMessage(st), "bert"));
+    hgnStatusFree(st);
+    st = hgnTokenizerModelParse(NULL, &model);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_TokenizerMismatch);
+    hgnStatusFree(st);
     hgnTokenizerFree(tok);
     hgnTokenizerFree(NULL);
 }

@@ -263,9 +263,9 @@ static void testErrors(void **state) {
     json_object_set_new(model, "dropout", json_real(0.1));
     expectError(doc, HGN_CODE_TokenizerMismatch, "t.json#/model/dropout");
     json_object_set_new(model, "dropout", json_null());
-    json_object_set_new(json_object_get(model, "vocab"), "neg", json_integer(-4));
-    expectError(doc, HGN_CODE_TokenizerMismatch, "t.json#/model/vocab/neg");
-    json_object_del(json_object_get(model, "vocab"), "neg");
+    json_object_set_new(json_object_get(model, "vocab"), "n/e~g", json_integer(-4));
+    expectError(doc, HGN_CODE_TokenizerMismatch, "t.json#/model/vocab/n~1e~0g");
+    json_object_del(json_object_get(model, "vocab"), "n/e~g");
     json_object_set_new(json_object_get(model, "vocab"), "far", json_integer(1000000));
     expectError(doc, HGN_CODE_TokenizerMismatch, "t.json#/model/vocab");
     json_object_del(json_object_get(model, "vocab"), "far");
