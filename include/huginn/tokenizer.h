@@ -106,6 +106,15 @@ HGN_NODISCARD HgnStatus hgnTokenizerDecode(const HgnTokenizer *tok, const int32_
  * (writes min(cap, that)); returns 0 for an unknown id. */
 size_t hgnTokenizerPiece(const HgnTokenizer *tok, int32_t id, bool first, unsigned flags, char *buf, size_t cap);
 
+/* UTF-8 helpers for callers that stream decoded bytes or check prompts.
+ * hgnUtf8Complete: length of the longest prefix of s[0,n) that does not end
+ * inside a character that is still incomplete (a truncated but so far valid
+ * sequence of at most 3 bytes at the end is held back; invalid bytes are not).
+ * hgnUtf8Valid: true if s[0,n) is valid UTF-8 (no overlongs, surrogates or
+ * code points above U+10FFFF); else *badOffset (may be NULL) is the first bad byte. */
+size_t hgnUtf8Complete(const char *s, size_t n);
+bool hgnUtf8Valid(const char *s, size_t n, size_t *badOffset);
+
 size_t hgnTokenizerVocabSize(const HgnTokenizer *tok);
 HgnTokenizerModel hgnTokenizerModel(const HgnTokenizer *tok);
 /* The token's stored text (byte-level / ▁ form) and its length; NULL if out of range. */

@@ -47,6 +47,37 @@ size_t tokUtf8CharLen(const char *s, size_t avail) {
     return n;
 }
 
+bool hgnUtf8Valid(const char *s, size_t n, size_t *badOffset) {
+    for (size_t i = 0; i < n;) {
+        size_t k = tokUtf8CharLen(s + i, n - i);
+        if (k == 1 && (unsigned char)s[i] >= 0x80) {
+            if (badOffset) *badOffset = i;
+            return false;
+        }
+        i += k;
+    }
+    return true;
+}
+
+size_t hgnUtf8Complete(const char *s, size_t n) {
+    /* Look back at most 3 bytes for a lead byte whose sequence runs past the end. */
+    for (size_t back = 1; back <= 3 && back <= n; back++) {
+        unsigned char c = (unsigned char)s[n - back];
+        if ((c & 0xc0) == 0x80) continue; /* continuation: keep looking */
+        size_t need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 1;
+        if (need <= back) return n; /* complete (or not a lead byte at all) */
+        /* A valid-so-far truncated sequence: check what is there with the missing bytes as continuations. */
+        char probe[4];
+        memcpy(probe, s + n - back, back);
+        for (size_t k = back; k < need; k++)
+            probe[k] = (char)(c == 0xe0 && k == 1 ? 0xa0 : c == 0xf0 && k == 1 ? 0x90 : 0x80);
+        if (c == 0xed && back >= 2 && (unsigned char)s[n - back + 1] >= 0xa0) return n; /* surrogate: invalid */
+        if (c == 0xf4 && back >= 2 && (unsigned char)s[n - back + 1] >= 0x90) return n; /* > U+10FFFF */
+        return tokUtf8CharLen(probe, need) == need ? n - back : n;
+    }
+    return n;
+}
+
 void tokScratchFree(TokScratch *s) {
     hgnFree(s->sym);
     hgnFree(s->heap);

@@ -493,12 +493,39 @@ static void testAllocationFailures(void **state) {
     freeVocab(&L.v);
 }
 
+static void testUtf8Helpers(void **state) {
+    (void)state;
+    size_t bad = 99;
+    assert_true(hgnUtf8Valid("", 0, &bad));
+    assert_true(hgnUtf8Valid("a\xc3\xa9\xe4\xb8\x96\xf0\x9f\x99\x82", 10, NULL));
+    assert_false(hgnUtf8Valid("ab\xff", 3, &bad));
+    assert_int_equal(bad, 2);
+    assert_false(hgnUtf8Valid("\xc0\xaf", 2, &bad)); /* overlong '/' */
+    assert_int_equal(bad, 0);
+    assert_false(hgnUtf8Valid("x\xed\xa0\x80", 4, &bad)); /* surrogate */
+    assert_int_equal(bad, 1);
+    assert_false(hgnUtf8Valid("\xf4\x90\x80\x80", 4, &bad)); /* above U+10FFFF */
+    assert_false(hgnUtf8Valid("\xe4\xb8", 2, &bad));         /* truncated */
+    /* Streaming: an incomplete tail is held back, complete or invalid input is not. */
+    assert_int_equal(hgnUtf8Complete("ab", 2), 2);
+    assert_int_equal(hgnUtf8Complete("a\xe4", 2), 1);
+    assert_int_equal(hgnUtf8Complete("a\xe4\xb8", 3), 1);
+    assert_int_equal(hgnUtf8Complete("a\xe4\xb8\x96", 4), 4);
+    assert_int_equal(hgnUtf8Complete("\xf0\x9f\x99", 3), 0);
+    assert_int_equal(hgnUtf8Complete("a\xff", 2), 2);
+    assert_int_equal(hgnUtf8Complete("a\x80", 2), 2);     /* stray continuation: nothing to wait for */
+    assert_int_equal(hgnUtf8Complete("a\xed\xa0", 3), 3); /* would be a surrogate */
+    assert_int_equal(hgnUtf8Complete("a\xe0\x80", 3), 3); /* overlong start */
+    assert_int_equal(hgnUtf8Complete("\xc3", 1), 0);
+    assert_int_equal(hgnUtf8Complete("", 0), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testByteLevelTable),     cmocka_unit_test(testGpt2MergeOrder),
         cmocka_unit_test(testGpt2RoundTrips),     cmocka_unit_test(testIgnoreMerges),
         cmocka_unit_test(testLlamaScores),        cmocka_unit_test(testSpecErrors),
-        cmocka_unit_test(testAllocationFailures),
+        cmocka_unit_test(testAllocationFailures), cmocka_unit_test(testUtf8Helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
