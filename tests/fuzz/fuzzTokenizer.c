@@ -4,7 +4,8 @@
  * must load or fail with HGN-0600/HGN-0108 and a location; a loaded tokenizer
  * must encode the text to in-range ids that decode without error. Two fixed
  * tokenizers (GPT-2 byte-level, SentencePiece llama with byte fallback) must
- * round-trip the text byte for byte. Any other outcome traps. */
+ * round-trip the text byte for byte, and the UTF-8 streaming helper must cut
+ * valid text only at character ends. Any other outcome traps. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,6 +107,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         jsonLen = (size_t)(nul - data);
         text = (const char *)nul + 1;
         textLen = size - jsonLen - 1;
+    }
+    /* Streaming helper: every cut of valid text is held back to a valid prefix, at most 3 bytes short. */
+    if (hgnUtf8Valid(text, textLen, NULL)) {
+        if (hgnUtf8Complete(text, textLen) != textLen) __builtin_trap();
+        for (size_t cut = 0; cut <= textLen && cut < 64; cut++) {
+            size_t ok = hgnUtf8Complete(text, cut);
+            if (ok > cut || cut - ok > 3 || !hgnUtf8Valid(text, ok, NULL)) __builtin_trap();
+        }
     }
     roundTrip(gpt2, text, textLen, HGN_ENCODE_PARSE_SPECIAL, false);
     roundTrip(llama, text, textLen, 0, true);
