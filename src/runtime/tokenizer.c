@@ -341,7 +341,7 @@ HgnTokenizerModel hgnTokenizerModel(const HgnTokenizer *tok) { return tok->model
 const char *hgnTokenizerTokenText(const HgnTokenizer *tok, int32_t id, size_t *len) {
     if (!tok || id < 0 || (size_t)id >= tok->vocab.n) return NULL;
     if (len) *len = tok->vocab.len[id];
-    return tok->vocab.text[id];
+    return tok->vocab.text[id] ? tok->vocab.text[id] : ""; /* ids missing from a tokenizer.json vocab */
 }
 
 HgnTokenType hgnTokenizerTokenType(const HgnTokenizer *tok, int32_t id) {
