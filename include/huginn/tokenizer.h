@@ -56,8 +56,11 @@ typedef struct HgnTokenizerSpec {
     const char *const *merges; /* tokenizer.ggml.merges, "left right"; gpt2 only */
     const char *pre;           /* tokenizer.ggml.pre: NULL/"default"/"gpt2", "llama3"/"llama-bpe", "qwen2" */
     int32_t bosId, eosId, unkId, padId, eotId; /* -1 when absent */
-    bool addBos, addEos;                       /* tokenizer.ggml.add_bos_token / add_eos_token */
-    bool addSpacePrefix;                       /* tokenizer.ggml.add_space_prefix (llama) */
+    /* tokenizer.ggml.add_bos_token / add_eos_token. When a key is absent, llama.cpp
+     * uses addBos = true for "llama" and false for "gpt2", addEos = false. */
+    bool addBos, addEos;
+    /* tokenizer.ggml.add_space_prefix ("llama" only); absent means true. */
+    bool addSpacePrefix;
 } HgnTokenizerSpec;
 
 /* Fills a spec with no tokens, ids -1 and all flags false. Cannot fail. */
