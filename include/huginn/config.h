@@ -33,13 +33,13 @@ typedef struct HgnConfigFlag {
 } HgnConfigFlag;
 
 typedef struct HgnConfigOptions {
-    const char *configFile;     /* --config FILE (NULL: none) */
-    const char *profile;        /* --profile NAME (NULL: HUGINN_PROFILE or none) */
-    const HgnConfigFlag *flags; /* command-line overrides, applied last */
+    const char *configFile;       /* --config FILE (NULL: none) */
+    const char *profile;          /* --profile NAME (NULL: HUGINN_PROFILE or none) */
+    const HgnConfigFlag *flags;   /* command-line overrides, applied last */
     size_t nFlags;
-    char *const *environ;   /* environment to read (NULL: the process environment) */
-    const char *systemFile; /* NULL: /etc/huginn/config.toml ("" disables) */
-    const char *userFile;   /* NULL: $XDG_CONFIG_HOME/huginn/config.toml ("" disables) */
+    char *const *environ;         /* environment to read (NULL: the process environment) */
+    const char *systemFile;       /* NULL: /etc/huginn/config.toml ("" disables) */
+    const char *userFile;         /* NULL: $XDG_CONFIG_HOME/huginn/config.toml ("" disables) */
 } HgnConfigOptions;
 
 HGN_NODISCARD HgnStatus hgnConfigLoad(const HgnConfigOptions *opts, HgnConfig **out);

@@ -18,21 +18,21 @@ extern "C" {
 typedef enum HgnDeviceKind { HGN_DEVICE_GPU, HGN_DEVICE_CPU } HgnDeviceKind;
 
 typedef struct HgnDeviceProfile {
-    const char *id;   /* "rtx-4090", "h100-sxm", "cpu-avx2" */
-    const char *name; /* "NVIDIA GeForce RTX 4090" */
+    const char *id;              /* "rtx-4090", "h100-sxm", "cpu-avx2" */
+    const char *name;            /* "NVIDIA GeForce RTX 4090" */
     HgnDeviceKind kind;
-    uint64_t memoryBytes;   /* 0 for CPU profiles (host RAM is measured) */
-    double memoryBandwidth; /* bytes/s */
-    double peakFlopsFp32;   /* FLOP/s, dense */
+    uint64_t memoryBytes;        /* 0 for CPU profiles (host RAM is measured) */
+    double memoryBandwidth;      /* bytes/s */
+    double peakFlopsFp32;        /* FLOP/s, dense */
     double peakFlopsFp16;
     double peakFlopsBf16;
-    double peakFlopsInt8;          /* OP/s */
-    double peakFlopsFp8;           /* 0 when unsupported */
-    int pcieGen, pcieWidth;        /* host link */
-    double nvlinkBandwidth;        /* bytes/s per direction, all links; 0 if none */
-    double launchOverheadSec;      /* fixed cost per kernel launch */
+    double peakFlopsInt8;        /* OP/s */
+    double peakFlopsFp8;         /* 0 when unsupported */
+    int pcieGen, pcieWidth;      /* host link */
+    double nvlinkBandwidth;      /* bytes/s per direction, all links; 0 if none */
+    double launchOverheadSec;    /* fixed cost per kernel launch */
     const char *computeCapability; /* "8.9"; NULL for CPUs */
-    const char *source;            /* where the figures come from */
+    const char *source;          /* where the figures come from */
 } HgnDeviceProfile;
 
 /* Loads the compiled-in table once (thread-safe); validation failures are

@@ -20,7 +20,7 @@ extern "C" {
 typedef struct HgnSchema HgnSchema;
 
 typedef struct HgnSchemaOptions {
-    bool validateFormats; /* "format" as an assertion (default true in hgnSchemaCompile) */
+    bool validateFormats;   /* "format" as an assertion (default true in hgnSchemaCompile) */
     /* Extra documents reachable through $ref by absolute URI (e.g. the test
      * suite's remotes). Keys are URIs, values schemas; may be NULL. */
     const json_t *resources;
@@ -61,7 +61,8 @@ bool hgnSchemaIsValid(const HgnSchema *schema, const json_t *instance);
  * pointer of the first violation and whose message lists up to 10. */
 HGN_NODISCARD HgnStatus hgnSchemaValidate(const HgnSchema *schema, const json_t *instance);
 /* Collects every violation (OUT: *out, caller frees with hgnSchemaViolationsFree). */
-HGN_NODISCARD HgnStatus hgnSchemaValidateAll(const HgnSchema *schema, const json_t *instance, HgnSchemaViolations *out);
+HGN_NODISCARD HgnStatus hgnSchemaValidateAll(const HgnSchema *schema, const json_t *instance,
+                                             HgnSchemaViolations *out);
 void hgnSchemaViolationsFree(HgnSchemaViolations *v);
 
 /* JSON pointer helpers (RFC 6901): resolve a pointer in doc (borrowed result,

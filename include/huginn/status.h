@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
-#define HGN_NODISCARD              __attribute__((warn_unused_result))
+#define HGN_NODISCARD __attribute__((warn_unused_result))
 #define HGN_PRINTF(fmtIdx, argIdx) __attribute__((format(printf, fmtIdx, argIdx)))
 #else
 #define HGN_NODISCARD
@@ -36,7 +36,8 @@ typedef HgnError *HgnStatus;
 #define HGN_OK ((HgnStatus)0)
 
 /* Creates an error. where and hint may be NULL. Never returns HGN_OK. */
-HgnStatus hgnStatusNew(HgnCode code, const char *where, const char *hint, const char *fmt, ...) HGN_PRINTF(4, 5);
+HgnStatus hgnStatusNew(HgnCode code, const char *where, const char *hint, const char *fmt, ...)
+    HGN_PRINTF(4, 5);
 HgnStatus hgnStatusNewV(HgnCode code, const char *where, const char *hint, const char *fmt, va_list ap);
 /* Wraps cause (ownership taken) under a new error; cause may be HGN_OK. */
 HgnStatus hgnStatusWrap(HgnStatus cause, HgnCode code, const char *where, const char *hint, const char *fmt, ...)

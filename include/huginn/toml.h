@@ -35,41 +35,32 @@ typedef enum HgnTomlType {
 } HgnTomlType;
 
 typedef struct HgnTomlDatetime {
-    int year, month, day;     /* valid for OFFSET/LOCAL_DATETIME and LOCAL_DATE */
-    int hour, minute, second; /* valid for OFFSET/LOCAL_DATETIME and LOCAL_TIME */
-    int nanosecond;           /* fractional seconds, truncated to ns */
-    int fractionDigits;       /* digits written in the source (0 = none), for faithful output */
-    int offsetMinutes;        /* OFFSET_DATETIME: offset east of UTC */
-    bool zulu;                /* OFFSET_DATETIME written with Z */
+    int year, month, day;        /* valid for OFFSET/LOCAL_DATETIME and LOCAL_DATE */
+    int hour, minute, second;    /* valid for OFFSET/LOCAL_DATETIME and LOCAL_TIME */
+    int nanosecond;              /* fractional seconds, truncated to ns */
+    int fractionDigits;          /* digits written in the source (0 = none), for faithful output */
+    int offsetMinutes;           /* OFFSET_DATETIME: offset east of UTC */
+    bool zulu;                   /* OFFSET_DATETIME written with Z */
 } HgnTomlDatetime;
 
 typedef struct HgnTomlValue HgnTomlValue;
 typedef struct HgnTomlKeyValue {
-    char *key; /* UTF-8; may contain NUL only through \u0000 (keyLen is exact) */
+    char *key;            /* UTF-8; may contain NUL only through \u0000 (keyLen is exact) */
     size_t keyLen;
     HgnTomlValue *value;
 } HgnTomlKeyValue;
 
 struct HgnTomlValue {
     HgnTomlType type;
-    int line, column; /* where the value (or, for tables, its header/key) starts */
+    int line, column;     /* where the value (or, for tables, its header/key) starts */
     union {
-        struct {
-            char *ptr;
-            size_t len;
-        } string; /* NUL-terminated copy, len exact */
+        struct { char *ptr; size_t len; } string;   /* NUL-terminated copy, len exact */
         int64_t integer;
         double floating;
         bool boolean;
         HgnTomlDatetime datetime;
-        struct {
-            HgnTomlValue **items;
-            size_t count;
-        } array;
-        struct {
-            HgnTomlKeyValue *items;
-            size_t count;
-        } table; /* source order */
+        struct { HgnTomlValue **items; size_t count; } array;
+        struct { HgnTomlKeyValue *items; size_t count; } table; /* source order */
     } as;
 };
 
