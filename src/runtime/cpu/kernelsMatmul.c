@@ -1,0 +1,412 @@
+/* kernelsMatmul.c — matrix-vector and matrix-matrix products over weights
+ * read where they lie (F32, F16, BF16, Q8_0, Q4_0, Q4_1): the per-row dot
+ * products (scalar, AVX2+FMA+F16C, AVX-512 VNNI for the int8 ones), the
+ * row-parallel driver, and OpenBLAS SGEMM for large F32 batches. */
+#include <cblas.h>
+#include <string.h>
+
+#include "runtime/cpu/kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define HGN_X86 1
+#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define TARGET_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+#endif
+
+typedef float (*DotFn)(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n);
+
+/* ---- scalar references ------------------------------------------------------------- */
+
+static float dotF32Scalar(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const float *w = row;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; i++) s += w[i] * x[i];
+    return s;
+}
+
+static float dotF16Scalar(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const uint16_t *w = row;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; i++) s += hgnF16ToF32(w[i]) * x[i];
+    return s;
+}
+
+static float dotBf16Scalar(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const uint16_t *w = row;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; i++) s += hgnBf16ToF32(w[i]) * x[i];
+    return s;
+}
+
+static float dotQ8_0Scalar(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ8_0 *w = row;
+    float s = 0.0f;
+    for (int64_t b = 0; b < n / HGN_QK; b++) {
+        int32_t isum = 0;
+        for (int j = 0; j < HGN_QK; j++) isum += w[b].qs[j] * xq[b].qs[j];
+        s += (float)isum * (hgnF16ToF32(w[b].d) * xq[b].d);
+    }
+    return s;
+}
+
+static float dotQ4_0Scalar(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ4_0 *w = row;
+    float s = 0.0f;
+    for (int64_t b = 0; b < n / HGN_QK; b++) {
+        int32_t isum = 0;
+        for (int j = 0; j < HGN_QK / 2; j++)
+            isum += ((w[b].qs[j] & 0x0f) - 8) * xq[b].qs[j] + ((w[b].qs[j] >> 4) - 8) * xq[b].qs[j + 16];
+        s += (float)isum * (hgnF16ToF32(w[b].d) * xq[b].d);
+    }
+    return s;
+}
+
+static float dotQ4_1Scalar(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ4_1 *w = row;
+    float s = 0.0f;
+    for (int64_t b = 0; b < n / HGN_QK; b++) {
+        int32_t isum = 0;
+        for (int j = 0; j < HGN_QK / 2; j++)
+            isum += (w[b].qs[j] & 0x0f) * xq[b].qs[j] + (w[b].qs[j] >> 4) * xq[b].qs[j + 16];
+        s += (float)isum * (hgnF16ToF32(w[b].d) * xq[b].d) + hgnF16ToF32(w[b].m) * xq[b].d * (float)xq[b].sum;
+    }
+    return s;
+}
+
+/* ---- AVX2 + FMA + F16C -------------------------------------------------------------------- */
+
+#ifdef HGN_X86
+TARGET_AVX2 static inline float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+TARGET_AVX2 static inline float f16Scalar(uint16_t h) { return _cvtsh_ss(h); }
+
+TARGET_AVX2 static float dotF32Avx2(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const float *w = row;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++) s += w[i] * x[i];
+    return s;
+}
+
+TARGET_AVX2 static float dotF16Avx2(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const uint16_t *w = row;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))),
+                             _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 16))),
+                             _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 24))),
+                             _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))), _mm256_loadu_ps(x + i), a0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++) s += f16Scalar(w[i]) * x[i];
+    return s;
+}
+
+TARGET_AVX2 static inline __m256 bf16x8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+
+TARGET_AVX2 static float dotBf16Avx2(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const uint16_t *w = row;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(bf16x8(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(bf16x8(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(bf16x8(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(bf16x8(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(bf16x8(w + i), _mm256_loadu_ps(x + i), a0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++) s += hgnBf16ToF32(w[i]) * x[i];
+    return s;
+}
+
+/* Σ over 8 int32 lanes of (unsigned u8 a) * (signed s8 b), pairs added: maddubs
+ * then madd with ones. Callers keep |a*b| pairs below the int16 limit. */
+TARGET_AVX2 static inline __m256i dotU8S8Avx2(__m256i a, __m256i b) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1));
+}
+
+TARGET_AVX2 static inline __m256i nibbles(const uint8_t *qs) {
+    __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    __m128i lo = _mm_and_si128(q, _mm_set1_epi8(0x0f)), hi = _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f));
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+
+TARGET_AVX2 static float dotQ8_0Avx2(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ8_0 *w = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    int64_t nb = n / HGN_QK, b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)xq[b].qs),
+                x1 = _mm256_loadu_si256((const __m256i *)xq[b + 1].qs);
+        __m256i p0 = dotU8S8Avx2(_mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
+        __m256i p1 = dotU8S8Avx2(_mm256_abs_epi8(w1), _mm256_sign_epi8(x1, w1));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16Scalar(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16Scalar(w[b + 1].d) * xq[b + 1].d), _mm256_cvtepi32_ps(p1), acc1);
+    }
+    for (; b < nb; b++) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), x0 = _mm256_loadu_si256((const __m256i *)xq[b].qs);
+        __m256i p0 = dotU8S8Avx2(_mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16Scalar(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1));
+}
+
+/* Q4_0 and Q4_1 share the nibble product Σ nib * xq (nib unsigned 0..15, no
+ * int16 saturation); Q4_0 subtracts 8 Σ xq, Q4_1 adds m Σ xq. */
+TARGET_AVX2 static float dotQ4_0Avx2(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ4_0 *w = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    float corr = 0.0f;
+    int64_t nb = n / HGN_QK, b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        float d0 = f16Scalar(w[b].d) * xq[b].d, d1 = f16Scalar(w[b + 1].d) * xq[b + 1].d;
+        __m256i p0 = dotU8S8Avx2(nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
+        __m256i p1 = dotU8S8Avx2(nibbles(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)xq[b + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), _mm256_cvtepi32_ps(p1), acc1);
+        corr += d0 * (float)xq[b].sum + d1 * (float)xq[b + 1].sum;
+    }
+    for (; b < nb; b++) {
+        float d0 = f16Scalar(w[b].d) * xq[b].d;
+        __m256i p0 = dotU8S8Avx2(nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
+        corr += d0 * (float)xq[b].sum;
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1)) - 8.0f * corr;
+}
+
+TARGET_AVX2 static float dotQ4_1Avx2(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ4_1 *w = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    float corr = 0.0f;
+    int64_t nb = n / HGN_QK;
+    for (int64_t b = 0; b < nb; b++) {
+        float d0 = f16Scalar(w[b].d) * xq[b].d;
+        __m256i p0 = dotU8S8Avx2(nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
+        if (b & 1)
+            acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc1);
+        else
+            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
+        corr += f16Scalar(w[b].m) * xq[b].d * (float)xq[b].sum;
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1)) + corr;
+}
+
+/* ---- AVX-512 VNNI (256-bit vpdpbusd) ------------------------------------------------------- */
+
+TARGET_VNNI static float dotQ8_0Vnni(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ8_0 *w = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    const __m256i zero = _mm256_setzero_si256();
+    int64_t nb = n / HGN_QK, b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)xq[b].qs),
+                x1 = _mm256_loadu_si256((const __m256i *)xq[b + 1].qs);
+        __m256i p0 = _mm256_dpbusd_epi32(zero, _mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
+        __m256i p1 = _mm256_dpbusd_epi32(zero, _mm256_abs_epi8(w1), _mm256_sign_epi8(x1, w1));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b + 1].d) * xq[b + 1].d), _mm256_cvtepi32_ps(p1), acc1);
+    }
+    for (; b < nb; b++) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), x0 = _mm256_loadu_si256((const __m256i *)xq[b].qs);
+        __m256i p0 = _mm256_dpbusd_epi32(zero, _mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1));
+}
+
+TARGET_VNNI static float dotQ4_0Vnni(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    const HgnBlockQ4_0 *w = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    const __m256i zero = _mm256_setzero_si256();
+    float corr = 0.0f;
+    int64_t nb = n / HGN_QK, b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        float d0 = _cvtsh_ss(w[b].d) * xq[b].d, d1 = _cvtsh_ss(w[b + 1].d) * xq[b + 1].d;
+        __m256i p0 = _mm256_dpbusd_epi32(zero, nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
+        __m256i p1 =
+            _mm256_dpbusd_epi32(zero, nibbles(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)xq[b + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), _mm256_cvtepi32_ps(p1), acc1);
+        corr += d0 * (float)xq[b].sum + d1 * (float)xq[b + 1].sum;
+    }
+    for (; b < nb; b++) {
+        float d0 = _cvtsh_ss(w[b].d) * xq[b].d;
+        __m256i p0 = _mm256_dpbusd_epi32(zero, nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
+        corr += d0 * (float)xq[b].sum;
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1)) - 8.0f * corr;
+}
+#endif
+
+static DotFn dotFor(HgnDtype t, HgnCpuLevel level) {
+#ifdef HGN_X86
+    bool vnni = level >= HGN_CPU_AVX512 && hgnCpuFeatures()->avx512vnni;
+    if (level >= HGN_CPU_AVX2) {
+        switch (t) {
+        case HGN_DTYPE_F32:
+            return dotF32Avx2;
+        case HGN_DTYPE_F16:
+            return dotF16Avx2;
+        case HGN_DTYPE_BF16:
+            return dotBf16Avx2;
+        case HGN_DTYPE_Q8_0:
+            return vnni ? dotQ8_0Vnni : dotQ8_0Avx2;
+        case HGN_DTYPE_Q4_0:
+            return vnni ? dotQ4_0Vnni : dotQ4_0Avx2;
+        case HGN_DTYPE_Q4_1:
+            return dotQ4_1Avx2;
+        default:
+            return NULL;
+        }
+    }
+#else
+    (void)level;
+#endif
+    switch (t) {
+    case HGN_DTYPE_F32:
+        return dotF32Scalar;
+    case HGN_DTYPE_F16:
+        return dotF16Scalar;
+    case HGN_DTYPE_BF16:
+        return dotBf16Scalar;
+    case HGN_DTYPE_Q8_0:
+        return dotQ8_0Scalar;
+    case HGN_DTYPE_Q4_0:
+        return dotQ4_0Scalar;
+    case HGN_DTYPE_Q4_1:
+        return dotQ4_1Scalar;
+    default:
+        return NULL;
+    }
+}
+
+static bool usesQ8Act(HgnDtype t) { return t == HGN_DTYPE_Q8_0 || t == HGN_DTYPE_Q4_0 || t == HGN_DTYPE_Q4_1; }
+
+bool hgnMatmulSupports(HgnDtype t) { return dotFor(t, HGN_CPU_SCALAR) != NULL; }
+
+float hgnDotRow(HgnDtype t, const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    DotFn f = dotFor(t, hgnCpuLevel());
+    return f ? f(row, x, xq, n) : 0.0f;
+}
+
+/* ---- driver ---------------------------------------------------------------------------------- */
+
+#define ROW_TILE 16
+#define VEC_TILE 32
+
+typedef struct MatmulJob {
+    DotFn dot;
+    const uint8_t *w;
+    size_t rowBytes;
+    int64_t rows, cols, nVecs;
+    const float *x;
+    HgnBlockQ8Act *xq;
+} MatmulJob;
+
+typedef struct MatmulOut {
+    MatmulJob job;
+    float *y;
+} MatmulOut;
+
+static void quantizeVecs(void *ctx, int64_t begin, int64_t end, int thread) {
+    const MatmulJob *j = ctx;
+    int64_t nb = j->cols / HGN_QK;
+    for (int64_t v = begin; v < end; v++) hgnQuantizeActQ8(j->x + v * j->cols, j->xq + v * nb, j->cols);
+}
+
+static void matmulRows(void *ctx, int64_t begin, int64_t end, int thread) {
+    const MatmulOut *o = ctx;
+    const MatmulJob *j = &o->job;
+    int64_t nb = j->cols / HGN_QK;
+    for (int64_t rb = begin; rb < end; rb += ROW_TILE) {
+        int64_t re = rb + ROW_TILE < end ? rb + ROW_TILE : end;
+        for (int64_t vb = 0; vb < j->nVecs; vb += VEC_TILE) {
+            int64_t ve = vb + VEC_TILE < j->nVecs ? vb + VEC_TILE : j->nVecs;
+            for (int64_t r = rb; r < re; r++) {
+                const uint8_t *row = j->w + (size_t)r * j->rowBytes;
+                for (int64_t v = vb; v < ve; v++)
+                    o->y[v * j->rows + r] =
+                        j->dot(row, j->x + v * j->cols, j->xq ? j->xq + v * nb : NULL, j->cols);
+            }
+        }
+    }
+}
+
+size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs) {
+    if (!usesQ8Act(t) || cols <= 0 || nVecs <= 0) return 0;
+    return (size_t)(cols / HGN_QK) * (size_t)nVecs * sizeof(HgnBlockQ8Act);
+}
+
+static void blasThreads(int n) {
+    static int current = -1; /* OpenBLAS keeps one global setting too */
+    if (n != current) {
+        openblas_set_num_threads(n);
+        current = n;
+    }
+}
+
+HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows, int64_t cols, const float *x,
+                    int64_t nVecs, float *y, void *work, size_t workSize, int flags) {
+    HgnCpuLevel level = hgnCpuLevel();
+    DotFn dot = dotFor(t, level);
+    if (!dot)
+        return hgnStatusNew(HGN_CODE_UnsupportedDtype, "matmul", "use f32, f16, bf16, q8_0, q4_0 or q4_1 weights",
+                            "the CPU kernels cannot multiply %s weights", hgnDtypeName(t));
+    if (rows <= 0 || cols <= 0 || nVecs <= 0 || rows > INT32_MAX || cols > INT32_MAX || nVecs > INT32_MAX)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "matmul", NULL, "bad shape %lld×%lld with %lld vectors",
+                            (long long)rows, (long long)cols, (long long)nVecs);
+    if (usesQ8Act(t) && cols % HGN_QK != 0)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "matmul", "quantised rows hold whole 32-element blocks",
+                            "%s weights need a column count that is a multiple of 32, not %lld", hgnDtypeName(t),
+                            (long long)cols);
+    size_t need = hgnMatmulWorkSize(t, cols, nVecs);
+    if (workSize < need || (need && !work))
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "matmul", "size it with hgnMatmulWorkSize",
+                            "scratch of %zu bytes is short of the %zu needed", workSize, need);
+    if (t == HGN_DTYPE_F32 && nVecs >= HGN_MATMUL_BLAS_MIN_VECS && !(flags & HGN_MATMUL_NO_BLAS)) {
+        blasThreads(hgnThreadPoolSize(pool));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nVecs, (int)rows, (int)cols, 1.0f, x, (int)cols,
+                    w, (int)cols, 0.0f, y, (int)rows);
+        return HGN_OK;
+    }
+    const HgnDtypeInfo *info = hgnDtypeInfo(t);
+    MatmulOut o = {.job = {.dot = dot,
+                           .w = w,
+                           .rowBytes = (size_t)(cols / info->blockSize) * info->bytesPerBlock,
+                           .rows = rows,
+                           .cols = cols,
+                           .nVecs = nVecs,
+                           .x = x,
+                           .xq = need ? work : NULL},
+                   .y = y};
+    if (need) hgnThreadPoolFor(pool, nVecs, 1, quantizeVecs, &o.job);
+    hgnThreadPoolFor(pool, rows, ROW_TILE, matmulRows, &o);
+    return HGN_OK;
+}
