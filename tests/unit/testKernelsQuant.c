@@ -184,7 +184,7 @@ static void testActivationQuantiser(void **state) {
     static HgnBlockQ8Act ref[N / 32], got[N / 32];
     for (int round = 0; round < 20; round++) {
         for (int i = 0; i < N; i++) x[i] = rndUniform(-10, 10) * (round % 3 == 0 ? 1e-3f : 1.0f);
-        if (round == 1) memset(x, 0, 32 * sizeof *x);  /* zero block */
+        if (round == 1) memset(x, 0, 32 * sizeof *x); /* zero block */
         if (round == 2) x[7] = 127.0f * 0.5f;         /* exact ties */
         hgnCpuSetLevel(HGN_CPU_SCALAR);
         hgnQuantizeActQ8(x, ref, N);

@@ -124,7 +124,7 @@ static void testNullPoolRunsInline(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testArguments),         cmocka_unit_test(testCoverage),
+        cmocka_unit_test(testArguments),           cmocka_unit_test(testCoverage),
         cmocka_unit_test(testNoAllocationPerLoop), cmocka_unit_test(testAllocationFailure),
         cmocka_unit_test(testNullPoolRunsInline),
     };

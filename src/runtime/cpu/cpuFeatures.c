@@ -32,8 +32,8 @@ static void detectX86(void) {
     features.f16c = (c >> 29) & 1;
     if (!osxsave || !avx) return;
     uint64_t xcr0 = readXcr0();
-    bool ymmOs = (xcr0 & 0x6) == 0x6;     /* SSE + AVX state */
-    bool zmmOs = (xcr0 & 0xe6) == 0xe6;   /* + opmask, ZMM_Hi256, Hi16_ZMM */
+    bool ymmOs = (xcr0 & 0x6) == 0x6;   /* SSE + AVX state */
+    bool zmmOs = (xcr0 & 0xe6) == 0xe6; /* + opmask, ZMM_Hi256, Hi16_ZMM */
     if (!ymmOs) return;
     if (__get_cpuid_max(0, NULL) < 7) return;
     __cpuid_count(7, 0, a, b, c, d);

@@ -3,13 +3,14 @@
  * products (scalar, AVX2+FMA+F16C, AVX-512 VNNI for the int8 ones), the
  * row-parallel driver, and OpenBLAS SGEMM for large F32 batches. */
 #include <cblas.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "runtime/cpu/kernels.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define HGN_X86 1
+#define HGN_X86     1
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define TARGET_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 #endif
@@ -108,8 +109,8 @@ TARGET_AVX2 static float dotF16Avx2(const void *row, const float *x, const HgnBl
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
         a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))), _mm256_loadu_ps(x + i), a0);
-        a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))),
-                             _mm256_loadu_ps(x + i + 8), a1);
+        a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))), _mm256_loadu_ps(x + i + 8),
+                             a1);
         a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 16))),
                              _mm256_loadu_ps(x + i + 16), a2);
         a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 24))),
@@ -159,7 +160,8 @@ TARGET_AVX2 static float dotQ8_0Avx2(const void *row, const float *x, const HgnB
     __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
     int64_t nb = n / HGN_QK, b = 0;
     for (; b + 2 <= nb; b += 2) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs),
+                w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
         __m256i x0 = _mm256_loadu_si256((const __m256i *)xq[b].qs),
                 x1 = _mm256_loadu_si256((const __m256i *)xq[b + 1].qs);
         __m256i p0 = dotU8S8Avx2(_mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
@@ -224,7 +226,8 @@ TARGET_VNNI static float dotQ8_0Vnni(const void *row, const float *x, const HgnB
     const __m256i zero = _mm256_setzero_si256();
     int64_t nb = n / HGN_QK, b = 0;
     for (; b + 2 <= nb; b += 2) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs),
+                w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
         __m256i x0 = _mm256_loadu_si256((const __m256i *)xq[b].qs),
                 x1 = _mm256_loadu_si256((const __m256i *)xq[b + 1].qs);
         __m256i p0 = _mm256_dpbusd_epi32(zero, _mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
@@ -249,8 +252,7 @@ TARGET_VNNI static float dotQ4_0Vnni(const void *row, const float *x, const HgnB
     for (; b + 2 <= nb; b += 2) {
         float d0 = _cvtsh_ss(w[b].d) * xq[b].d, d1 = _cvtsh_ss(w[b + 1].d) * xq[b + 1].d;
         __m256i p0 = _mm256_dpbusd_epi32(zero, nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
-        __m256i p1 =
-            _mm256_dpbusd_epi32(zero, nibbles(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)xq[b + 1].qs));
+        __m256i p1 = _mm256_dpbusd_epi32(zero, nibbles(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)xq[b + 1].qs));
         acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
         acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), _mm256_cvtepi32_ps(p1), acc1);
         corr += d0 * (float)xq[b].sum + d1 * (float)xq[b + 1].sum;
@@ -352,8 +354,7 @@ static void matmulRows(void *ctx, int64_t begin, int64_t end, int thread) {
             for (int64_t r = rb; r < re; r++) {
                 const uint8_t *row = j->w + (size_t)r * j->rowBytes;
                 for (int64_t v = vb; v < ve; v++)
-                    o->y[v * j->rows + r] =
-                        j->dot(row, j->x + v * j->cols, j->xq ? j->xq + v * nb : NULL, j->cols);
+                    o->y[v * j->rows + r] = j->dot(row, j->x + v * j->cols, j->xq ? j->xq + v * nb : NULL, j->cols);
             }
         }
     }
@@ -364,12 +365,33 @@ size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs) {
     return (size_t)(cols / HGN_QK) * (size_t)nVecs * sizeof(HgnBlockQ8Act);
 }
 
-static void blasThreads(int n) {
-    static int current = -1; /* OpenBLAS keeps one global setting too */
-    if (n != current) {
-        openblas_set_num_threads(n);
-        current = n;
+/* OpenBLAS runs single-threaded inside each pool thread, one call per chunk
+ * of BLAS_CHUNK weight rows. Its own threading (and its choice of kernel,
+ * which depends on the operand sizes) changes the summation order with the
+ * thread count; fixed chunks make every call the same whatever the thread
+ * count, so results are bit-identical. */
+#define BLAS_CHUNK 256
+
+static void blasInit(void) { openblas_set_num_threads(1); }
+
+typedef struct BlasJob {
+    const float *w, *x;
+    float *y;
+    int rows, cols, nVecs;
+} BlasJob;
+
+static void blasRows(void *ctx, int64_t begin, int64_t end, int thread) {
+    const BlasJob *j = ctx;
+    for (int64_t b = begin; b < end; b += BLAS_CHUNK) {
+        int n = (int)(end - b < BLAS_CHUNK ? end - b : BLAS_CHUNK);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->nVecs, n, j->cols, 1.0f, j->x, j->cols,
+                    j->w + b * j->cols, j->cols, 0.0f, j->y + b, j->rows);
     }
+}
+
+static void blasSingleThreaded(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, blasInit);
 }
 
 HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows, int64_t cols, const float *x,
@@ -391,9 +413,9 @@ HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows
         return hgnStatusNew(HGN_CODE_InvalidArgument, "matmul", "size it with hgnMatmulWorkSize",
                             "scratch of %zu bytes is short of the %zu needed", workSize, need);
     if (t == HGN_DTYPE_F32 && nVecs >= HGN_MATMUL_BLAS_MIN_VECS && !(flags & HGN_MATMUL_NO_BLAS)) {
-        blasThreads(hgnThreadPoolSize(pool));
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nVecs, (int)rows, (int)cols, 1.0f, x, (int)cols,
-                    w, (int)cols, 0.0f, y, (int)rows);
+        blasSingleThreaded();
+        BlasJob j = {.w = w, .x = x, .y = y, .rows = (int)rows, .cols = (int)cols, .nVecs = (int)nVecs};
+        hgnThreadPoolFor(pool, rows, BLAS_CHUNK, blasRows, &j);
         return HGN_OK;
     }
     const HgnDtypeInfo *info = hgnDtypeInfo(t);

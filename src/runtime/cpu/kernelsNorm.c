@@ -6,7 +6,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define HGN_X86 1
+#define HGN_X86     1
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #endif
 

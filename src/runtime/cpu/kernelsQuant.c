@@ -10,7 +10,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define HGN_X86 1
+#define HGN_X86     1
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #endif
 
@@ -51,7 +51,7 @@ uint16_t hgnF32ToF16(float f) {
     uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
     x &= 0x7fffffffu;
     if (x > 0x7f800000u) return (uint16_t)(sign | 0x7e00 | ((x >> 13) & 0x3ff)); /* NaN, quiet */
-    if (x >= 0x477ff000u) return (uint16_t)(sign | 0x7c00);                       /* >= 65520 rounds to inf */
+    if (x >= 0x477ff000u) return (uint16_t)(sign | 0x7c00);                      /* >= 65520 rounds to inf */
     uint32_t e = x >> 23, mant = x & 0x7fffff;
     if (e < 113) { /* below 2^-14: subnormal half (or zero) */
         uint32_t shift = 126 - e;
@@ -163,10 +163,14 @@ TARGET_AVX2 static void quantizeActAvx2(const float *x, HgnBlockQ8Act *dst, int6
         float amax = _mm_cvtss_f32(m4);
         float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
         __m256 s = _mm256_set1_ps(id);
-        __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i i0 =
+            _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i i1 =
+            _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i i2 =
+            _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i i3 =
+            _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
         __m256i sum = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
         __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
         s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));

@@ -75,8 +75,7 @@ static void *workerMain(void *arg) {
         if (gen == seen) {
             pthread_mutex_lock(&pool->mutex);
             atomic_fetch_add(&pool->sleepers, 1);
-            while ((gen = atomic_load(&pool->generation)) == seen &&
-                   !atomic_load(&pool->stop))
+            while ((gen = atomic_load(&pool->generation)) == seen && !atomic_load(&pool->stop))
                 pthread_cond_wait(&pool->wake, &pool->mutex);
             atomic_fetch_sub(&pool->sleepers, 1);
             pthread_mutex_unlock(&pool->mutex);
