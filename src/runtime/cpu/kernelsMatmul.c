@@ -3,7 +3,6 @@
  * products (scalar, AVX2+FMA+F16C, AVX-512 VNNI for the int8 ones), the
  * row-parallel driver, and OpenBLAS SGEMM for large F32 batches. */
 #include <cblas.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "runtime/cpu/kernels.h"
@@ -372,7 +371,6 @@ size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs) {
  * count, so results are bit-identical. */
 #define BLAS_CHUNK 256
 
-static void blasInit(void) { openblas_set_num_threads(1); }
 
 typedef struct BlasJob {
     const float *w, *x;
@@ -389,9 +387,9 @@ static void blasRows(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
+/* Someone else in the process may have changed OpenBLAS's global setting. */
 static void blasSingleThreaded(void) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, blasInit);
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
 }
 
 HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows, int64_t cols, const float *x,
