@@ -4,7 +4,8 @@
  * ratio to the triad bandwidth, and f32 matrix products (prefill) in GFLOP/s
  * for OpenBLAS (its own threads), hgnMatmul's OpenBLAS path (fixed chunks per
  * pool thread), Huginn's own f32 kernel and the quantised kernels.
- * Usage: benchKernels [maxThreads] (default: 2, or fewer online CPUs). */
+ * Usage: benchKernels [maxThreads [matvec|gemm]] (default: 2 threads, or fewer
+ * online CPUs; all sections). The triad always runs. */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,14 +191,15 @@ static int runHuginn(void *ctx) {
 }
 
 static void benchGemm(int maxThreads, HgnThreadPool **pools) {
-    static const int64_t shapes[][3] = {{128, 2048, 2048}, {128, 8192, 2048}, {128, 2048, 8192}, {512, 2048, 2048},
-                                        {512, 8192, 2048}};
+    static const int64_t shapes[][3] = {
+        {128, 2048, 2048}, {128, 8192, 2048}, {128, 2048, 8192}, {512, 2048, 2048}, {512, 8192, 2048}};
     printf("\nprefill products y[m×n] = x[m×k]·Wᵀ: GFLOP/s (2mnk / time); %% = of OpenBLAS at the same threads\n");
-    printf("%-16s %7s %10s %10s %6s %10s %6s %10s %10s\n", "m×n×k", "threads", "openblas", "hgn-blas", "%",
-           "hgn-f32", "%", "hgn-q8_0", "hgn-q4_0");
+    printf("%-16s %7s %10s %10s %6s %10s %6s %10s %10s\n", "m×n×k", "threads", "openblas", "hgn-blas", "%", "hgn-f32",
+           "%", "hgn-q8_0", "hgn-q4_0");
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
         int64_t m = shapes[si][0], n = shapes[si][1], k = shapes[si][2];
-        float *wf = bigAlloc((size_t)(n * k) * 4), *x = bigAlloc((size_t)(m * k) * 4), *y = bigAlloc((size_t)(m * n) * 4);
+        float *wf = bigAlloc((size_t)(n * k) * 4), *x = bigAlloc((size_t)(m * k) * 4),
+              *y = bigAlloc((size_t)(m * n) * 4);
         for (int64_t i = 0; i < n * k; i++) wf[i] = rndUniform();
         for (int64_t i = 0; i < m * k; i++) x[i] = rndUniform();
         uint8_t *q8 = bigAlloc(rowBytesOf(HGN_DTYPE_Q8_0, k) * (size_t)n);
@@ -210,8 +212,18 @@ static void benchGemm(int maxThreads, HgnThreadPool **pools) {
         void *work = bigAlloc(workSize);
         double flop = 2.0 * (double)(m * n * k) / 1e9;
         for (int th = 1; th <= maxThreads; th++) {
-            Gemm g = {.pool = pools[th], .threads = th, .t = HGN_DTYPE_F32, .w = wf, .wf = wf, .x = x, .y = y,
-                      .m = m, .n = n, .k = k, .work = work, .workSize = workSize};
+            Gemm g = {.pool = pools[th],
+                      .threads = th,
+                      .t = HGN_DTYPE_F32,
+                      .w = wf,
+                      .wf = wf,
+                      .x = x,
+                      .y = y,
+                      .m = m,
+                      .n = n,
+                      .k = k,
+                      .work = work,
+                      .workSize = workSize};
             double tBlas = timeIt(0.5, runOpenBlas, &g);
             double tHgnBlas = timeIt(0.5, runHuginn, &g);
             g.flags = HGN_MATMUL_NO_BLAS;
@@ -269,8 +281,9 @@ int main(int argc, char **argv) {
     free(t.a);
     free(t.b);
     free(t.c);
-    benchMatvec(maxThreads, pools, triad);
-    benchGemm(maxThreads, pools);
+    const char *only = argc > 2 ? argv[2] : "";
+    if (!*only || !strcmp(only, "matvec")) benchMatvec(maxThreads, pools, triad);
+    if (!*only || !strcmp(only, "gemm")) benchGemm(maxThreads, pools);
     for (int th = 1; th <= maxThreads; th++) hgnThreadPoolFree(pools[th]);
     return 0;
 }

@@ -65,11 +65,11 @@ typedef struct HgnBlockQ4_1 {
 } HgnBlockQ4_1; /* 20 bytes */
 
 /* An activation block quantised on the fly for the integer dot products:
- * x ≈ d * qs, qs in [-127, 127], sum = Σ qs (for Q4_0's offset and Q4_1's
- * minimum). The scale stays fp32 (llama.cpp rounds it to fp16). */
+ * x ≈ d * qs, qs in [-127, 127], s = d * Σ qs (for Q4_0's offset and Q4_1's
+ * minimum, like ggml's q8_1). d and s stay fp32 (ggml rounds them to fp16);
+ * d and s are adjacent so one 8-byte load fetches both. */
 typedef struct HgnBlockQ8Act {
-    float d;
-    int32_t sum;
+    float d, s;
     int8_t qs[HGN_QK];
 } HgnBlockQ8Act; /* 40 bytes */
 

@@ -69,7 +69,7 @@ static float dotQ4_1Scalar(const void *row, const float *x, const HgnBlockQ8Act 
         int32_t isum = 0;
         for (int j = 0; j < HGN_QK / 2; j++)
             isum += (w[b].qs[j] & 0x0f) * xq[b].qs[j] + (w[b].qs[j] >> 4) * xq[b].qs[j + 16];
-        s += (float)isum * (hgnF16ToF32(w[b].d) * xq[b].d) + hgnF16ToF32(w[b].m) * xq[b].d * (float)xq[b].sum;
+        s += (float)isum * (hgnF16ToF32(w[b].d) * xq[b].d) + hgnF16ToF32(w[b].m) * xq[b].s;
     }
     return s;
 }
@@ -189,13 +189,13 @@ TARGET_AVX2 static float dotQ4_0Avx2(const void *row, const float *x, const HgnB
         __m256i p1 = dotU8S8Avx2(nibbles(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)xq[b + 1].qs));
         acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
         acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), _mm256_cvtepi32_ps(p1), acc1);
-        corr += d0 * (float)xq[b].sum + d1 * (float)xq[b + 1].sum;
+        corr += f16Scalar(w[b].d) * xq[b].s + f16Scalar(w[b + 1].d) * xq[b + 1].s;
     }
     for (; b < nb; b++) {
         float d0 = f16Scalar(w[b].d) * xq[b].d;
         __m256i p0 = dotU8S8Avx2(nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
         acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
-        corr += d0 * (float)xq[b].sum;
+        corr += f16Scalar(w[b].d) * xq[b].s;
     }
     return hsum256(_mm256_add_ps(acc0, acc1)) - 8.0f * corr;
 }
@@ -212,7 +212,7 @@ TARGET_AVX2 static float dotQ4_1Avx2(const void *row, const float *x, const HgnB
             acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc1);
         else
             acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
-        corr += f16Scalar(w[b].m) * xq[b].d * (float)xq[b].sum;
+        corr += f16Scalar(w[b].m) * xq[b].s;
     }
     return hsum256(_mm256_add_ps(acc0, acc1)) + corr;
 }
@@ -231,13 +231,13 @@ TARGET_VNNI static float dotQ8_0Vnni(const void *row, const float *x, const HgnB
                 x1 = _mm256_loadu_si256((const __m256i *)xq[b + 1].qs);
         __m256i p0 = _mm256_dpbusd_epi32(zero, _mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
         __m256i p1 = _mm256_dpbusd_epi32(zero, _mm256_abs_epi8(w1), _mm256_sign_epi8(x1, w1));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b + 1].d) * xq[b + 1].d), _mm256_cvtepi32_ps(p1), acc1);
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16Scalar(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16Scalar(w[b + 1].d) * xq[b + 1].d), _mm256_cvtepi32_ps(p1), acc1);
     }
     for (; b < nb; b++) {
         __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), x0 = _mm256_loadu_si256((const __m256i *)xq[b].qs);
         __m256i p0 = _mm256_dpbusd_epi32(zero, _mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16Scalar(w[b].d) * xq[b].d), _mm256_cvtepi32_ps(p0), acc0);
     }
     return hsum256(_mm256_add_ps(acc0, acc1));
 }
@@ -249,20 +249,75 @@ TARGET_VNNI static float dotQ4_0Vnni(const void *row, const float *x, const HgnB
     float corr = 0.0f;
     int64_t nb = n / HGN_QK, b = 0;
     for (; b + 2 <= nb; b += 2) {
-        float d0 = _cvtsh_ss(w[b].d) * xq[b].d, d1 = _cvtsh_ss(w[b + 1].d) * xq[b + 1].d;
+        float d0 = f16Scalar(w[b].d) * xq[b].d, d1 = f16Scalar(w[b + 1].d) * xq[b + 1].d;
         __m256i p0 = _mm256_dpbusd_epi32(zero, nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
         __m256i p1 = _mm256_dpbusd_epi32(zero, nibbles(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)xq[b + 1].qs));
         acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
         acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), _mm256_cvtepi32_ps(p1), acc1);
-        corr += d0 * (float)xq[b].sum + d1 * (float)xq[b + 1].sum;
+        corr += f16Scalar(w[b].d) * xq[b].s + f16Scalar(w[b + 1].d) * xq[b + 1].s;
     }
     for (; b < nb; b++) {
-        float d0 = _cvtsh_ss(w[b].d) * xq[b].d;
+        float d0 = f16Scalar(w[b].d) * xq[b].d;
         __m256i p0 = _mm256_dpbusd_epi32(zero, nibbles(w[b].qs), _mm256_loadu_si256((const __m256i *)xq[b].qs));
         acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), _mm256_cvtepi32_ps(p0), acc0);
-        corr += d0 * (float)xq[b].sum;
+        corr += f16Scalar(w[b].d) * xq[b].s;
     }
     return hsum256(_mm256_add_ps(acc0, acc1)) - 8.0f * corr;
+}
+
+/* Q4_0/Q4_1 with 512-bit vpdpbusd, two blocks per instruction: the nibbles of
+ * blocks b and b+1 become the 128-bit lanes (lo b, hi b, lo b+1, hi b+1),
+ * facing the 64 activation bytes of the two blocks. The scales of both blocks
+ * come from one f16 conversion: for Q4_1 the words (d0, m0, d1, m1), for
+ * Q4_0 (d0, -, d1, -) with d duplicated; times (da0, s0, da1, s1) this gives
+ * the two block scales and the two offset terms (Q4_0: -8 d s; Q4_1: m s). */
+TARGET_VNNI static inline float dotQ4Zmm(const uint8_t *w, size_t blockBytes, bool q41, const HgnBlockQ8Act *xq,
+                                         int64_t nb) {
+    const int qsOff = q41 ? 4 : 2;
+    const __m512i pairIdx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+    const __m512i scaleIdx = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+    __m128 corr = _mm_setzero_ps();
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        const uint8_t *p0 = w + (size_t)b * blockBytes, *p1 = p0 + blockBytes;
+        __m256i q = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p0 + qsOff))),
+                                            _mm_loadu_si128((const __m128i *)(p1 + qsOff)), 1);
+        __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+        __m512i nib = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pairIdx, _mm512_castsi256_si512(hi));
+        __m512i y = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)xq[b].qs)),
+                                       _mm256_loadu_si256((const __m256i *)xq[b + 1].qs), 1);
+        __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nib, y);
+        int32_t w0, w1;
+        memcpy(&w0, p0, 4);
+        memcpy(&w1, p1, 4);
+        __m128 wf = _mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(w0), w1, 1));
+        if (!q41) wf = _mm_moveldup_ps(wf);
+        __m128 a = _mm_castpd_ps(
+            _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)&xq[b])), (const double *)&xq[b + 1]));
+        __m128 prod = _mm_mul_ps(wf, a);
+        corr = _mm_add_ps(corr, prod);
+        __m512 scale = _mm512_permutexvar_ps(scaleIdx, _mm512_castps128_ps512(prod));
+        if (b & 2)
+            acc1 = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc1);
+        else
+            acc0 = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc0);
+    }
+    float c = _mm_cvtss_f32(_mm_shuffle_ps(corr, corr, 1)) + _mm_cvtss_f32(_mm_shuffle_ps(corr, corr, 3));
+    float r = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + (q41 ? c : -8.0f * c);
+    if (b < nb)
+        r += q41 ? dotQ4_1Avx2(w + (size_t)b * blockBytes, NULL, xq + b, HGN_QK)
+                 : dotQ4_0Vnni(w + (size_t)b * blockBytes, NULL, xq + b, HGN_QK);
+    return r;
+}
+
+TARGET_VNNI static float dotQ4_0Zmm(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    return dotQ4Zmm(row, sizeof(HgnBlockQ4_0), false, xq, n / HGN_QK);
+}
+
+TARGET_VNNI static float dotQ4_1Zmm(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n) {
+    return dotQ4Zmm(row, sizeof(HgnBlockQ4_1), true, xq, n / HGN_QK);
 }
 #endif
 
@@ -280,9 +335,9 @@ static DotFn dotFor(HgnDtype t, HgnCpuLevel level) {
         case HGN_DTYPE_Q8_0:
             return vnni ? dotQ8_0Vnni : dotQ8_0Avx2;
         case HGN_DTYPE_Q4_0:
-            return vnni ? dotQ4_0Vnni : dotQ4_0Avx2;
+            return vnni ? dotQ4_0Zmm : dotQ4_0Avx2;
         case HGN_DTYPE_Q4_1:
-            return dotQ4_1Avx2;
+            return vnni ? dotQ4_1Zmm : dotQ4_1Avx2;
         default:
             return NULL;
         }
@@ -370,7 +425,6 @@ size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs) {
  * thread count; fixed chunks make every call the same whatever the thread
  * count, so results are bit-identical. */
 #define BLAS_CHUNK 256
-
 
 typedef struct BlasJob {
     const float *w, *x;

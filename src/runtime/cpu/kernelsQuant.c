@@ -143,7 +143,7 @@ static void quantizeActScalar(const float *x, HgnBlockQ8Act *dst, int64_t n) {
             sum += q;
         }
         dst[b].d = d;
-        dst[b].sum = sum;
+        dst[b].s = d * (float)sum;
     }
 }
 
@@ -180,7 +180,7 @@ TARGET_AVX2 static void quantizeActAvx2(const float *x, HgnBlockQ8Act *dst, int6
         __m256i p = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p01, p23), perm);
         _mm256_storeu_si256((__m256i *)dst[b].qs, p);
         dst[b].d = d;
-        dst[b].sum = _mm_cvtsi128_si32(s4);
+        dst[b].s = d * (float)_mm_cvtsi128_si32(s4);
     }
 }
 #endif
