@@ -8,6 +8,12 @@
 
 #include "runtime/cpu/kernels.h"
 
+/* Bit-identical levels need the same roundings: no fused multiply-adds (gcc
+ * does not contract in ISO C mode; clang needs to be told). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define HGN_X86     1
