@@ -107,7 +107,7 @@ static void benchMatvec(int maxThreads, HgnThreadPool **pools, const double *tri
         int64_t rows = shapes[si][0], cols = shapes[si][1];
         float *src = malloc((size_t)cols * 4), *x = malloc((size_t)cols * 4), *y = malloc((size_t)rows * 4);
         for (int64_t c = 0; c < cols; c++) x[c] = rndUniform();
-        size_t workSize = hgnMatmulWorkSize(HGN_DTYPE_Q8_0, cols, 1);
+        size_t workSize = hgnMatmulWorkSize(HGN_DTYPE_Q8_0, cols, 1, 1);
         void *work = malloc(workSize);
         for (size_t ti = 0; ti < sizeof types / sizeof *types; ti++) {
             HgnDtype t = types[ti];
@@ -208,7 +208,7 @@ static void benchGemm(int maxThreads, HgnThreadPool **pools) {
             hgnQuantizeRowQ8_0(wf + r * k, (HgnBlockQ8_0 *)(q8 + (size_t)r * rowBytesOf(HGN_DTYPE_Q8_0, k)), k);
             hgnQuantizeRowQ4_0(wf + r * k, (HgnBlockQ4_0 *)(q4 + (size_t)r * rowBytesOf(HGN_DTYPE_Q4_0, k)), k);
         }
-        size_t workSize = hgnMatmulWorkSize(HGN_DTYPE_Q8_0, k, m);
+        size_t workSize = hgnMatmulWorkSize(HGN_DTYPE_Q8_0, k, m, maxThreads);
         void *work = bigAlloc(workSize);
         double flop = 2.0 * (double)(m * n * k) / 1e9;
         for (int th = 1; th <= maxThreads; th++) {

@@ -72,14 +72,14 @@ static size_t encode(HgnDtype t, const float *src, int64_t rows, int64_t cols, v
 }
 
 /* Reference y and Σ|terms| in double from the dequantised operands. */
-static void reference(HgnDtype t, const void *w, size_t rowBytes, int64_t rows, int64_t cols, const float *x,
-                      int64_t nVecs, double *ref, double *mag) {
+static void reference(HgnDtype t, bool quantAct, const void *w, size_t rowBytes, int64_t rows, int64_t cols,
+                      const float *x, int64_t nVecs, double *ref, double *mag) {
     float *wrow = malloc((size_t)cols * sizeof *wrow), *xv = malloc((size_t)cols * sizeof *xv);
     HgnBlockQ8Act *xq = malloc((size_t)(cols / 32 + 1) * sizeof *xq);
     HgnCpuLevel saved = hgnCpuLevel();
     hgnCpuSetLevel(HGN_CPU_SCALAR);
     for (int64_t v = 0; v < nVecs; v++) {
-        if (quantised(t)) {
+        if (quantAct) {
             hgnQuantizeActQ8(x + v * cols, xq, cols);
             for (int64_t c = 0; c < cols; c++) xv[c] = xq[c / 32].d * (float)xq[c / 32].qs[c % 32];
         } else {
@@ -128,10 +128,14 @@ static void testAgainstReference(void **state) {
             for (int64_t i = 0; i < nVecs * cols; i++) x[i] = rndUniform(-2, 2);
             void *w = malloc((size_t)(rows * cols) * 4);
             size_t rowBytes = encode(t, wf, rows, cols, w);
-            double *ref = malloc((size_t)(rows * nVecs) * sizeof *ref),
-                   *mag = malloc((size_t)(rows * nVecs) * sizeof *mag);
-            reference(t, w, rowBytes, rows, cols, x, nVecs, ref, mag);
-            size_t ws = hgnMatmulWorkSize(t, cols, nVecs);
+            size_t ny = (size_t)(rows * nVecs);
+            double *ref = malloc(ny * sizeof *ref), *mag = malloc(ny * sizeof *mag);
+            /* quantised weights with few vectors use int8 activations; with a
+             * prefill-sized batch (and BLAS allowed) f32 activations */
+            double *refF = malloc(ny * sizeof *ref), *magF = malloc(ny * sizeof *mag);
+            reference(t, quantised(t), w, rowBytes, rows, cols, x, nVecs, ref, mag);
+            reference(t, false, w, rowBytes, rows, cols, x, nVecs, refF, magF);
+            size_t ws = hgnMatmulWorkSize(t, cols, nVecs, hgnThreadPoolSize(pool));
             void *work = ws ? malloc(ws) : NULL;
             float *y = malloc((size_t)(rows * nVecs) * sizeof *y);
             for (int lvl = 0; lvl <= (int)best; lvl++) {
@@ -143,7 +147,8 @@ static void testAgainstReference(void **state) {
                              flags ? " no-blas" : "");
                     memset(y, 0xff, (size_t)(rows * nVecs) * sizeof *y);
                     assert_null(hgnMatmul(pool, t, w, rows, cols, x, nVecs, y, work, ws, flags));
-                    checkClose(y, ref, mag, rows * nVecs, what);
+                    bool f32Act = !flags && nVecs >= HGN_MATMUL_CONVERT_MIN_VECS;
+                    checkClose(y, f32Act ? refF : ref, f32Act ? magF : mag, rows * nVecs, what);
                 }
                 /* hgnDotRow agrees with the product it builds */
                 if (!quantised(t)) assert_true(hgnDotRow(t, w, x, NULL, cols) == y[0]);
@@ -154,6 +159,8 @@ static void testAgainstReference(void **state) {
             free(w);
             free(ref);
             free(mag);
+            free(refF);
+            free(magF);
             free(work);
             free(y);
         }
@@ -164,14 +171,14 @@ static void testAgainstReference(void **state) {
 /* Same inputs, 1..4 threads: bit-identical outputs (own kernels and OpenBLAS). */
 static void testThreadCountIndependence(void **state) {
     (void)state;
-    enum { R = 803, C = 256, V = 12 };
+    enum { R = 803, C = 256, V = 20 };
     static float wf[R * C], x[V * C], y1[V * R], yn[V * R];
-    static uint8_t w[R * C * 4], work[V * C / 32 * 40];
+    static uint8_t w[R * C * 4], work[4 * 256 * C * 4];
     for (int i = 0; i < R * C; i++) wf[i] = rndUniform(-1, 1);
     for (int i = 0; i < V * C; i++) x[i] = rndUniform(-1, 1);
     for (size_t ti = 0; ti < sizeof types / sizeof *types; ti++) {
         encode(types[ti], wf, R, C, w);
-        for (int64_t nVecs = 1; nVecs <= V; nVecs += V - 1) {
+        for (int64_t nVecs = 1; nVecs <= V; nVecs += 9) { /* 1, 10, 19: dots, F32 BLAS, converted BLAS */
             for (int threads = 1; threads <= 4; threads++) {
                 HgnThreadPool *pool = NULL;
                 assert_null(hgnThreadPoolCreate(threads, &pool));
@@ -258,8 +265,11 @@ static void testErrors(void **state) {
     expectCode(hgnMatmul(NULL, HGN_DTYPE_F32, w, 4, 64, x, -1, y, NULL, 0, 0), HGN_CODE_InvalidArgument);
     assert_true(hgnMatmulSupports(HGN_DTYPE_Q4_1));
     assert_false(hgnMatmulSupports(HGN_DTYPE_Q5_0));
-    assert_int_equal(hgnMatmulWorkSize(HGN_DTYPE_F16, 64, 3), 0);
-    assert_int_equal(hgnMatmulWorkSize(HGN_DTYPE_Q4_0, 64, 3), 3 * 2 * sizeof(HgnBlockQ8Act));
+    assert_int_equal(hgnMatmulWorkSize(HGN_DTYPE_F16, 64, 3, 1), 0);
+    assert_int_equal(hgnMatmulWorkSize(HGN_DTYPE_F32, 64, 300, 2), 0);
+    assert_int_equal(hgnMatmulWorkSize(HGN_DTYPE_Q4_0, 64, 3, 2), 3 * 2 * sizeof(HgnBlockQ8Act));
+    assert_int_equal(hgnMatmulWorkSize(HGN_DTYPE_BF16, 64, 16, 2), 2 * 256 * 64 * sizeof(float));
+    assert_int_equal(hgnMatmulWorkSize(HGN_DTYPE_Q8_0, 64, 16, 1), 256 * 64 * sizeof(float));
 }
 
 int main(void) {

@@ -206,6 +206,43 @@ static void testActivationQuantiser(void **state) {
     hgnCpuSetLevel(best);
 }
 
+/* Row dequantisation: every level bit-identical to the scalar code, random
+ * quants and scales, lengths with tails for the plain types. */
+static void testDequantizeLevels(void **state) {
+    (void)state;
+    const HgnDtype types[] = {HGN_DTYPE_F16, HGN_DTYPE_BF16, HGN_DTYPE_Q8_0, HGN_DTYPE_Q4_0, HGN_DTYPE_Q4_1};
+    static uint8_t raw[64 * 40];
+    static float ref[2048], got[2048];
+    for (size_t ti = 0; ti < sizeof types / sizeof *types; ti++) {
+        const HgnDtypeInfo *info = hgnDtypeInfo(types[ti]);
+        for (int trial = 0; trial < 30; trial++) {
+            int64_t n = info->blockSize == 1 ? 1 + rnd() % 700 : 32 * (1 + rnd() % 40);
+            for (size_t i = 0; i < sizeof raw; i++) raw[i] = (uint8_t)rnd();
+            if (info->blockSize == 1) {
+                for (int64_t i = 0; i < n; i++) { /* finite values only */
+                    uint16_t h = types[ti] == HGN_DTYPE_F16 ? hgnF32ToF16(rndUniform(-100, 100))
+                                                            : hgnF32ToBf16(rndUniform(-100, 100));
+                    memcpy(raw + 2 * i, &h, 2);
+                }
+            } else {
+                for (int64_t b = 0; b < n / 32; b++) {
+                    uint16_t d = hgnF32ToF16(rndUniform(-0.1f, 0.1f)), m = hgnF32ToF16(rndUniform(-1, 1));
+                    memcpy(raw + b * info->bytesPerBlock, &d, 2);
+                    if (types[ti] == HGN_DTYPE_Q4_1) memcpy(raw + b * info->bytesPerBlock + 2, &m, 2);
+                }
+            }
+            hgnCpuSetLevel(HGN_CPU_SCALAR);
+            assert_null(hgnDequantizeRow(types[ti], raw, ref, n));
+            for (int lvl = HGN_CPU_AVX2; lvl <= (int)hgnCpuBestLevel(); lvl++) {
+                hgnCpuSetLevel((HgnCpuLevel)lvl);
+                assert_null(hgnDequantizeRow(types[ti], raw, got, n));
+                assert_memory_equal(ref, got, (size_t)n * sizeof(float));
+            }
+        }
+    }
+    hgnCpuSetLevel(hgnCpuBestLevel());
+}
+
 static void testCpuLevels(void **state) {
     (void)state;
     HgnCpuLevel best = hgnCpuBestLevel();
@@ -219,10 +256,15 @@ static void testCpuLevels(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testF16RoundTripExhaustive), cmocka_unit_test(testF16Rounding),
-        cmocka_unit_test(testF16MatchesHardware),     cmocka_unit_test(testBlockLayouts),
-        cmocka_unit_test(testReferenceQuantisers),    cmocka_unit_test(testDequantizeErrors),
-        cmocka_unit_test(testActivationQuantiser),    cmocka_unit_test(testCpuLevels),
+        cmocka_unit_test(testF16RoundTripExhaustive),
+        cmocka_unit_test(testF16Rounding),
+        cmocka_unit_test(testF16MatchesHardware),
+        cmocka_unit_test(testBlockLayouts),
+        cmocka_unit_test(testReferenceQuantisers),
+        cmocka_unit_test(testDequantizeErrors),
+        cmocka_unit_test(testActivationQuantiser),
+        cmocka_unit_test(testDequantizeLevels),
+        cmocka_unit_test(testCpuLevels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,20 +100,28 @@ bool hgnMatmulSupports(HgnDtype t);
 float hgnDotRow(HgnDtype t, const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n);
 
 enum {
-    HGN_MATMUL_NO_BLAS = 1 /* never hand F32 products to OpenBLAS */
+    HGN_MATMUL_NO_BLAS = 1 /* never hand products to OpenBLAS */
 };
 /* Batches of at least this many vectors with F32 weights go to cblas_sgemm. */
 #define HGN_MATMUL_BLAS_MIN_VECS 8
+/* Batches of at least this many vectors with F16/BF16/Q8_0/Q4_0/Q4_1 weights
+ * (prefill) are computed by converting 256-row slices of W to f32 in the
+ * caller's scratch, one slice per thread at a time, and calling cblas_sgemm
+ * on each: the activations stay f32 (no int8 rounding) and the whole tensor
+ * is never expanded. */
+#define HGN_MATMUL_CONVERT_MIN_VECS 16
 
-/* Scratch bytes hgnMatmul needs for these operands (0 for F32/F16/BF16). */
-size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs);
+/* Scratch bytes hgnMatmul needs for these operands with a pool of nThreads
+ * (0 for F32, and for F16/BF16 below HGN_MATMUL_CONVERT_MIN_VECS). */
+size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs, int nThreads);
 /* y[v][r] = Σ_c W[r][c] * x[v][c] for v < nVecs, r < rows: W is row-major
  * rows×cols of type t, read where it lies; x is nVecs×cols f32, y nVecs×rows.
- * Quantised types need cols % 32 == 0 and `work` of hgnMatmulWorkSize bytes.
- * Rows are split over the pool; each y element is computed by one thread in a
- * fixed order, so results do not depend on the thread count. Large F32
- * batches use OpenBLAS (its own threads, set to the pool size). Fails with
- * UnsupportedDtype / InvalidArgument (bad shape, short scratch). */
+ * Quantised types need cols % 32 == 0; `work` must hold hgnMatmulWorkSize
+ * bytes for the pool's size. Rows are split over the pool; each y element is
+ * computed by one thread in a fixed order, so results do not depend on the
+ * thread count (OpenBLAS runs single-threaded on fixed 256-row slices inside
+ * the pool threads for the same reason). Fails with UnsupportedDtype /
+ * InvalidArgument (bad shape, short scratch). */
 HGN_NODISCARD HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows, int64_t cols,
                                   const float *x, int64_t nVecs, float *y, void *work, size_t workSize, int flags);
 

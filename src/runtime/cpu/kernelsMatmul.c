@@ -414,9 +414,18 @@ static void matmulRows(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
-size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs) {
-    if (!usesQ8Act(t) || cols <= 0 || nVecs <= 0) return 0;
-    return (size_t)(cols / HGN_QK) * (size_t)nVecs * sizeof(HgnBlockQ8Act);
+static bool convertible(HgnDtype t) { return t == HGN_DTYPE_F16 || t == HGN_DTYPE_BF16 || usesQ8Act(t); }
+
+#define BLAS_CHUNK 256
+
+size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs, int nThreads) {
+    if (cols <= 0 || nVecs <= 0) return 0;
+    if (nThreads < 1) nThreads = 1;
+    size_t q8 = usesQ8Act(t) ? (size_t)(cols / HGN_QK) * (size_t)nVecs * sizeof(HgnBlockQ8Act) : 0;
+    size_t conv = convertible(t) && nVecs >= HGN_MATMUL_CONVERT_MIN_VECS
+                      ? (size_t)nThreads * BLAS_CHUNK * (size_t)cols * sizeof(float)
+                      : 0;
+    return q8 > conv ? q8 : conv;
 }
 
 /* OpenBLAS runs single-threaded inside each pool thread, one call per chunk
@@ -424,11 +433,12 @@ size_t hgnMatmulWorkSize(HgnDtype t, int64_t cols, int64_t nVecs) {
  * which depends on the operand sizes) changes the summation order with the
  * thread count; fixed chunks make every call the same whatever the thread
  * count, so results are bit-identical. */
-#define BLAS_CHUNK 256
-
 typedef struct BlasJob {
-    const float *w, *x;
-    float *y;
+    HgnDtype t;
+    const void *w;
+    size_t rowBytes;
+    const float *x;
+    float *y, *scratch; /* scratch: BLAS_CHUNK rows of f32 per thread (converted types) */
     int rows, cols, nVecs;
 } BlasJob;
 
@@ -436,8 +446,20 @@ static void blasRows(void *ctx, int64_t begin, int64_t end, int thread) {
     const BlasJob *j = ctx;
     for (int64_t b = begin; b < end; b += BLAS_CHUNK) {
         int n = (int)(end - b < BLAS_CHUNK ? end - b : BLAS_CHUNK);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->nVecs, n, j->cols, 1.0f, j->x, j->cols,
-                    j->w + b * j->cols, j->cols, 0.0f, j->y + b, j->rows);
+        const float *wf;
+        if (j->t == HGN_DTYPE_F32) {
+            wf = (const float *)j->w + b * j->cols;
+        } else {
+            float *s = j->scratch + (size_t)thread * BLAS_CHUNK * (size_t)j->cols;
+            for (int r = 0; r < n; r++) {
+                HgnStatus st = hgnDequantizeRow(j->t, (const uint8_t *)j->w + (size_t)(b + r) * j->rowBytes,
+                                                s + (size_t)r * j->cols, j->cols);
+                hgnStatusFree(st); /* cannot fail: type and shape were checked */
+            }
+            wf = s;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->nVecs, n, j->cols, 1.0f, j->x, j->cols, wf, j->cols,
+                    0.0f, j->y + b, j->rows);
     }
 }
 
@@ -460,27 +482,39 @@ HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows
         return hgnStatusNew(HGN_CODE_InvalidArgument, "matmul", "quantised rows hold whole 32-element blocks",
                             "%s weights need a column count that is a multiple of 32, not %lld", hgnDtypeName(t),
                             (long long)cols);
-    size_t need = hgnMatmulWorkSize(t, cols, nVecs);
+    int nThreads = hgnThreadPoolSize(pool);
+    bool blas = !(flags & HGN_MATMUL_NO_BLAS) && ((t == HGN_DTYPE_F32 && nVecs >= HGN_MATMUL_BLAS_MIN_VECS) ||
+                                                  (convertible(t) && nVecs >= HGN_MATMUL_CONVERT_MIN_VECS));
+    size_t need = hgnMatmulWorkSize(t, cols, nVecs, nThreads);
     if (workSize < need || (need && !work))
         return hgnStatusNew(HGN_CODE_InvalidArgument, "matmul", "size it with hgnMatmulWorkSize",
                             "scratch of %zu bytes is short of the %zu needed", workSize, need);
-    if (t == HGN_DTYPE_F32 && nVecs >= HGN_MATMUL_BLAS_MIN_VECS && !(flags & HGN_MATMUL_NO_BLAS)) {
+    const HgnDtypeInfo *info = hgnDtypeInfo(t);
+    size_t rowBytes = (size_t)(cols / info->blockSize) * info->bytesPerBlock;
+    if (blas) {
         blasSingleThreaded();
-        BlasJob j = {.w = w, .x = x, .y = y, .rows = (int)rows, .cols = (int)cols, .nVecs = (int)nVecs};
+        BlasJob j = {.t = t,
+                     .w = w,
+                     .rowBytes = rowBytes,
+                     .x = x,
+                     .y = y,
+                     .scratch = work,
+                     .rows = (int)rows,
+                     .cols = (int)cols,
+                     .nVecs = (int)nVecs};
         hgnThreadPoolFor(pool, rows, BLAS_CHUNK, blasRows, &j);
         return HGN_OK;
     }
-    const HgnDtypeInfo *info = hgnDtypeInfo(t);
     MatmulOut o = {.job = {.dot = dot,
                            .w = w,
-                           .rowBytes = (size_t)(cols / info->blockSize) * info->bytesPerBlock,
+                           .rowBytes = rowBytes,
                            .rows = rows,
                            .cols = cols,
                            .nVecs = nVecs,
                            .x = x,
-                           .xq = need ? work : NULL},
+                           .xq = usesQ8Act(t) ? work : NULL},
                    .y = y};
-    if (need) hgnThreadPoolFor(pool, nVecs, 1, quantizeVecs, &o.job);
+    if (usesQ8Act(t)) hgnThreadPoolFor(pool, nVecs, 1, quantizeVecs, &o.job);
     hgnThreadPoolFor(pool, rows, ROW_TILE, matmulRows, &o);
     return HGN_OK;
 }
