@@ -235,11 +235,13 @@ static void benchGemm(int maxThreads, HgnThreadPool **pools) {
             g.t = HGN_DTYPE_Q4_0;
             g.w = q4;
             double tQ4 = timeIt(0.5, runHuginn, &g);
+            g.flags = HGN_MATMUL_NO_BLAS; /* the int8 dot-product kernel decode uses */
+            double tQ4Int = timeIt(0.5, runHuginn, &g);
             char shape[32];
             snprintf(shape, sizeof shape, "%lld×%lld×%lld", (long long)m, (long long)n, (long long)k);
-            printf("%-16s %7d %10.1f %10.1f %5.0f%% %10.1f %5.0f%% %10.1f %10.1f\n", shape, th, flop / tBlas,
+            printf("%-16s %7d %10.1f %10.1f %5.0f%% %10.1f %5.0f%% %10.1f %10.1f %11.1f\n", shape, th, flop / tBlas,
                    flop / tHgnBlas, 100.0 * tBlas / tHgnBlas, flop / tOwn, 100.0 * tBlas / tOwn, flop / tQ8,
-                   flop / tQ4);
+                   flop / tQ4, flop / tQ4Int);
         }
         free(wf);
         free(x);

@@ -8,7 +8,7 @@
 
 #include "runtime/cpu/kernels.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#ifdef HGN_KERNELS_X86
 #include <cpuid.h>
 #endif
 
@@ -17,7 +17,7 @@ static HgnCpuLevel bestLevel = HGN_CPU_SCALAR;
 static atomic_int activeLevel = HGN_CPU_SCALAR;
 static pthread_once_t detectOnce = PTHREAD_ONCE_INIT;
 
-#if defined(__x86_64__) || defined(__i386__)
+#ifdef HGN_KERNELS_X86
 static uint64_t readXcr0(void) {
     uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
@@ -57,7 +57,7 @@ static HgnCpuLevel levelFromEnv(HgnCpuLevel fallback) {
 }
 
 static void detect(void) {
-#if defined(__x86_64__) || defined(__i386__)
+#ifdef HGN_KERNELS_X86
     detectX86();
 #endif
     if (features.avx2 && features.fma && features.f16c) {

@@ -22,6 +22,12 @@
 #include "huginn/status.h"
 #include "runtime/threadPool.h"
 
+/* SIMD code is built on x86-64 unless HGN_NO_SIMD is defined (which also
+ * checks that the portable build compiles). */
+#if defined(__x86_64__) && !defined(HGN_NO_SIMD)
+#define HGN_KERNELS_X86 1
+#endif
+
 /* ---- CPU features and dispatch (cpuFeatures.c) ---------------------------- */
 
 typedef enum HgnCpuLevel {

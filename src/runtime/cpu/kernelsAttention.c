@@ -7,7 +7,7 @@
 
 #include "runtime/cpu/kernels.h"
 
-#if defined(__x86_64__)
+#ifdef HGN_KERNELS_X86
 #include <immintrin.h>
 #define HGN_X86     1
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
