@@ -194,8 +194,9 @@ static void benchGemm(int maxThreads, HgnThreadPool **pools) {
     static const int64_t shapes[][3] = {
         {128, 2048, 2048}, {128, 8192, 2048}, {128, 2048, 8192}, {512, 2048, 2048}, {512, 8192, 2048}};
     printf("\nprefill products y[m×n] = x[m×k]·Wᵀ: GFLOP/s (2mnk / time); %% = of OpenBLAS at the same threads\n");
-    printf("%-16s %7s %10s %10s %6s %10s %6s %10s %10s\n", "m×n×k", "threads", "openblas", "hgn-blas", "%", "hgn-f32",
-           "%", "hgn-q8_0", "hgn-q4_0");
+    printf("(hgn-q8_0, hgn-q4_0: f32 slices + OpenBLAS; q4_0-int8: the int8 dot kernel with q8 activations)\n");
+    printf("%-16s %7s %10s %10s %6s %10s %6s %10s %10s %11s\n", "m×n×k", "threads", "openblas", "hgn-blas", "%",
+           "hgn-f32", "%", "hgn-q8_0", "hgn-q4_0", "q4_0-int8");
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
         int64_t m = shapes[si][0], n = shapes[si][1], k = shapes[si][2];
         float *wf = bigAlloc((size_t)(n * k) * 4), *x = bigAlloc((size_t)(m * k) * 4),
@@ -240,8 +241,8 @@ static void benchGemm(int maxThreads, HgnThreadPool **pools) {
             char shape[32];
             snprintf(shape, sizeof shape, "%lld×%lld×%lld", (long long)m, (long long)n, (long long)k);
             printf("%-16s %7d %10.1f %10.1f %5.0f%% %10.1f %5.0f%% %10.1f %10.1f %11.1f\n", shape, th, flop / tBlas,
-                   flop / tHgnBlas, 100.0 * tBlas / tHgnBlas, flop / tOwn, 100.0 * tBlas / tOwn, flop / tQ8,
-                   flop / tQ4, flop / tQ4Int);
+                   flop / tHgnBlas, 100.0 * tBlas / tHgnBlas, flop / tOwn, 100.0 * tBlas / tOwn, flop / tQ8, flop / tQ4,
+                   flop / tQ4Int);
         }
         free(wf);
         free(x);
