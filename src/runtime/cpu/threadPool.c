@@ -15,7 +15,8 @@
 
 #include "core/alloc.h"
 
-#define SPIN_ITERATIONS 20000
+#define SPIN_ITERATIONS   20000
+#define CHUNKS_PER_THREAD 4
 
 typedef struct Worker {
     HgnThreadPool *pool;
@@ -35,7 +36,8 @@ struct HgnThreadPool {
     /* The current loop; written by the caller before bumping generation. */
     HgnParallelFn fn;
     void *ctx;
-    int64_t n, grain;
+    int64_t n, chunk;
+    atomic_int_fast64_t next; /* first index not yet claimed */
 };
 
 static inline void cpuRelax(void) {
@@ -44,22 +46,15 @@ static inline void cpuRelax(void) {
 #endif
 }
 
-void hgnThreadPoolRange(int64_t n, int64_t grain, int nThreads, int thread, int64_t *begin, int64_t *end) {
-    if (grain < 1) grain = 1;
-    if (nThreads < 1) nThreads = 1;
-    int64_t units = (n + grain - 1) / grain;
-    int64_t ub = units * thread / nThreads, ue = units * (thread + 1) / nThreads;
-    int64_t b = ub * grain, e = ue * grain;
-    if (b > n) b = n;
-    if (e > n) e = n;
-    *begin = b;
-    *end = e;
-}
-
+/* Claims chunks until none is left: a thread that runs late (another process
+ * took its core) simply gets fewer. */
 static void runShare(HgnThreadPool *pool, int thread) {
-    int64_t b, e;
-    hgnThreadPoolRange(pool->n, pool->grain, pool->nThreads, thread, &b, &e);
-    if (b < e) pool->fn(pool->ctx, b, e, thread);
+    for (;;) {
+        int64_t b = atomic_fetch_add_explicit(&pool->next, pool->chunk, memory_order_relaxed);
+        if (b >= pool->n) return;
+        int64_t e = b + pool->chunk < pool->n ? b + pool->chunk : pool->n;
+        pool->fn(pool->ctx, b, e, thread);
+    }
 }
 
 static void *workerMain(void *arg) {
@@ -101,6 +96,7 @@ HgnStatus hgnThreadPoolCreate(int nThreads, HgnThreadPool **out) {
     atomic_init(&pool->pending, 0);
     atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, false);
+    atomic_init(&pool->next, 0);
     if (nThreads > 1) {
         pool->workers = hgnCalloc((size_t)nThreads - 1, sizeof *pool->workers);
         if (!pool->workers) {
@@ -149,10 +145,14 @@ void hgnThreadPoolFor(HgnThreadPool *pool, int64_t n, int64_t grain, HgnParallel
         fn(ctx, 0, n, 0);
         return;
     }
+    /* about CHUNKS_PER_THREAD chunks per thread, each a multiple of grain */
+    int64_t units = (n + grain - 1) / grain, want = (int64_t)pool->nThreads * CHUNKS_PER_THREAD;
+    int64_t perChunk = (units + want - 1) / want;
     pool->fn = fn;
     pool->ctx = ctx;
     pool->n = n;
-    pool->grain = grain;
+    pool->chunk = (perChunk < 1 ? 1 : perChunk) * grain;
+    atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
     atomic_store_explicit(&pool->pending, pool->nThreads - 1, memory_order_relaxed);
     atomic_fetch_add(&pool->generation, 1); /* seq_cst: pairs with the sleepers check below */
     if (atomic_load(&pool->sleepers) > 0) {
