@@ -514,7 +514,9 @@ HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows
                            .x = x,
                            .xq = usesQ8Act(t) ? work : NULL},
                    .y = y};
-    if (usesQ8Act(t)) hgnThreadPoolFor(pool, nVecs, 1, quantizeVecs, &o.job);
+    /* a few vectors are quantised on the caller: a parallel-for costs a
+     * synchronisation, which is dear when other processes share the cores */
+    if (usesQ8Act(t)) hgnThreadPoolFor(nVecs < 4 ? NULL : pool, nVecs, 1, quantizeVecs, &o.job);
     hgnThreadPoolFor(pool, rows, ROW_TILE, matmulRows, &o);
     return HGN_OK;
 }
