@@ -38,6 +38,7 @@ struct HgnThreadPool {
     void *ctx;
     int64_t n, chunk;
     atomic_int_fast64_t next; /* first index not yet claimed */
+    atomic_int_fast64_t done; /* indices finished */
 };
 
 static inline void cpuRelax(void) {
@@ -54,6 +55,18 @@ static void runShare(HgnThreadPool *pool, int thread) {
         if (b >= pool->n) return;
         int64_t e = b + pool->chunk < pool->n ? b + pool->chunk : pool->n;
         pool->fn(pool->ctx, b, e, thread);
+        atomic_fetch_add_explicit(&pool->done, e - b, memory_order_release);
+    }
+}
+
+/* Until every worker has finished with the previous loop (a worker that woke
+ * late may still be reading its descriptor, even with no chunk left). */
+static void waitWorkersIdle(HgnThreadPool *pool) {
+    for (int spin = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spin++) {
+        if (spin < SPIN_ITERATIONS)
+            cpuRelax();
+        else
+            sched_yield();
     }
 }
 
@@ -97,6 +110,7 @@ HgnStatus hgnThreadPoolCreate(int nThreads, HgnThreadPool **out) {
     atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, false);
     atomic_init(&pool->next, 0);
+    atomic_init(&pool->done, 0);
     if (nThreads > 1) {
         pool->workers = hgnCalloc((size_t)nThreads - 1, sizeof *pool->workers);
         if (!pool->workers) {
@@ -123,6 +137,7 @@ HgnStatus hgnThreadPoolCreate(int nThreads, HgnThreadPool **out) {
 void hgnThreadPoolFree(HgnThreadPool *pool) {
     if (!pool) return;
     if (pool->workers) {
+        waitWorkersIdle(pool);
         pthread_mutex_lock(&pool->mutex);
         atomic_store(&pool->stop, true);
         atomic_fetch_add(&pool->generation, 1);
@@ -145,6 +160,7 @@ void hgnThreadPoolFor(HgnThreadPool *pool, int64_t n, int64_t grain, HgnParallel
         fn(ctx, 0, n, 0);
         return;
     }
+    waitWorkersIdle(pool);
     /* about CHUNKS_PER_THREAD chunks per thread, each a multiple of grain */
     int64_t units = (n + grain - 1) / grain, want = (int64_t)pool->nThreads * CHUNKS_PER_THREAD;
     int64_t perChunk = (units + want - 1) / want;
@@ -153,6 +169,7 @@ void hgnThreadPoolFor(HgnThreadPool *pool, int64_t n, int64_t grain, HgnParallel
     pool->n = n;
     pool->chunk = (perChunk < 1 ? 1 : perChunk) * grain;
     atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
     atomic_store_explicit(&pool->pending, pool->nThreads - 1, memory_order_relaxed);
     atomic_fetch_add(&pool->generation, 1); /* seq_cst: pairs with the sleepers check below */
     if (atomic_load(&pool->sleepers) > 0) {
@@ -161,7 +178,9 @@ void hgnThreadPoolFor(HgnThreadPool *pool, int64_t n, int64_t grain, HgnParallel
         pthread_mutex_unlock(&pool->mutex);
     }
     runShare(pool, 0);
-    for (int spin = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spin++) {
+    /* Return as soon as every chunk is done: workers that have not woken yet
+     * find nothing to claim, and the next loop waits for them to check in. */
+    for (int spin = 0; atomic_load_explicit(&pool->done, memory_order_acquire) < n; spin++) {
         if (spin < SPIN_ITERATIONS)
             cpuRelax();
         else
