@@ -15,6 +15,7 @@
 #endif
 
 typedef float (*DotFn)(const void *row, const float *x, const HgnBlockQ8Act *xq, int64_t n);
+typedef void (*Dot2Fn)(const void *rowA, const void *rowB, const float *x, int64_t n, float *out);
 
 /* ---- scalar references ------------------------------------------------------------- */
 
@@ -141,6 +142,54 @@ TARGET_AVX2 static float dotBf16Avx2(const void *row, const float *x, const HgnB
     for (; i < n; i++) s += hgnBf16ToF32(w[i]) * x[i];
     return s;
 }
+
+/* Two rows against one activation vector, for the float types: the vector is
+ * loaded once for both rows (with 8192 columns it no longer fits in L1 next
+ * to the streaming weights). Each row keeps exactly the accumulation order of
+ * the one-row kernels above, so results are bit-identical to them. */
+#define DOT2_AVX2(name, LOAD8, SCALAR)                                                                                 \
+    TARGET_AVX2 static void name(const void *rowA, const void *rowB, const float *x, int64_t n, float *out) {          \
+        const uint16_t *hA = rowA, *hB = rowB; /* the LOAD8/SCALAR macros pick their view */                           \
+        const float *fA = rowA, *fB = rowB;                                                                            \
+        (void)hA, (void)hB, (void)fA, (void)fB;                                                                        \
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;                \
+        int64_t i = 0;                                                                                                 \
+        for (; i + 32 <= n; i += 32) {                                                                                 \
+            __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8), x2 = _mm256_loadu_ps(x + i + 16),     \
+                   x3 = _mm256_loadu_ps(x + i + 24);                                                                   \
+            a0 = _mm256_fmadd_ps(LOAD8(A, i), x0, a0);                                                                 \
+            b0 = _mm256_fmadd_ps(LOAD8(B, i), x0, b0);                                                                 \
+            a1 = _mm256_fmadd_ps(LOAD8(A, i + 8), x1, a1);                                                             \
+            b1 = _mm256_fmadd_ps(LOAD8(B, i + 8), x1, b1);                                                             \
+            a2 = _mm256_fmadd_ps(LOAD8(A, i + 16), x2, a2);                                                            \
+            b2 = _mm256_fmadd_ps(LOAD8(B, i + 16), x2, b2);                                                            \
+            a3 = _mm256_fmadd_ps(LOAD8(A, i + 24), x3, a3);                                                            \
+            b3 = _mm256_fmadd_ps(LOAD8(B, i + 24), x3, b3);                                                            \
+        }                                                                                                              \
+        for (; i + 8 <= n; i += 8) {                                                                                   \
+            __m256 x0 = _mm256_loadu_ps(x + i);                                                                        \
+            a0 = _mm256_fmadd_ps(LOAD8(A, i), x0, a0);                                                                 \
+            b0 = _mm256_fmadd_ps(LOAD8(B, i), x0, b0);                                                                 \
+        }                                                                                                              \
+        float sa = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));                               \
+        float sb = hsum256(_mm256_add_ps(_mm256_add_ps(b0, b1), _mm256_add_ps(b2, b3)));                               \
+        for (; i < n; i++) {                                                                                           \
+            sa += SCALAR(A, i) * x[i];                                                                                 \
+            sb += SCALAR(B, i) * x[i];                                                                                 \
+        }                                                                                                              \
+        out[0] = sa;                                                                                                   \
+        out[1] = sb;                                                                                                   \
+    }
+
+#define LOAD_F32(R, i)    _mm256_loadu_ps(f##R + (i))
+#define SCALAR_F32(R, i)  f##R[i]
+#define LOAD_F16(R, i)    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h##R + (i))))
+#define SCALAR_F16(R, i)  f16Scalar(h##R[i])
+#define LOAD_BF16(R, i)   bf16x8(h##R + (i))
+#define SCALAR_BF16(R, i) hgnBf16ToF32(h##R[i])
+DOT2_AVX2(dot2F32Avx2, LOAD_F32, SCALAR_F32)
+DOT2_AVX2(dot2F16Avx2, LOAD_F16, SCALAR_F16)
+DOT2_AVX2(dot2Bf16Avx2, LOAD_BF16, SCALAR_BF16)
 
 /* Σ over 8 int32 lanes of (unsigned u8 a) * (signed s8 b), pairs added: maddubs
  * then madd with ones. Callers keep |a*b| pairs below the int16 limit. */
@@ -379,6 +428,7 @@ float hgnDotRow(HgnDtype t, const void *row, const float *x, const HgnBlockQ8Act
 
 typedef struct MatmulJob {
     DotFn dot;
+    Dot2Fn dot2; /* NULL where there is none */
     const uint8_t *w;
     size_t rowBytes;
     int64_t rows, cols, nVecs;
@@ -405,7 +455,19 @@ static void matmulRows(void *ctx, int64_t begin, int64_t end, int thread) {
         int64_t re = rb + ROW_TILE < end ? rb + ROW_TILE : end;
         for (int64_t vb = 0; vb < j->nVecs; vb += VEC_TILE) {
             int64_t ve = vb + VEC_TILE < j->nVecs ? vb + VEC_TILE : j->nVecs;
-            for (int64_t r = rb; r < re; r++) {
+            int64_t r = rb;
+            if (j->dot2) {
+                for (; r + 2 <= re; r += 2) {
+                    const uint8_t *row = j->w + (size_t)r * j->rowBytes;
+                    for (int64_t v = vb; v < ve; v++) {
+                        float two[2];
+                        j->dot2(row, row + j->rowBytes, j->x + v * j->cols, j->cols, two);
+                        o->y[v * j->rows + r] = two[0];
+                        o->y[v * j->rows + r + 1] = two[1];
+                    }
+                }
+            }
+            for (; r < re; r++) {
                 const uint8_t *row = j->w + (size_t)r * j->rowBytes;
                 for (int64_t v = vb; v < ve; v++)
                     o->y[v * j->rows + r] = j->dot(row, j->x + v * j->cols, j->xq ? j->xq + v * nb : NULL, j->cols);
@@ -505,7 +567,16 @@ HgnStatus hgnMatmul(HgnThreadPool *pool, HgnDtype t, const void *w, int64_t rows
         hgnThreadPoolFor(pool, rows, BLAS_CHUNK, blasRows, &j);
         return HGN_OK;
     }
+    Dot2Fn dot2 = NULL;
+#ifdef HGN_X86
+    if (level >= HGN_CPU_AVX2)
+        dot2 = t == HGN_DTYPE_F32    ? dot2F32Avx2
+               : t == HGN_DTYPE_F16  ? dot2F16Avx2
+               : t == HGN_DTYPE_BF16 ? dot2Bf16Avx2
+                                     : NULL;
+#endif
     MatmulOut o = {.job = {.dot = dot,
+                           .dot2 = dot2,
                            .w = w,
                            .rowBytes = rowBytes,
                            .rows = rows,
