@@ -9,38 +9,10 @@
 #include "cli/cliMachine.h"
 #include "cli/cliOutput.h"
 #include "core/alloc.h"
-#include "huginn/onnx.h"
+#include "cli/cliPlanModel.h"
 #include "huginn/planner.h"
-#include "huginn/registry.h"
 
 #define NOMINAL_DISK_READ_BPS 2e9 /* NVMe sequential read assumed for the live cache disk */
-
-static HgnStatus loadItems(const char *model, const char *format, HgnPlanItems *items) {
-    if (strcmp(format, "onnx") == 0) {
-        HgnGraph *g = NULL;
-        HgnStatus st = hgnOnnxImport(model, &g);
-        if (!st) st = hgnPlanItemsFromGraph(g, items);
-        hgnGraphFree(g);
-        return st;
-    }
-    if (strcmp(format, "registry") != 0)
-        return hgnStatusNew(HGN_CODE_NotImplemented, model,
-                            "plan a registry id (e.g. llama-3.1-8b) or an ONNX model for now",
-                            "planning %s files needs the model readers, which land with the ingestion work", format);
-    HgnRegistry *reg = NULL;
-    HgnStatus st = hgnRegistryLoad(&reg);
-    if (st) return st;
-    const HgnModelSpec *spec = hgnRegistryFind(reg, model);
-    if (!spec) {
-        hgnRegistryFree(reg);
-        return hgnStatusNew(HGN_CODE_NotFound, "MODEL", "give a model file, or a registry id from `huginn models list`",
-                            "`%s` is neither a file nor a registry model", model);
-    }
-    HgnWeightQuant q = {.format = spec->nativeDtype};
-    st = hgnPlanItemsFromSpec(spec, q, HGN_WEIGHTS_F16, items);
-    hgnRegistryFree(reg);
-    return st;
-}
 
 static HgnStatus loadMachine(CliContext *ctx, HgnMachine *m) {
     const HgnCliArgs *a = ctx->args;
@@ -67,17 +39,42 @@ static HgnStatus writeText(CliContext *ctx, const char *out, const char *text) {
         return HGN_OK;
     }
     FILE *f = fopen(out, "wb");
-    if (!f) return hgnStatusNew(HGN_CODE_IoError, out, "check the --out path", "cannot write the plan");
+    if (!f) return hgnStatusNew(HGN_CODE_IoError, out, "check the --out path", "cannot write `%s`", out);
     size_t n = strlen(text);
     bool ok = fwrite(text, 1, n, f) == n;
     ok = fclose(f) == 0 && ok;
     return ok ? HGN_OK : hgnStatusNew(HGN_CODE_IoError, out, NULL, "cannot write the plan");
 }
 
+/* OUT/plan.json → OUT/plan.summary.json (always) and OUT/plan.dot (--dot),
+ * named after the plan: x.json → x.summary.json, x.dot. */
+static HgnStatus writeArtefacts(CliContext *ctx, const HgnPlan *plan, const char *out, bool dot) {
+    size_t n = strlen(out);
+    size_t stem = n >= 5 && strcmp(out + n - 5, ".json") == 0 ? n - 5 : n;
+    char *path = hgnMalloc(stem + 16);
+    if (!path) return hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot name the artefacts");
+    char *text = NULL;
+    HgnStatus st = hgnPlanSummaryWriteJson(plan, &text);
+    if (!st) {
+        memcpy(path, out, stem);
+        strcpy(path + stem, ".summary.json");
+        st = writeText(ctx, path, text);
+    }
+    hgnFree(text);
+    text = NULL;
+    if (!st && dot) {
+        st = hgnPlanWriteDot(plan, &text);
+        memcpy(path, out, stem);
+        strcpy(path + stem, ".dot");
+        if (!st) st = writeText(ctx, path, text);
+        hgnFree(text);
+    }
+    hgnFree(path);
+    return st;
+}
+
 HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     const HgnCliArgs *a = ctx->args;
-    if (hgnCliArgsHas(a, "dot")) return cliNotBuilt(ctx, "plan.dot export");
-    if (hgnCliArgsHas(a, "quant-config")) return cliNotBuilt(ctx, "planning with a quantisation config");
     const HgnConfig *cfg = ctx->config;
     HgnPlanOptions opts = {0};
     if (!hgnPlanPolicyFromName(hgnConfigGetString(cfg, "planner.policy", "balanced"), &opts.policy) ||
@@ -93,7 +90,11 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     HgnPlan *plan = NULL;
     HgnPlanReserve *res = NULL;
     char *text = NULL;
-    HgnStatus st = loadItems(model, format, &items);
+    HgnPlanQuantConfig qc = {0};
+    HgnStatus st = HGN_OK;
+    bool hasQc = hgnCliArgsHas(a, "quant-config");
+    if (hasQc) st = hgnPlanQuantConfigLoad(hgnCliArgsString(a, "quant-config", ""), &qc);
+    if (!st) st = cliPlanLoadItems(model, format, hasQc ? &qc : NULL, &items);
     if (!st) st = loadMachine(ctx, &machine);
     if (!st) {
         /* reservations: planner.reserveBytes for every device, planner.reserve."gpu:0" per device, then
@@ -120,6 +121,7 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     if (!st) st = hgnPlanWriteJson(plan, &text);
     const char *out = hgnCliArgsString(a, "out", "-");
     if (!st) st = writeText(ctx, out, text);
+    if (!st && strcmp(out, "-") != 0) st = writeArtefacts(ctx, plan, out, hgnCliArgsHas(a, "dot"));
     if (!st && strcmp(out, "-") != 0) {
         if (ctx->json) {
             st = cliPrintJson(ctx,
@@ -141,6 +143,7 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     hgnMachineFree(&machine);
     hgnPlanItemsFree(&items);
     hgnFree(res);
+    hgnPlanQuantConfigFree(&qc);
     return st;
 }
 

@@ -82,12 +82,20 @@ static void setLink(HgnMachine *m, size_t a, size_t b, double bps, double latenc
 static void defaultLinks(HgnMachine *m) {
     size_t cpu = m->count - 1;
     for (size_t i = 0; i < cpu; i++) {
-        setLink(m, i, cpu, m->devices[i].hostBandwidth, 10e-6, "pcie");
+        if (!m->devices[i].gpu) continue;
+        for (size_t c = 0; c < m->count; c++)
+            if (!m->devices[c].gpu) setLink(m, i, c, m->devices[i].hostBandwidth, 10e-6, "pcie");
         for (size_t j = i + 1; j < cpu; j++) {
+            if (!m->devices[j].gpu) continue;
             double bw = fmin(m->devices[i].hostBandwidth, m->devices[j].hostBandwidth);
             setLink(m, i, j, bw, 20e-6, "pcieHost");
         }
     }
+    /* virtual CPU devices share the host's memory: a copy at the slower one's bandwidth */
+    for (size_t i = 0; i < m->count; i++)
+        for (size_t j = i + 1; j < m->count; j++)
+            if (!m->devices[i].gpu && !m->devices[j].gpu)
+                setLink(m, i, j, fmin(m->devices[i].memoryBandwidth, m->devices[j].memoryBandwidth), 1e-6, "memory");
 }
 
 static const HgnDeviceProfile *cpuProfile(const char *id) {
@@ -209,7 +217,9 @@ static HgnStatus hardwareBuild(const json_t *doc, const char *source, HgnMachine
     json_t *gpus = json_object_get(doc, "gpus"), *host = json_object_get(doc, "host"),
            *disk = json_object_get(doc, "disk");
     size_t nGpus = json_array_size(gpus);
-    HgnStatus st = machineAlloc(out, nGpus + 1);
+    json_t *cpus = json_object_get(doc, "cpus");
+    size_t nCpus = json_array_size(cpus) ? json_array_size(cpus) : 1;
+    HgnStatus st = machineAlloc(out, nGpus + nCpus);
     if (st) return st;
     char ptr[96];
     size_t k;
@@ -245,9 +255,44 @@ static HgnStatus hardwareBuild(const json_t *doc, const char *source, HgnMachine
     if (cpuId && (!cp || strcmp(cp->id, cpuId) != 0))
         return hwError(source, "/host/profile", "use cpu-avx2, cpu-avx512, cpu-neon or cpu-scalar",
                        "`%s` is not a CPU device profile", cpuId);
-    setupCpu(&out->devices[nGpus], cp, hostMem, json_is_integer(cores) ? (unsigned)json_integer_value(cores) : 1);
+    unsigned hostCores = json_is_integer(cores) ? (unsigned)json_integer_value(cores) : 1;
     json_t *bw = json_object_get(host, "memoryBandwidth");
-    if (json_is_number(bw) && json_number_value(bw) > 0) out->devices[nGpus].memoryBandwidth = json_number_value(bw);
+    if (!json_array_size(cpus)) {
+        setupCpu(&out->devices[nGpus], cp, hostMem, hostCores);
+        if (json_is_number(bw) && json_number_value(bw) > 0)
+            out->devices[nGpus].memoryBandwidth = json_number_value(bw);
+    } else {
+        /* virtual CPU devices cpu:0..N-1 (the runtime's), each with its own
+         * memory window and threads; together within the host's memory */
+        uint64_t sum = 0;
+        unsigned threads = 0;
+        json_t *c;
+        json_array_foreach(cpus, k, c) {
+            HgnMachineDevice *d = &out->devices[nGpus + k];
+            uint64_t mem = 0;
+            snprintf(ptr, sizeof ptr, "/cpus/%zu/memory", k);
+            if (!readSize(json_object_get(c, "memory"), &mem))
+                return hwError(source, ptr, "write bytes as an integer or a size such as \"8GiB\"",
+                               "bad or missing memory window%s", "");
+            json_t *th = json_object_get(c, "threads");
+            unsigned t = json_is_integer(th) ? (unsigned)json_integer_value(th) : 1;
+            setupCpu(d, cp, mem, t);
+            snprintf(d->id, sizeof d->id, "cpu:%zu", k);
+            snprintf(d->name, sizeof d->name, "virtual cpu %zu (%u thread%s)", k, t, t == 1 ? "" : "s");
+            json_t *nn = json_object_get(c, "numaNode");
+            d->numaNode = json_is_integer(nn) ? (int32_t)json_integer_value(nn) : -1;
+            if (json_is_number(bw) && json_number_value(bw) > 0)
+                d->memoryBandwidth = json_number_value(bw) * t / (hostCores > t ? hostCores : t);
+            sum += mem;
+            threads += t;
+        }
+        if (sum > hostMem)
+            return hwError(source, "/cpus", "shrink the CPU devices' memory windows or raise host.memory",
+                           "the CPU devices' windows add up to more than the host's memory%s", "");
+        if (json_is_integer(cores) && threads > hostCores)
+            return hwError(source, "/cpus", "give the CPU devices at most host.cores threads in all",
+                           "the CPU devices use more threads than the host has cores%s", "");
+    }
     defaultLinks(out);
     json_t *links = json_object_get(doc, "links"), *l;
     json_array_foreach(links, k, l) {
