@@ -4,6 +4,7 @@
 #include "cli/cliPlanRun.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cliMachine.h"
@@ -14,7 +15,7 @@
 
 #define NOMINAL_DISK_READ_BPS 2e9 /* NVMe sequential read assumed for the live cache disk */
 
-static HgnStatus loadMachine(CliContext *ctx, HgnMachine *m) {
+HgnStatus cliPlanLoadMachine(CliContext *ctx, HgnMachine *m) {
     const HgnCliArgs *a = ctx->args;
     if (hgnCliArgsHas(a, "hardware")) return hgnMachineFromHardwareFile(hgnCliArgsString(a, "hardware", ""), m);
     json_t *report = NULL;
@@ -95,7 +96,7 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     bool hasQc = hgnCliArgsHas(a, "quant-config");
     if (hasQc) st = hgnPlanQuantConfigLoad(hgnCliArgsString(a, "quant-config", ""), &qc);
     if (!st) st = cliPlanLoadItems(model, format, hasQc ? &qc : NULL, &items);
-    if (!st) st = loadMachine(ctx, &machine);
+    if (!st) st = cliPlanLoadMachine(ctx, &machine);
     if (!st) {
         /* reservations: planner.reserveBytes for every device, planner.reserve."gpu:0" per device, then
          * --reserve (later entries win) */
@@ -157,5 +158,43 @@ HgnStatus cliPlanCheck(CliContext *ctx, const char *path) {
     else
         fprintf(ctx->out, "%s: valid plan (%zu nodes, %zu devices)\n", path, plan->nNodes, plan->nDevices);
     hgnPlanFree(plan);
+    return st;
+}
+
+HgnStatus cliPlanDiff(CliContext *ctx, const char *pathA, const char *pathB) {
+    HgnPlan *a = NULL, *b = NULL;
+    json_t *diff = NULL;
+    HgnStatus st = hgnPlanReadFile(pathA, &a);
+    if (!st) st = hgnPlanReadFile(pathB, &b);
+    if (!st) st = hgnPlanDiff(a, b, &diff);
+    if (!st && ctx->json) {
+        st = cliPrintJson(ctx, json_pack("{s:s, s:s, s:b, s:O}", "a", pathA, "b", pathB, "same",
+                                         json_array_size(diff) == 0, "differences", diff));
+    } else if (!st) {
+        if (json_array_size(diff) == 0)
+            fprintf(ctx->out, "%s and %s are the same plan (creation time and version aside)\n", pathA, pathB);
+        else
+            fprintf(ctx->out, "%zu difference%s between %s (a) and %s (b):\n", json_array_size(diff),
+                    json_array_size(diff) == 1 ? "" : "s", pathA, pathB);
+        size_t i;
+        json_t *d;
+        json_array_foreach(diff, i, d) {
+            char *va = json_dumps(json_object_get(d, "a"), JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
+            char *vb = json_dumps(json_object_get(d, "b"), JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
+            json_t *delta = json_object_get(d, "delta");
+            char dbuf[48] = "";
+            if (json_is_integer(delta))
+                snprintf(dbuf, sizeof dbuf, " (%+lld)", (long long)json_integer_value(delta));
+            else if (json_is_string(delta))
+                snprintf(dbuf, sizeof dbuf, " (%s)", json_string_value(delta));
+            fprintf(ctx->out, "  %-10s %s: %s -> %s%s\n", json_string_value(json_object_get(d, "kind")),
+                    json_string_value(json_object_get(d, "path")), va ? va : "?", vb ? vb : "?", dbuf);
+            free(va);
+            free(vb);
+        }
+    }
+    json_decref(diff);
+    hgnPlanFree(a);
+    hgnPlanFree(b);
     return st;
 }

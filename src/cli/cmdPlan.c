@@ -93,7 +93,8 @@ static HgnStatus planBuild(CliContext *ctx) {
 }
 
 static HgnStatus planDiff(CliContext *ctx) {
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the planner");
+    if (!ctx->dryRun)
+        return cliPlanDiff(ctx, hgnCliArgsString(ctx->args, "A", ""), hgnCliArgsString(ctx->args, "B", ""));
     HgnBuf action;
     hgnBufInit(&action);
     hgnBufAppendf(&action, "compare plans `%s` and `%s`", hgnCliArgsString(ctx->args, "A", ""),
