@@ -232,6 +232,15 @@ static const HgnCliOption explainOptions[] = {
      .flags = HGN_CLI_POSITIONAL | HGN_CLI_REQUIRED,
      .metavar = "PLAN",
      .help = "plan.json written by `huginn plan`"},
+    {.name = "topology-xml",
+     .type = HGN_CLI_FILE,
+     .metavar = "FILE",
+     .help = "price alternatives on the machine of this hwloc XML (the one the plan was made for)",
+     .conflicts = "hardware"},
+    {.name = "hardware",
+     .type = HGN_CLI_FILE,
+     .metavar = "FILE",
+     .help = "price alternatives on the machine of this hardware file (the one the plan was made for)"},
     {0},
 };
 
