@@ -128,7 +128,8 @@ HGN_NODISCARD HgnStatus hgnPlanQuantConfigParse(const char *text, size_t len, co
                                                 HgnPlanQuantConfig *out);
 HGN_NODISCARD HgnStatus hgnPlanQuantConfigLoad(const char *path, HgnPlanQuantConfig *out);
 void hgnPlanQuantConfigFree(HgnPlanQuantConfig *qc);
-/* Format a tensor takes under qc; false when the file's own dtype stays. */
+/* Format a tensor takes under qc; false when the file's own dtype stays
+ * (always for vectors, rank < 2: norms and biases are never quantised). */
 bool hgnPlanQuantConfigFormatFor(const HgnPlanQuantConfig *qc, const char *tensor, int32_t rank, HgnWeightFormat *out);
 
 /* A decoder LLM graph (hgnLlmGraph*, symbols seq/pos/ctx) as one item per

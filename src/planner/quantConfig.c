@@ -195,7 +195,7 @@ static bool globMatch(const char *p, const char *s) {
 }
 
 bool hgnPlanQuantConfigFormatFor(const HgnPlanQuantConfig *qc, const char *tensor, int32_t rank, HgnWeightFormat *out) {
-    if (!qc || !tensor) return false;
+    if (!qc || !tensor || rank < 2) return false; /* vectors (norms, biases) keep the file's dtype */
     size_t best = 0;
     bool found = false;
     for (size_t i = 0; i < qc->nRules; i++) {
@@ -207,7 +207,7 @@ bool hgnPlanQuantConfigFormatFor(const HgnPlanQuantConfig *qc, const char *tenso
         }
     }
     if (found) return true;
-    if (qc->hasDefault && rank >= 2) {
+    if (qc->hasDefault) {
         *out = qc->weightsDefault;
         return true;
     }
