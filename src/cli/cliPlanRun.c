@@ -11,6 +11,8 @@
 #include "cli/cliOutput.h"
 #include "core/alloc.h"
 #include "cli/cliPlanModel.h"
+#include "cli/commands.h"
+#include "huginn/calibrate.h"
 #include "huginn/planner.h"
 
 #define NOMINAL_DISK_READ_BPS 2e9 /* NVMe sequential read assumed for the live cache disk */
@@ -31,6 +33,19 @@ HgnStatus cliPlanLoadMachine(CliContext *ctx, HgnMachine *m) {
         }
     }
     json_decref(report);
+    /* this host: a `huginn calibrate` profile replaces the generic CPU figures */
+    if (!st && !hgnCliArgsHas(a, "topology-xml")) {
+        char *path = cliCalibrationPath(ctx->config);
+        FILE *probe = path ? fopen(path, "rb") : NULL;
+        if (probe) {
+            fclose(probe);
+            HgnCalibration c;
+            st = hgnCalibrationLoad(path, &c);
+            if (!st) hgnMachineApplyCalibration(m, &c);
+            if (st) hgnMachineFree(m);
+        }
+        hgnFree(path);
+    }
     return st;
 }
 
@@ -119,8 +134,12 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     if (!st && items.isLlm && items.maxContext && !opts.contextFixed && opts.context > items.maxContext)
         opts.context = items.maxContext;
     if (!st) st = hgnPlanCreate(&items, &machine, &opts, &plan);
-    if (!st) st = hgnPlanWriteJson(plan, &text);
     const char *out = hgnCliArgsString(a, "out", "-");
+    /* to stdout, --dot prints the graph instead of the JSON */
+    if (!st && strcmp(out, "-") == 0 && hgnCliArgsHas(a, "dot"))
+        st = hgnPlanWriteDot(plan, &text);
+    else if (!st)
+        st = hgnPlanWriteJson(plan, &text);
     if (!st) st = writeText(ctx, out, text);
     if (!st && strcmp(out, "-") != 0) st = writeArtefacts(ctx, plan, out, hgnCliArgsHas(a, "dot"));
     if (!st && strcmp(out, "-") != 0) {
