@@ -157,6 +157,7 @@ typedef struct HgnMachineDevice {
     double memoryBandwidth, peakFp32, peakFp16, peakBf16, peakInt8, peakFp8;
     double launchSeconds;
     double hostBandwidth; /* bytes/s to host memory (PCIe); 0 for the host */
+    uint32_t threads;     /* CPU devices: cores / threads it runs on (0 for GPUs) */
 } HgnMachineDevice;
 
 typedef struct HgnMachine {
@@ -182,6 +183,18 @@ HGN_NODISCARD HgnStatus hgnMachineFromTopology(const json_t *topology, uint64_t 
 HGN_NODISCARD HgnStatus hgnMachineFromHardwareJson(const char *text, size_t len, const char *sourceName,
                                                    HgnMachine *out);
 HGN_NODISCARD HgnStatus hgnMachineFromHardwareFile(const char *path, HgnMachine *out);
+/* One virtual CPU device of the runtime (config runtime.devices). */
+typedef struct HgnMachineCpu {
+    const char *id;       /* "cpu:N" */
+    uint64_t memoryBytes; /* its window */
+    uint32_t threads;     /* 0: an equal share of the host's */
+} HgnMachineCpu;
+/* Replaces the host (the last device) by n virtual CPU devices, each with
+ * its window and its share of the host's speed (threads / host threads);
+ * GPUs keep their host links to every one of them, the CPU devices are
+ * joined by a `memory` link. Errors: HGN-0001 InvalidConfig at `where` when
+ * the windows exceed the host's memory, an id repeats or is not cpu:N. */
+HGN_NODISCARD HgnStatus hgnMachineSetCpuDevices(HgnMachine *m, const HgnMachineCpu *cpus, size_t n, const char *where);
 /* Index of a device id, -1 when absent. */
 int hgnMachineFind(const HgnMachine *m, const char *id);
 

@@ -33,6 +33,23 @@ HgnStatus cliPlanLoadMachine(CliContext *ctx, HgnMachine *m) {
         }
     }
     json_decref(report);
+    /* this host: the runtime's virtual CPU devices (runtime.devices) replace cpu:0 */
+    const json_t *cpus = hgnConfigGet(ctx->config, "runtime.devices");
+    if (!st && !hgnCliArgsHas(a, "topology-xml") && json_array_size(cpus) > 0) {
+        size_t n = json_array_size(cpus);
+        HgnMachineCpu *list = hgnCalloc(n, sizeof *list);
+        if (!list) st = hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot allocate the CPU devices");
+        for (size_t i = 0; list && i < n; i++) {
+            const json_t *c = json_array_get(cpus, i);
+            json_int_t mem = json_integer_value(json_object_get(c, "memoryBytes"));
+            json_int_t th = json_integer_value(json_object_get(c, "threads"));
+            list[i] = (HgnMachineCpu){json_string_value(json_object_get(c, "id")), mem > 0 ? (uint64_t)mem : 0,
+                                      th > 0 ? (uint32_t)th : 0};
+        }
+        if (list) st = hgnMachineSetCpuDevices(m, list, n, "runtime.devices");
+        hgnFree(list);
+        if (st) hgnMachineFree(m);
+    }
     /* this host: a `huginn calibrate` profile replaces the generic CPU figures */
     if (!st && !hgnCliArgsHas(a, "topology-xml")) {
         char *path = cliCalibrationPath(ctx->config);

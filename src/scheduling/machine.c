@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cliparse/cliValue.h"
@@ -114,6 +115,7 @@ static void setupCpu(HgnMachineDevice *d, const HgnDeviceProfile *p, uint64_t me
     d->gpu = false;
     d->numaNode = -1;
     d->memoryBytes = memory;
+    d->threads = cores ? cores : 1;
     if (p) applyProfile(d, p, cores);
 }
 
@@ -385,4 +387,71 @@ HgnStatus hgnMachineFromHardwareFile(const char *path, HgnMachine *out) {
     if (!st) st = hgnMachineFromHardwareJson(buf, len, path, out);
     hgnFree(buf);
     return st;
+}
+
+HgnStatus hgnMachineSetCpuDevices(HgnMachine *m, const HgnMachineCpu *cpus, size_t n, const char *where) {
+    if (n == 0) return HGN_OK;
+    size_t host = m->count - 1, nGpus = host;
+    const HgnMachineDevice *h = &m->devices[host];
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = cpus[i].id ? cpus[i].id : "";
+        char *end = NULL;
+        if (strncmp(id, "cpu:", 4) != 0 || !id[4] || (strtoul(id + 4, &end, 10), *end != '\0') ||
+            strlen(id) >= sizeof m->devices[0].id)
+            return hgnStatusNew(HGN_CODE_InvalidConfig, where, "name the CPU devices cpu:0, cpu:1, …",
+                                "`%s` is not a CPU device id", id);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cpus[j].id, id) == 0)
+                return hgnStatusNew(HGN_CODE_InvalidConfig, where, "give each CPU device once",
+                                    "CPU device `%s` appears twice", id);
+        sum += cpus[i].memoryBytes;
+    }
+    if (sum > h->memoryBytes)
+        return hgnStatusNew(HGN_CODE_InvalidConfig, where, "shrink the CPU devices' windows to the host's memory",
+                            "the CPU devices' windows (%llu bytes) exceed the host's memory (%llu bytes)",
+                            (unsigned long long)sum, (unsigned long long)h->memoryBytes);
+    HgnMachine nm = {0};
+    HgnStatus st = machineAlloc(&nm, nGpus + n);
+    if (st) return st;
+    for (size_t i = 0; i < nGpus; i++) {
+        nm.devices[i] = m->devices[i];
+        for (size_t j = 0; j < nGpus; j++) {
+            nm.linkBandwidth[i * nm.count + j] = m->linkBandwidth[i * m->count + j];
+            nm.linkLatency[i * nm.count + j] = m->linkLatency[i * m->count + j];
+            memcpy(nm.linkPath[i * nm.count + j], m->linkPath[i * m->count + j], sizeof nm.linkPath[0]);
+        }
+    }
+    uint32_t hostThreads = h->threads ? h->threads : 1;
+    for (size_t k = 0; k < n; k++) {
+        HgnMachineDevice *d = &nm.devices[nGpus + k];
+        *d = *h;
+        uint32_t t = cpus[k].threads ? cpus[k].threads : (uint32_t)(hostThreads / n ? hostThreads / n : 1);
+        double share = (double)t / hostThreads;
+        snprintf(d->id, sizeof d->id, "%s", cpus[k].id);
+        snprintf(d->name, sizeof d->name, "virtual %s (%u thread%s)", cpus[k].id, t, t == 1 ? "" : "s");
+        d->memoryBytes = cpus[k].memoryBytes;
+        d->threads = t;
+        d->peakFp32 *= share;
+        d->peakFp16 *= share;
+        d->peakBf16 *= share;
+        d->peakInt8 *= share;
+        d->peakFp8 *= share;
+        double bwShare = (double)(t < CPU_BANDWIDTH_CORES ? t : CPU_BANDWIDTH_CORES) /
+                         (double)(hostThreads < CPU_BANDWIDTH_CORES ? hostThreads : CPU_BANDWIDTH_CORES);
+        d->memoryBandwidth *= bwShare > 1 ? 1 : bwShare;
+        for (size_t g = 0; g < nGpus; g++)
+            setLink(&nm, g, nGpus + k, m->linkBandwidth[g * m->count + host], m->linkLatency[g * m->count + host],
+                    m->linkPath[g * m->count + host]);
+    }
+    for (size_t a = nGpus; a < nm.count; a++)
+        for (size_t b = a + 1; b < nm.count; b++)
+            setLink(&nm, a, b, fmin(nm.devices[a].memoryBandwidth, nm.devices[b].memoryBandwidth), 1e-6, "memory");
+    nm.diskBytes = m->diskBytes;
+    nm.diskBandwidth = m->diskBandwidth;
+    memcpy(nm.topologyDigest, m->topologyDigest, sizeof nm.topologyDigest);
+    memcpy(nm.source, m->source, sizeof nm.source);
+    hgnMachineFree(m);
+    *m = nm;
+    return HGN_OK;
 }

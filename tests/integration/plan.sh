@@ -199,6 +199,16 @@ printf '[weights\n' >bad3.toml
 "$HUGINN" plan "$fx/model-f32.gguf" --hardware "$hw/cpuOnly.json" --quant-config bad3.toml 2>"$work/err"; rc=$?
 [ $rc -eq 3 ] && grep -q "HGN-0001" "$work/err" && grep -q "bad3.toml:1" "$work/err" || fail "bad toml: exit $rc $(cat "$work/err")"
 
+# this host split into the runtime's virtual CPU devices (runtime.devices); a bad list names the key
+printf '[runtime]\ndevices = [{ id = "cpu:0", memoryBytes = 81788928, threads = 1 }, { id = "cpu:1", memoryBytes = 81788928, threads = 1 }]\n[planner]\nreserveBytes = 0\n' >rt.toml
+"$HUGINN" --config rt.toml plan "$fx/model-f32.gguf" --out rt.json >/dev/null 2>"$work/err" || fail "runtime.devices plan: $(cat "$work/err")"
+check "runtime devices" rt.json '
+r=[x["id"] for x in d["devices"] if "nodeRange" in x]; assert r == ["cpu:0","cpu:1"], r
+assert d["devices"][0]["memoryWindowBytes"] == 81788928 and d["transfers"][0]["link"] == "memory"'
+printf '[runtime]\ndevices = [{ id = "cpu:0", memoryBytes = 1 }, { id = "cpu:0", memoryBytes = 1 }]\n' >rt2.toml
+"$HUGINN" --config rt2.toml plan "$fx/model-f32.gguf" --out rt2.json 2>"$work/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "runtime.devices" "$work/err" && grep -q "twice" "$work/err" || fail "duplicate cpu: exit $rc $(cat "$work/err")"
+
 # calibrate: a profile in the cache that `plan` uses for this host's CPU
 "$HUGINN" calibrate >"$work/out" 2>"$work/err" || fail "calibrate: $(cat "$work/err")"
 check "calibration" "$XDG_CACHE_HOME/huginn/calibration.json" '
