@@ -178,20 +178,25 @@ HgnStatus hgnPlanQuantConfigLoad(const char *path, HgnPlanQuantConfig *out) {
     return st;
 }
 
+/* `*` matches any run of characters: greedy with one backtrack point, O(|p| · |s|). */
 static bool globMatch(const char *p, const char *s) {
-    while (*p) {
+    const char *star = NULL, *retry = NULL;
+    while (*s) {
         if (*p == '*') {
-            while (*p == '*') p++;
-            if (!*p) return true;
-            for (; *s; s++)
-                if (globMatch(p, s)) return true;
+            star = ++p;
+            retry = s;
+        } else if (*p == *s) {
+            p++;
+            s++;
+        } else if (star) {
+            p = star;
+            s = ++retry;
+        } else {
             return false;
         }
-        if (*p != *s) return false;
-        p++;
-        s++;
     }
-    return *s == '\0';
+    while (*p == '*') p++;
+    return *p == '\0';
 }
 
 bool hgnPlanQuantConfigFormatFor(const HgnPlanQuantConfig *qc, const char *tensor, int32_t rank, HgnWeightFormat *out) {
