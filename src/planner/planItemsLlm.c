@@ -2,7 +2,8 @@
  * one item per transformer block plus the embedding and the output head,
  * with the exact bytes of the file's tensors (or of a quantisation config's
  * formats), KV bytes per token from the kvCache values, FLOPs per token from
- * the matmul shapes and the graph node names each item runs. */
+ * the matmul shapes (router and routed experts included) and the graph node
+ * names each item runs. */
 #include <stdio.h>
 #include <string.h>
 
@@ -229,7 +230,7 @@ HgnStatus hgnPlanItemsFromLlmGraph(const HgnGraph *g, uint64_t maxContext, const
         double outElems = 0;
         for (int32_t k = 0; k < n->nOutputs; k++)
             if (n->outputs[k] >= 0) outElems += elementsPerToken(&hgnGraphValue(g, n->outputs[k])->shape, ones, nSyms);
-        if (strcmp(n->op, "matmul") == 0 && mmW) {
+        if ((strcmp(n->op, "matmul") == 0 || strcmp(n->op, "moeRouter") == 0) && mmW) {
             it->flopsPerToken += 2.0 * (double)dimOr1(&mmW->shape, 0) * (double)dimOr1(&mmW->shape, 1);
             it->computeDtype = computeOf(mmFmt);
         } else if (strcmp(n->op, "moeExperts") == 0) {

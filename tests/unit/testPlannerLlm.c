@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "huginn/calibrate.h"
 #include "huginn/gguf.h"
 #include "huginn/hfModel.h"
 #include "huginn/llmGraph.h"
@@ -365,11 +366,111 @@ static void testQuantConfig(void **state) {
     expectError(hgnPlanQuantConfigLoad("no/such/q.toml", &qc), HGN_CODE_NotFound, "no/such/q.toml");
 }
 
+/* Config-only graphs: a Mistral sliding window caps the KV (kvWindow), Mixtral's
+ * routed experts cost topK of them per token, f16 weights (torch_dtype). */
+static void configItems(const char *json, HgnPlanItems *items) {
+    HgnHfConfig *c = NULL;
+    HgnGraph *g = NULL;
+    ok(hgnHfConfigParse(json, strlen(json), "/m/config.json", &c));
+    ok(hgnLlmGraphFromHfConfig(c, &g));
+    ok(hgnPlanItemsFromLlmGraph(g, 1024, NULL, items));
+    hgnGraphFree(g);
+    hgnHfConfigFree(c);
+}
+
+static void testWindowAndExperts(void **state) {
+    (void)state;
+    HgnPlanItems items;
+    configItems("{\"architectures\":[\"MistralForCausalLM\"],\"hidden_size\":64,\"intermediate_size\":128,"
+                "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,\"vocab_size\":256,"
+                "\"max_position_embeddings\":1024,\"sliding_window\":128,\"torch_dtype\":\"float16\"}",
+                &items);
+    assert_int_equal(items.count, 4);
+    assert_int_equal(items.items[1].kvWindow, 128);
+    assert_int_equal(items.items[2].kvWindow, 128);
+    assert_int_equal(items.items[1].kvBytesPerToken, 2 * 2 * 16 * 2); /* K, V × 2 KV heads × 16 × f16 */
+    /* f16 weights: q,o 64×64, k,v 32×64, gate/up/down 3 × 128×64, two norms */
+    assert_int_equal(items.items[1].weightBytes, (64ull * 64 * 2 + 32ull * 64 * 2 + 3ull * 128 * 64) * 2 + 2 * 64 * 2);
+    assert_int_equal(items.weights, HGN_WEIGHTS_F16);
+    assert_int_equal(items.items[1].computeDtype, HGN_WEIGHTS_F16);
+    hgnPlanItemsFree(&items);
+
+    configItems("{\"architectures\":[\"MixtralForCausalLM\"],\"hidden_size\":64,\"intermediate_size\":128,"
+                "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,\"vocab_size\":256,"
+                "\"num_local_experts\":4,\"num_experts_per_tok\":2,\"torch_dtype\":\"bfloat16\"}",
+                &items);
+    const HgnPlanItem *blk = &items.items[1];
+    /* attention 2·(64·64·2 + 32·64·2) + router 2·4·64 + experts topK 2 × 3 × 2·128·64, + elementwise */
+    double dense = 2.0 * (64 * 64 * 2 + 32 * 64 * 2) + 2.0 * 4 * 64 + 2.0 * 3 * 2 * 128 * 64;
+    assert_true(blk->flopsPerToken >= dense && blk->flopsPerToken < dense * 1.05);
+    /* every expert's weights are held: 4 × 3 × 128×64 bf16 */
+    assert_true(blk->weightBytes > 4ull * 3 * 128 * 64 * 2);
+    assert_int_equal(items.weights, HGN_WEIGHTS_BF16);
+    hgnPlanItemsFree(&items);
+}
+
+static void testCalibrationAndCpuDevices(void **state) {
+    (void)state;
+    HgnMachine m;
+    ok(hgnMachineFromHardwareFile("hardware/cpuOnly.json", &m)); /* one cpu:0, 16 GiB, 4 cores */
+    double peak = m.devices[0].peakFp32;
+    HgnMachineCpu cpus[] = {{"cpu:0", 1ull << 30, 3}, {"cpu:1", 1ull << 30, 1}};
+    ok(hgnMachineSetCpuDevices(&m, cpus, 2, "runtime.devices"));
+    assert_int_equal(m.count, 2);
+    assert_string_equal(m.devices[1].id, "cpu:1");
+    assert_int_equal(m.devices[1].memoryBytes, 1ull << 30);
+    assert_true(m.devices[0].peakFp32 > 2.9 * m.devices[1].peakFp32 && m.devices[0].peakFp32 < peak);
+    assert_string_equal(m.linkPath[1], "memory");
+    HgnCalibration c = {
+        .peakFp32 = 1e11, .peakFp16 = 1e11, .peakBf16 = 1e11, .peakInt8 = 1e11, .memoryBandwidth = 4e10};
+    hgnMachineApplyCalibration(&m, &c);
+    assert_true(m.devices[0].peakFp32 + m.devices[1].peakFp32 > 0.999e11 &&
+                m.devices[0].peakFp32 + m.devices[1].peakFp32 < 1.001e11);
+    assert_string_equal(m.devices[0].profileId, "calibrated");
+    HgnMachineCpu twice[] = {{"cpu:0", 1, 0}, {"cpu:0", 1, 0}};
+    expectError(hgnMachineSetCpuDevices(&m, twice, 2, "runtime.devices"), HGN_CODE_InvalidConfig, "twice");
+    HgnMachineCpu huge[] = {{"cpu:7", 1ull << 40, 0}};
+    expectError(hgnMachineSetCpuDevices(&m, huge, 1, "runtime.devices"), HGN_CODE_InvalidConfig, "exceed");
+    HgnMachineCpu badId[] = {{"gpu:0", 1, 0}};
+    expectError(hgnMachineSetCpuDevices(&m, badId, 1, "runtime.devices"), HGN_CODE_InvalidConfig, "runtime.devices");
+    hgnMachineFree(&m);
+
+    /* a written profile reads back; bad fields are named */
+    char *text = NULL;
+    snprintf(c.host, sizeof c.host, "test cpu");
+    snprintf(c.measuredAt, sizeof c.measuredAt, "2026-01-01T00:00:00Z");
+    ok(hgnCalibrationWriteJson(&c, &text));
+    char path[] = "/tmp/hgnCalibXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    hgnFree(text);
+    HgnCalibration back;
+    ok(hgnCalibrationLoad(path, &back));
+    assert_true(back.peakFp32 == 1e11 && back.memoryBandwidth == 4e10);
+    assert_string_equal(back.host, "test cpu");
+    FILE *f = fopen(path, "wb");
+    fputs("{\"calibrationVersion\":1,\"peakFlops\":{\"f32\":1e9},\"memoryBandwidth\":\"fast\"}", f);
+    fclose(f);
+    expectError(hgnCalibrationLoad(path, &back), HGN_CODE_InvalidConfig, "#/memoryBandwidth");
+    f = fopen(path, "wb");
+    fputs("{\"calibrationVersion\":2}", f);
+    fclose(f);
+    expectError(hgnCalibrationLoad(path, &back), HGN_CODE_InvalidConfig, "#/calibrationVersion");
+    unlink(path);
+    expectError(hgnCalibrationLoad(path, &back), HGN_CODE_NotFound, "huginn calibrate");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testFixtureItems),         cmocka_unit_test(testFixtureGoldenCpu),
-        cmocka_unit_test(testFixtureGoldenTwoCpus), cmocka_unit_test(testVirtualCpuErrors),
+        cmocka_unit_test(testFixtureItems),
+        cmocka_unit_test(testFixtureGoldenCpu),
+        cmocka_unit_test(testFixtureGoldenTwoCpus),
+        cmocka_unit_test(testVirtualCpuErrors),
         cmocka_unit_test(testQuantConfig),
+        cmocka_unit_test(testWindowAndExperts),
+        cmocka_unit_test(testCalibrationAndCpuDevices),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
