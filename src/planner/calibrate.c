@@ -48,8 +48,9 @@ static void triadFill(float *a, size_t n, float v) {
 }
 
 static double triad(float *a, const float *b, const float *c, size_t n, int threads) {
+    if (threads < 1) threads = 1;
     pthread_t tid[MAX_THREADS];
-    TriadPart parts[MAX_THREADS];
+    TriadPart parts[MAX_THREADS] = {{0}};
     size_t per = (n + (size_t)threads - 1) / (size_t)threads;
     double t0 = now();
     bool started[MAX_THREADS] = {false};
