@@ -85,8 +85,11 @@ static HgnStatus planBuild(CliContext *ctx) {
         hgnBufAppendf(&b, ", keeping %s free on %s", hgnCliFormatSize(r->size, size, sizeof size), r->device);
     }
     const char *out = hgnCliArgsString(a, "out", "-");
-    hgnBufAppendf(&b, ", and write it as %s to %s", hgnCliArgsHas(a, "dot") ? "Graphviz DOT" : "JSON",
-                  strcmp(out, "-") == 0 ? "stdout" : out);
+    if (strcmp(out, "-") == 0)
+        hgnBufAppendf(&b, ", and write it as %s to stdout", hgnCliArgsHas(a, "dot") ? "Graphviz DOT" : "JSON");
+    else
+        hgnBufAppendf(&b, ", and write it to %s with its summary%s", out,
+                      hgnCliArgsHas(a, "dot") ? " and its Graphviz DOT graph" : "");
     st = cliDryRun(ctx, hgnBufStr(&b));
     hgnBufFree(&b);
     return st;
