@@ -67,6 +67,11 @@ demo() {
   local h=build/huginn
   log "demo: huginn diagnose"
   "$h" diagnose
+  log "demo: huginn plan (the bundled fixture model, on this host)"
+  mkdir -p out
+  "$h" plan tests/data/fixture/model-f32.gguf --out out/plan.json --dot
+  log "demo: huginn explain"
+  "$h" explain out/plan.json
 }
 
 runTests() {
