@@ -97,7 +97,7 @@ try {
     await sequence.clearHistory();
     const generated = [];
     const steps = [];
-    let input = run.inputIds.map((id, i) => (i === run.inputIds.length - 1 ? null : id));
+    let input = run.inputIds.slice(0, -1);
     let last = run.inputIds[run.inputIds.length - 1];
     for (let n = 0; n < opts.tokens; n++) {
       const items = [...input, [last, { generateNext: { token: true, probabilities: opts.probs, options: { temperature: 0 } } }]];
