@@ -4,7 +4,9 @@
 # (node-llama-cpp's prebuilt CPU build), and in an independent parser
 # (@huggingface/gguf); the metadata and tensor table all three readers report
 # agree with what Huginn wrote; llama.cpp tokenises and generates greedy
-# tokens without a warning; a truncated file is rejected by every reader.
+# tokens without a warning; a truncated file is rejected by every reader; the
+# bundled fixture (and its Q8_0/Q4_0/F16 conversions by ggufConvert) gives
+# the greedy tokens recorded in tests/data/fixture/llamaCppReference.json.
 # Needs tools/interop/node_modules (scripts/dev.sh setup-interop); skips
 # without it.
 set -u
@@ -114,6 +116,12 @@ if [ -f "$work/q4_0.gguf" ]; then
   grep -q "HGN-0101" "$work/err" || fail "Huginn's reader, truncated: $(cat "$work/err")"
   node "$interop/llamaCheck.mjs" "$work/trunc.gguf" >/dev/null 2>"$work/err"
   [ $? -eq 1 ] || fail "llama.cpp on a truncated file: $(cat "$work/err")"
+fi
+
+# ---- the bundled fixture: llama.cpp's greedy tokens equal PyTorch's (F32) and the recorded ones (all variants) -----
+if [ -f "$src/tests/data/fixture/llamaCppReference.json" ] && [ -x "$HGN_BINARY_DIR/ggufConvert" ]; then
+  node "$interop/fixtureReference.mjs" --build "$HGN_BINARY_DIR" --check 2>"$work/err" ||
+    fail "fixture: $(cat "$work/err")"
 fi
 
 if [ $failures -ne 0 ]; then
