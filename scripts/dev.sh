@@ -2,6 +2,7 @@
 # dev.sh — Huginn's one entry point for developers and CI.
 #
 #   scripts/dev.sh setup        install the Debian 12 packages Huginn needs (idempotent; root or sudo)
+#   scripts/dev.sh setup-interop  npm ci of the pinned llama.cpp interop tools (best effort; needs Node.js >= 20)
 #   scripts/dev.sh build        configure + build the release tree (build/)
 #   scripts/dev.sh demo         setup + build + the main job on the bundled model
 #   scripts/dev.sh test         setup + every test: release build (gcc), then ASan+UBSan build (clang) with fuzzers
@@ -43,6 +44,21 @@ setup() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# llama.cpp interoperability checks (tests/integration/llamaInterop.sh) use node-llama-cpp and
+# @huggingface/gguf from the npm registry, pinned in tools/interop/package-lock.json. Best effort:
+# without Node.js >= 20 and npm the interop test prints a skip line.
+setupInterop() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null ||
+     ! node -e 'process.exit(+process.versions.node.split(".")[0] < 20 ? 1 : 0)'; then
+    log "setup-interop: skipped (needs Node.js >= 20 and npm; Debian 12's nodejs 18 is too old)"
+    return 0
+  fi
+  if [ -d tools/interop/node_modules/node-llama-cpp ]; then log "setup-interop: present"; return 0; fi
+  log "setup-interop: npm ci in tools/interop"
+  (cd tools/interop && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --ignore-scripts --omit=optional --no-audit --no-fund \
+    >/dev/null) || log "setup-interop: npm ci failed; the interop test will skip"
+}
+
 configure() { # configure DIR [cmake args…]
   local dir=$1; shift
   if [ ! -f "$dir/build.ninja" ]; then cmake -S . -B "$dir" -G Ninja "$@" >/dev/null; else cmake "$dir" "$@" >/dev/null; fi
@@ -76,6 +92,7 @@ demo() {
 
 runTests() {
   setup
+  setupInterop
   local rc=0
   lint || { log "lint: FAILED"; rc=1; }
   build
@@ -106,6 +123,7 @@ lint() {
 
 case "${1:-}" in
   setup) setup ;;
+  setup-interop) setupInterop ;;
   build) setup; build ;;
   demo) demo ;;
   test) runTests ;;
@@ -114,5 +132,5 @@ case "${1:-}" in
   bench)
     setup; build
     for b in build/bench*; do [ -x "$b" ] && { log "bench: $b"; "$b"; }; done ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n "2,15p" "$0"; exit 2 ;;
 esac
