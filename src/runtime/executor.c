@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -538,6 +539,7 @@ static HgnStatus build(HgnRuntime *rt, const HgnPlan *plan, const HgnRuntimeOpti
     }
     HgnBackend *probe = rt->be;
     HgnStatus st = allocate(rt, plan, opt);
+    if (rt->be == probe) rt->be = NULL;
     probe->ops->destroy(probe);
     if (st) return st;
     if ((st = resolve(rt))) return st;
@@ -629,29 +631,21 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
         hgnFree(path);
         return st;
     }
-    /* digests: the plan carries one per model file */
+    /* digests: the plan carries one per model file (a folder: its weights file) */
     if (plan->nFileDigests > 0) {
-        RtModel probe;
-        char *digest = NULL;
-        const char *file = path;
-        char *wp = NULL;
-        if ((st = rtModelOpen(path, &probe))) {
-            hgnFree(path);
-            return st;
-        }
-        wp = hgnStrdup(probe.weightsPath);
-        rtModelClose(&probe);
-        if (!wp) {
-            hgnFree(path);
-            return oom("executor");
-        }
-        file = plan->nFileDigests == 1 ? path : wp;
-        st = rtFileDigest(file, &digest);
-        if (st && file == path) {
-            hgnStatusFree(st);
-            st = rtFileDigest(wp, &digest);
-            file = wp;
-        }
+        char *file = NULL, *digest = NULL;
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            HgnHfModel *hf = NULL;
+            st = hgnHfModelOpen(path, &hf);
+            if (!st) {
+                file = hgnStrdup(hgnHfModelWeightsPath(hf));
+                if (!file) st = oom("executor");
+            }
+            hgnHfModelClose(hf);
+        } else if (!(file = hgnStrdup(path)))
+            st = oom("executor");
+        if (!st) st = rtFileDigest(file, &digest);
         bool match = false;
         for (size_t i = 0; !st && i < plan->nFileDigests; i++)
             if (plan->fileDigests[i] && strcmp(plan->fileDigests[i], digest) == 0) match = true;
@@ -661,7 +655,7 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
                               "the model file does not match the plan: its digest is %s, the plan expects %s", digest,
                               plan->fileDigests[0]);
         hgnFree(digest);
-        hgnFree(wp);
+        hgnFree(file);
         if (st) {
             hgnFree(path);
             return st;

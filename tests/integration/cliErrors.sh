@@ -95,7 +95,7 @@ expectExit 8 plan model.gguf;               contains "$err" 'HGN-0010 NotImpleme
 contains "$err" 'needs the model readers' "plan message"
 expectExit 8 plan model.gguf --json;        jsonError code HGN-0010
 expectExit 8 explain plan.json;             contains "$err" 'not built yet' "explain"
-expectExit 8 execute plan.json --prompt hi; contains "$err" 'the executor is not built yet' "execute"
+expectExit 8 execute plan.json --prompt hi --inject drain:cpu:1@3; contains "$err" '--inject is not built yet' "execute"
 expectExit 8 quantize model.gguf --method int8 --out q.gguf; contains "$err" 'the quantiser is not built yet' "quantize"
 expectExit 8 status;                        contains "$err" 'the job orchestrator is not built yet' "status"
 expectExit 8 cancel job-1;                  contains "$err" 'not built yet' "cancel"
