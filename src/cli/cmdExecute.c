@@ -226,8 +226,7 @@ static HgnStatus runLocal(CliContext *ctx) {
             for (size_t i = 0; i < r.nTokens; i++) json_array_append_new(toks, json_integer(r.tokens[i]));
             json_object_set_new(doc, "tokens", toks);
             json_object_set_new(doc, "metrics", metricsJson(rt, &r, artifacts));
-            st = cliPrintJson(ctx, doc);
-            json_decref(doc);
+            st = cliPrintJson(ctx, doc); /* takes the document */
         } else {
             fputc('\n', ctx->out);
             fflush(ctx->out);

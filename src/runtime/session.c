@@ -136,7 +136,7 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
         char args[64];
         snprintf(args, sizeof args, "{\"tokens\":%zu}", nIds);
         rtArtifactsTrace(&art, "prefill", t0, t1, args);
-        HGN_INFO("runtime", "prefill: %zu tokens in %.3f s", nIds, t1 - t0);
+        HGN_DEBUG("runtime", "prefill: %zu tokens in %.3f s", nIds, t1 - t0);
         metricLine(&art, rt, "prefill", 0);
     }
     while (!st && nGen < (size_t)opt->maxTokens) {
@@ -203,8 +203,8 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
         metricLine(&art, rt, "done", nGen);
         HgnRuntimeStats s;
         hgnRuntimeGetStats(rt, &s);
-        HGN_INFO("runtime", "generated %zu tokens (%s); decode %.2f tokens/s", nGen, reason,
-                 s.decodeSeconds > 0 ? (double)s.decodeTokens / s.decodeSeconds : 0.0);
+        HGN_DEBUG("runtime", "generated %zu tokens (%s); decode %.2f tokens/s", nGen, reason,
+                  s.decodeSeconds > 0 ? (double)s.decodeTokens / s.decodeSeconds : 0.0);
         HgnBuf sum;
         hgnBufInit(&sum);
         hgnBufAppendStr(&sum, "{\"status\":\"complete\",\"model\":");

@@ -86,7 +86,7 @@ static HgnPlan *makePlan(const char *path, uint64_t context) {
     fputs(json, o);
     fclose(o);
     const char *keep = getenv("HGN_KEEP_PLAN"); /* a plan for trying the CLI by hand */
-    if (keep && (o = fopen(keep, "w"))) {
+    if (keep && access(keep, F_OK) != 0 && (o = fopen(keep, "w"))) {
         fputs(json, o);
         fclose(o);
     }
