@@ -63,9 +63,16 @@ buildAsan() {
 demo() {
   setup
   build
-  local h=build/huginn
+  local h=build/huginn model=tests/data/fixture/model-f32.gguf plan=plan.json
   log "demo: huginn diagnose"
   "$h" diagnose
+  log "demo: huginn plan $model --out plan.json"
+  if ! "$h" plan "$model" --out plan.json; then
+    plan=tests/data/runtime/fixture.plan.json
+    log "demo: planning GGUF files is not in this build; using the committed plan $plan"
+  fi
+  log "demo: huginn execute $plan --prompt \"what colour is the sky?\""
+  "$h" execute "$plan" --prompt "what colour is the sky?" --max-tokens 48 --seed 1
 }
 
 runTests() {

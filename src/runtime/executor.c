@@ -520,7 +520,15 @@ static HgnStatus build(HgnRuntime *rt, const HgnPlan *plan, const HgnRuntimeOpti
         return oom("executor");
     for (int32_t vi = 0; vi < rt->nValues; vi++) {
         const HgnValue *v = hgnGraphValue(g, vi);
-        if (v->role == HGN_ROLE_WEIGHT && v->nConsumers > 0) rt->weightBytes += v->dataBytes;
+        if (v->role != HGN_ROLE_WEIGHT || v->nConsumers == 0) continue;
+        /* bytes read per token: whole matrices, but one row of an embedding table */
+        bool onlyEmbedding = true;
+        for (int32_t c = 0; c < v->nConsumers; c++)
+            if (strcmp(hgnGraphNode(g, v->consumers[c])->op, "embedding") != 0) onlyEmbedding = false;
+        if (onlyEmbedding && v->shape.rank == 2 && v->shape.dims[0].n > 0)
+            rt->weightBytes += v->dataBytes / (uint64_t)v->shape.dims[0].n;
+        else
+            rt->weightBytes += v->dataBytes;
     }
     placeNodes(rt, plan);
     for (int32_t i = 0; i < rt->nNodes; i++) {
