@@ -208,9 +208,9 @@ static void runOne(const char *path, const char *type, const Shape *s, int threa
     hgnRuntimeGetDeviceStats(rt, 0, &ds);
     uint64_t peak = ds.peakBytes + ds.mappedBytes;
     printf("  %-5s %dT  load %.1fs  prefill %6.1f tok/s (%5.1f GFLOP/s = %3.0f%% of sgemm %5.1f)  decode %6.2f tok/s "
-           "(best step %.1f ms) = %3.0f%% of bandwidth limit %.2f tok/s (%.2f GB/token)\n",
-           type, threads, load, preTps, preGflops, 100 * preGflops / sg, sg, decTps, best * 1e3, 100 * decTps / limit,
-           limit, (double)wb / 1e9);
+           "= %3.0f%% of bandwidth limit %.2f tok/s (%.2f GB/token); best step %.1f ms = %3.0f%%\n",
+           type, threads, load, preTps, preGflops, 100 * preGflops / sg, sg, decTps, 100 * decTps / limit, limit,
+           (double)wb / 1e9, best * 1e3, 100 / best / limit);
     HgnPlan *plan = planFor(path, threads, (uint64_t)o.context);
     if (plan) {
         double predMs = plan->decodeLatencyMs, measMs = 1e3 * dec / decode;
@@ -228,6 +228,7 @@ static void runOne(const char *path, const char *type, const Shape *s, int threa
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     bool quick = false, keep = false;
     int onlyThreads = 0;
     for (int i = 1; i < argc; i++) {

@@ -363,6 +363,34 @@ static const char *overrunNode(const HgnRuntime *rt, const Item *items, size_t n
     return best >= 0 ? hgnGraphNode(g, best)->name : "?";
 }
 
+/* The node whose fixed buffers (KV caches, inputs, converted weights, taken
+ * in node order) first cross the budget on device d. */
+static const char *fixedOverrunNode(const HgnRuntime *rt, int32_t d, uint64_t budget, int32_t kvWant) {
+    const HgnGraph *g = rt->model.graph;
+    uint64_t used = 0;
+    for (int32_t i = 0; i < rt->nNodes; i++) {
+        if (rt->nodeDevice[i] != d) continue;
+        const HgnNode *n = hgnGraphNode(g, i);
+        for (int32_t k = 0; k < n->nInputs; k++) {
+            if (n->inputs[k] < 0) continue;
+            const HgnValue *v = hgnGraphValue(g, n->inputs[k]);
+            bool first = true; /* counted at its first consumer on d */
+            for (int32_t c = 0; c < v->nConsumers && v->consumers[c] < i; c++)
+                if (rt->nodeDevice[v->consumers[c]] == d) first = false;
+            if (!first) continue;
+            if (v->role == HGN_ROLE_KV_CACHE)
+                used += alignUp((uint64_t)rt->ctx * (uint64_t)(v->shape.dims[1].n * v->shape.dims[2].n) *
+                                kvElemBytes(rt, kvType(v, kvWant)));
+            else if (v->role == HGN_ROLE_INPUT)
+                used += alignUp((uint64_t)rt->ubatch * 4);
+            else if (isSmallWeight(v) && v->dtype != HGN_DTYPE_F32)
+                used += alignUp((uint64_t)v->shape.dims[0].n * 4);
+        }
+        if (used > budget) return n->name;
+    }
+    return overrunNode(rt, NULL, 0, d, 0);
+}
+
 static HgnStatus allocate(HgnRuntime *rt, const HgnPlan *plan, const HgnRuntimeOptions *opt) {
     const HgnGraph *g = rt->model.graph;
     int64_t ub = rt->ubatch;
@@ -388,7 +416,7 @@ static HgnStatus allocate(HgnRuntime *rt, const HgnPlan *plan, const HgnRuntimeO
                     fits = false;
                     if (ub == 1) {
                         const char *node = need[d].fixed > budget
-                                               ? overrunNode(rt, items, nItems, d, 0)
+                                               ? fixedOverrunNode(rt, d, budget, opt->kvDtype)
                                                : overrunNode(rt, items, nItems, d, budget - need[d].fixed);
                         st = hgnStatusNew(
                             HGN_CODE_OverBudget, node, "plan again (a larger memory window or a shorter context)",
