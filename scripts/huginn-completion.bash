@@ -5,7 +5,7 @@
 
 _huginn_globals="--config --profile --verbose -v --quiet -q --log-format --log-file --json --dry-run --no-color
 --local --help -h --version"
-_huginn_commands="diagnose models inspect plan explain execute quantize status cancel jobs config help version"
+_huginn_commands="diagnose models inspect plan explain execute quantize status cancel jobs config help version calibrate"
 
 _huginn_options() { # options of one command (by its full name)
   case "$1" in
@@ -17,6 +17,8 @@ _huginn_options() { # options of one command (by its full name)
     execute) echo "--prompt --prompt-file --max-tokens --temperature --top-k --top-p --min-p --repeat-penalty --seed
 --stop --threads --inputs --outputs --checkpoint-every --resume --inject --server --follow" ;;
     quantize) echo "--method --bits --group-size --calibration --out" ;;
+    explain) echo "--topology-xml --hardware" ;;
+    calibrate) echo "--out" ;;
     status) echo "--follow" ;;
     jobs) echo "--all" ;;
   esac

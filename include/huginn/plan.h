@@ -49,6 +49,8 @@ typedef struct HgnPlanNode {
     double flops;         /* per token */
     double decodeSeconds; /* its share of its stage's decode step */
     char *tier;           /* "device", "host", "disk" */
+    char **graphNodes;    /* graph node names it runs (LLM graphs), NULL when none */
+    size_t nGraphNodes;
 } HgnPlanNode;
 
 typedef struct HgnPlanEdge {
@@ -119,6 +121,32 @@ HGN_NODISCARD HgnStatus hgnPlanReadFile(const char *path, HgnPlan **out);
  * ledger within its window, host RAM, disk for spilled weights), assertions
  * consistent with the ledger. Returns the first violation. */
 HGN_NODISCARD HgnStatus hgnPlanValidate(const json_t *doc);
+
+/* ---- artefacts ------------------------------------------------------------------ */
+
+/* plan.summary.json: per device (id, kind, layers, nodes, first/last node,
+ * ledger, used bytes, stage decode/prefill seconds, bottleneck), totals
+ * (weights, KV, activations, spilled bytes, devices used), the predicted
+ * tokens/s and latency, and the bottleneck of the step (`kind`: compute,
+ * memory, disk, launch or transfer, with its device or link). Deterministic
+ * text like plan.json. OUT: free with json_decref / hgnFree. */
+HGN_NODISCARD HgnStatus hgnPlanSummaryToJson(const HgnPlan *plan, json_t **out);
+HGN_NODISCARD HgnStatus hgnPlanSummaryWriteJson(const HgnPlan *plan, char **out);
+/* Index of the device whose stage dominates a decode step (-1 when none),
+ * and whether a transfer takes longer than that stage (*transfer = its index). */
+int hgnPlanBottleneck(const HgnPlan *plan, int *transfer);
+
+/* plan.dot (Graphviz): one cluster per NUMA node holding one cluster per
+ * device, nodes filled with their device's colour, edges between devices
+ * labelled with the bytes per step the transfer moves. OUT: free with hgnFree. */
+HGN_NODISCARD HgnStatus hgnPlanWriteDot(const HgnPlan *plan, char **out);
+
+/* Semantic differences between plans a and b: header fields (model, digests,
+ * policy, objective, seed; createdAt and huginnVersion ignored), devices
+ * added or removed, node ranges per device, ledger deltas, budgets,
+ * assertions, nodes moved between devices. OUT: an array of
+ * {"kind","path","a","b"(,"delta")} objects (empty when equivalent). */
+HGN_NODISCARD HgnStatus hgnPlanDiff(const HgnPlan *a, const HgnPlan *b, json_t **out);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,10 @@ typedef struct HgnPlanItem {
     char *preferredDevice; /* device id it should run on when that costs nothing more */
     char *colocationGroup; /* items of one group share a device */
     char *antiAffinitySet; /* items of one set use pairwise different devices */
+    /* the graph nodes this item stands for (LLM graphs: every node of the
+     * layer), so the executor runs exactly those on the planned device */
+    char **graphNodes;
+    size_t nGraphNodes;
 } HgnPlanItem;
 
 /* A data dependency between two items (graph edges); chains without an
@@ -95,6 +99,52 @@ HGN_NODISCARD HgnStatus hgnPlanItemsFromSpec(const HgnModelSpec *spec, HgnWeight
  * (deviceHint, colocationGroup, antiAffinitySet) become constraints. */
 HGN_NODISCARD HgnStatus hgnPlanItemsFromGraph(const HgnGraph *g, HgnPlanItems *out);
 
+/* ---- quantisation config: what formats the weights and KV cache take ------------ */
+
+/* One tensor-name rule: `*` matches any run of characters; the longest
+ * matching pattern wins (ties: the first in the file). */
+typedef struct HgnPlanQuantRule {
+    char *pattern;
+    HgnWeightFormat format;
+} HgnPlanQuantRule;
+
+typedef struct HgnPlanQuantConfig {
+    bool hasDefault; /* weights.default: every matrix (rank >= 2) not matched by a rule */
+    HgnWeightFormat weightsDefault;
+    HgnPlanQuantRule *rules;
+    size_t nRules;
+    bool hasKv; /* kvCache.format */
+    HgnWeightFormat kvFormat;
+} HgnPlanQuantConfig;
+
+/* Parses a quantisation config (TOML, or JSON when the text starts with `{`):
+ *   [weights] default = "q4_K"   rules = { "*.attn_*" = "q8_0", "token_embd.weight" = "f16" }
+ *   [kvCache] format = "q8_0"
+ * Errors: HGN-0001 InvalidConfig (syntax with line:col; unknown key or wrong
+ * type with the JSON pointer), HGN-0004 IncompatibleQuantizer (a format name
+ * Huginn does not know, or a KV format that cannot hold a cache, with the
+ * JSON pointer). */
+HGN_NODISCARD HgnStatus hgnPlanQuantConfigParse(const char *text, size_t len, const char *sourceName,
+                                                HgnPlanQuantConfig *out);
+HGN_NODISCARD HgnStatus hgnPlanQuantConfigLoad(const char *path, HgnPlanQuantConfig *out);
+void hgnPlanQuantConfigFree(HgnPlanQuantConfig *qc);
+/* Format a tensor takes under qc; false when the file's own dtype stays
+ * (always for vectors, rank < 2: norms and biases are never quantised). */
+bool hgnPlanQuantConfigFormatFor(const HgnPlanQuantConfig *qc, const char *tensor, int32_t rank, HgnWeightFormat *out);
+
+/* A decoder LLM graph (hgnLlmGraph*, symbols seq/pos/ctx) as one item per
+ * layer: `token_embd` (nodes before the first layer), `blk.N` (every node of
+ * layer N), `output` (final norm and logits). Weight bytes are the bytes of
+ * the file's tensors each item reads (a tied lm_head counts the embedding
+ * again: its device holds a copy), or those of qc's formats; KV bytes per
+ * token from the layer's kvCache values (window from the attention node's
+ * slidingWindow); FLOPs per token from the matmul shapes (2·out·in, experts
+ * × topK); activations from the value shapes at seq = 1. maxContext is
+ * taken from maxContext (the config's max positions; 0 unknown). The item
+ * lists its graph node names. qc may be NULL. */
+HGN_NODISCARD HgnStatus hgnPlanItemsFromLlmGraph(const HgnGraph *g, uint64_t maxContext, const HgnPlanQuantConfig *qc,
+                                                 HgnPlanItems *out);
+
 /* ---- machine: where items go ---------------------------------------------------- */
 
 typedef struct HgnMachineDevice {
@@ -107,6 +157,7 @@ typedef struct HgnMachineDevice {
     double memoryBandwidth, peakFp32, peakFp16, peakBf16, peakInt8, peakFp8;
     double launchSeconds;
     double hostBandwidth; /* bytes/s to host memory (PCIe); 0 for the host */
+    uint32_t threads;     /* CPU devices: cores / threads it runs on (0 for GPUs) */
 } HgnMachineDevice;
 
 typedef struct HgnMachine {
@@ -132,6 +183,18 @@ HGN_NODISCARD HgnStatus hgnMachineFromTopology(const json_t *topology, uint64_t 
 HGN_NODISCARD HgnStatus hgnMachineFromHardwareJson(const char *text, size_t len, const char *sourceName,
                                                    HgnMachine *out);
 HGN_NODISCARD HgnStatus hgnMachineFromHardwareFile(const char *path, HgnMachine *out);
+/* One virtual CPU device of the runtime (config runtime.devices). */
+typedef struct HgnMachineCpu {
+    const char *id;       /* "cpu:N" */
+    uint64_t memoryBytes; /* its window */
+    uint32_t threads;     /* 0: an equal share of the host's */
+} HgnMachineCpu;
+/* Replaces the host (the last device) by n virtual CPU devices, each with
+ * its window and its share of the host's speed (threads / host threads);
+ * GPUs keep their host links to every one of them, the CPU devices are
+ * joined by a `memory` link. Errors: HGN-0001 InvalidConfig at `where` when
+ * the windows exceed the host's memory, an id repeats or is not cpu:N. */
+HGN_NODISCARD HgnStatus hgnMachineSetCpuDevices(HgnMachine *m, const HgnMachineCpu *cpus, size_t n, const char *where);
 /* Index of a device id, -1 when absent. */
 int hgnMachineFind(const HgnMachine *m, const char *id);
 

@@ -4,45 +4,20 @@
 #include "cli/cliPlanRun.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cliMachine.h"
 #include "cli/cliOutput.h"
 #include "core/alloc.h"
-#include "huginn/onnx.h"
+#include "cli/cliPlanModel.h"
+#include "cli/commands.h"
+#include "huginn/calibrate.h"
 #include "huginn/planner.h"
-#include "huginn/registry.h"
 
 #define NOMINAL_DISK_READ_BPS 2e9 /* NVMe sequential read assumed for the live cache disk */
 
-static HgnStatus loadItems(const char *model, const char *format, HgnPlanItems *items) {
-    if (strcmp(format, "onnx") == 0) {
-        HgnGraph *g = NULL;
-        HgnStatus st = hgnOnnxImport(model, &g);
-        if (!st) st = hgnPlanItemsFromGraph(g, items);
-        hgnGraphFree(g);
-        return st;
-    }
-    if (strcmp(format, "registry") != 0)
-        return hgnStatusNew(HGN_CODE_NotImplemented, model,
-                            "plan a registry id (e.g. llama-3.1-8b) or an ONNX model for now",
-                            "planning %s files needs the model readers, which land with the ingestion work", format);
-    HgnRegistry *reg = NULL;
-    HgnStatus st = hgnRegistryLoad(&reg);
-    if (st) return st;
-    const HgnModelSpec *spec = hgnRegistryFind(reg, model);
-    if (!spec) {
-        hgnRegistryFree(reg);
-        return hgnStatusNew(HGN_CODE_NotFound, "MODEL", "give a model file, or a registry id from `huginn models list`",
-                            "`%s` is neither a file nor a registry model", model);
-    }
-    HgnWeightQuant q = {.format = spec->nativeDtype};
-    st = hgnPlanItemsFromSpec(spec, q, HGN_WEIGHTS_F16, items);
-    hgnRegistryFree(reg);
-    return st;
-}
-
-static HgnStatus loadMachine(CliContext *ctx, HgnMachine *m) {
+HgnStatus cliPlanLoadMachine(CliContext *ctx, HgnMachine *m) {
     const HgnCliArgs *a = ctx->args;
     if (hgnCliArgsHas(a, "hardware")) return hgnMachineFromHardwareFile(hgnCliArgsString(a, "hardware", ""), m);
     json_t *report = NULL;
@@ -58,6 +33,36 @@ static HgnStatus loadMachine(CliContext *ctx, HgnMachine *m) {
         }
     }
     json_decref(report);
+    /* this host: the runtime's virtual CPU devices (runtime.devices) replace cpu:0 */
+    const json_t *cpus = hgnConfigGet(ctx->config, "runtime.devices");
+    if (!st && !hgnCliArgsHas(a, "topology-xml") && json_array_size(cpus) > 0) {
+        size_t n = json_array_size(cpus);
+        HgnMachineCpu *list = hgnCalloc(n, sizeof *list);
+        if (!list) st = hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot allocate the CPU devices");
+        for (size_t i = 0; list && i < n; i++) {
+            const json_t *c = json_array_get(cpus, i);
+            json_int_t mem = json_integer_value(json_object_get(c, "memoryBytes"));
+            json_int_t th = json_integer_value(json_object_get(c, "threads"));
+            list[i] = (HgnMachineCpu){json_string_value(json_object_get(c, "id")), mem > 0 ? (uint64_t)mem : 0,
+                                      th > 0 ? (uint32_t)th : 0};
+        }
+        if (list) st = hgnMachineSetCpuDevices(m, list, n, "runtime.devices");
+        hgnFree(list);
+        if (st) hgnMachineFree(m);
+    }
+    /* this host: a `huginn calibrate` profile replaces the generic CPU figures */
+    if (!st && !hgnCliArgsHas(a, "topology-xml")) {
+        char *path = cliCalibrationPath(ctx->config);
+        FILE *probe = path ? fopen(path, "rb") : NULL;
+        if (probe) {
+            fclose(probe);
+            HgnCalibration c;
+            st = hgnCalibrationLoad(path, &c);
+            if (!st) hgnMachineApplyCalibration(m, &c);
+            if (st) hgnMachineFree(m);
+        }
+        hgnFree(path);
+    }
     return st;
 }
 
@@ -67,17 +72,42 @@ static HgnStatus writeText(CliContext *ctx, const char *out, const char *text) {
         return HGN_OK;
     }
     FILE *f = fopen(out, "wb");
-    if (!f) return hgnStatusNew(HGN_CODE_IoError, out, "check the --out path", "cannot write the plan");
+    if (!f) return hgnStatusNew(HGN_CODE_IoError, out, "check the --out path", "cannot write `%s`", out);
     size_t n = strlen(text);
     bool ok = fwrite(text, 1, n, f) == n;
     ok = fclose(f) == 0 && ok;
     return ok ? HGN_OK : hgnStatusNew(HGN_CODE_IoError, out, NULL, "cannot write the plan");
 }
 
+/* OUT/plan.json → OUT/plan.summary.json (always) and OUT/plan.dot (--dot),
+ * named after the plan: x.json → x.summary.json, x.dot. */
+static HgnStatus writeArtefacts(CliContext *ctx, const HgnPlan *plan, const char *out, bool dot) {
+    size_t n = strlen(out);
+    size_t stem = n >= 5 && strcmp(out + n - 5, ".json") == 0 ? n - 5 : n;
+    char *path = hgnMalloc(stem + 16);
+    if (!path) return hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot name the artefacts");
+    char *text = NULL;
+    HgnStatus st = hgnPlanSummaryWriteJson(plan, &text);
+    if (!st) {
+        memcpy(path, out, stem);
+        strcpy(path + stem, ".summary.json");
+        st = writeText(ctx, path, text);
+    }
+    hgnFree(text);
+    text = NULL;
+    if (!st && dot) {
+        st = hgnPlanWriteDot(plan, &text);
+        memcpy(path, out, stem);
+        strcpy(path + stem, ".dot");
+        if (!st) st = writeText(ctx, path, text);
+        hgnFree(text);
+    }
+    hgnFree(path);
+    return st;
+}
+
 HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     const HgnCliArgs *a = ctx->args;
-    if (hgnCliArgsHas(a, "dot")) return cliNotBuilt(ctx, "plan.dot export");
-    if (hgnCliArgsHas(a, "quant-config")) return cliNotBuilt(ctx, "planning with a quantisation config");
     const HgnConfig *cfg = ctx->config;
     HgnPlanOptions opts = {0};
     if (!hgnPlanPolicyFromName(hgnConfigGetString(cfg, "planner.policy", "balanced"), &opts.policy) ||
@@ -93,8 +123,12 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     HgnPlan *plan = NULL;
     HgnPlanReserve *res = NULL;
     char *text = NULL;
-    HgnStatus st = loadItems(model, format, &items);
-    if (!st) st = loadMachine(ctx, &machine);
+    HgnPlanQuantConfig qc = {0};
+    HgnStatus st = HGN_OK;
+    bool hasQc = hgnCliArgsHas(a, "quant-config");
+    if (hasQc) st = hgnPlanQuantConfigLoad(hgnCliArgsString(a, "quant-config", ""), &qc);
+    if (!st) st = cliPlanLoadItems(model, format, hasQc ? &qc : NULL, &items);
+    if (!st) st = cliPlanLoadMachine(ctx, &machine);
     if (!st) {
         /* reservations: planner.reserveBytes for every device, planner.reserve."gpu:0" per device, then
          * --reserve (later entries win) */
@@ -117,9 +151,14 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     if (!st && items.isLlm && items.maxContext && !opts.contextFixed && opts.context > items.maxContext)
         opts.context = items.maxContext;
     if (!st) st = hgnPlanCreate(&items, &machine, &opts, &plan);
-    if (!st) st = hgnPlanWriteJson(plan, &text);
     const char *out = hgnCliArgsString(a, "out", "-");
+    /* to stdout, --dot prints the graph instead of the JSON */
+    if (!st && strcmp(out, "-") == 0 && hgnCliArgsHas(a, "dot"))
+        st = hgnPlanWriteDot(plan, &text);
+    else if (!st)
+        st = hgnPlanWriteJson(plan, &text);
     if (!st) st = writeText(ctx, out, text);
+    if (!st && strcmp(out, "-") != 0) st = writeArtefacts(ctx, plan, out, hgnCliArgsHas(a, "dot"));
     if (!st && strcmp(out, "-") != 0) {
         if (ctx->json) {
             st = cliPrintJson(ctx,
@@ -141,6 +180,7 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     hgnMachineFree(&machine);
     hgnPlanItemsFree(&items);
     hgnFree(res);
+    hgnPlanQuantConfigFree(&qc);
     return st;
 }
 
@@ -154,5 +194,43 @@ HgnStatus cliPlanCheck(CliContext *ctx, const char *path) {
     else
         fprintf(ctx->out, "%s: valid plan (%zu nodes, %zu devices)\n", path, plan->nNodes, plan->nDevices);
     hgnPlanFree(plan);
+    return st;
+}
+
+HgnStatus cliPlanDiff(CliContext *ctx, const char *pathA, const char *pathB) {
+    HgnPlan *a = NULL, *b = NULL;
+    json_t *diff = NULL;
+    HgnStatus st = hgnPlanReadFile(pathA, &a);
+    if (!st) st = hgnPlanReadFile(pathB, &b);
+    if (!st) st = hgnPlanDiff(a, b, &diff);
+    if (!st && ctx->json) {
+        st = cliPrintJson(ctx, json_pack("{s:s, s:s, s:b, s:O}", "a", pathA, "b", pathB, "same",
+                                         json_array_size(diff) == 0, "differences", diff));
+    } else if (!st) {
+        if (json_array_size(diff) == 0)
+            fprintf(ctx->out, "%s and %s are the same plan (creation time and version aside)\n", pathA, pathB);
+        else
+            fprintf(ctx->out, "%zu difference%s between %s (a) and %s (b):\n", json_array_size(diff),
+                    json_array_size(diff) == 1 ? "" : "s", pathA, pathB);
+        size_t i;
+        json_t *d;
+        json_array_foreach(diff, i, d) {
+            char *va = json_dumps(json_object_get(d, "a"), JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
+            char *vb = json_dumps(json_object_get(d, "b"), JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
+            json_t *delta = json_object_get(d, "delta");
+            char dbuf[48] = "";
+            if (json_is_integer(delta))
+                snprintf(dbuf, sizeof dbuf, " (%+lld)", (long long)json_integer_value(delta));
+            else if (json_is_string(delta))
+                snprintf(dbuf, sizeof dbuf, " (%s)", json_string_value(delta));
+            fprintf(ctx->out, "  %-10s %s: %s -> %s%s\n", json_string_value(json_object_get(d, "kind")),
+                    json_string_value(json_object_get(d, "path")), va ? va : "?", vb ? vb : "?", dbuf);
+            free(va);
+            free(vb);
+        }
+    }
+    json_decref(diff);
+    hgnPlanFree(a);
+    hgnPlanFree(b);
     return st;
 }

@@ -85,15 +85,19 @@ static HgnStatus planBuild(CliContext *ctx) {
         hgnBufAppendf(&b, ", keeping %s free on %s", hgnCliFormatSize(r->size, size, sizeof size), r->device);
     }
     const char *out = hgnCliArgsString(a, "out", "-");
-    hgnBufAppendf(&b, ", and write it as %s to %s", hgnCliArgsHas(a, "dot") ? "Graphviz DOT" : "JSON",
-                  strcmp(out, "-") == 0 ? "stdout" : out);
+    if (strcmp(out, "-") == 0)
+        hgnBufAppendf(&b, ", and write it as %s to stdout", hgnCliArgsHas(a, "dot") ? "Graphviz DOT" : "JSON");
+    else
+        hgnBufAppendf(&b, ", and write it to %s with its summary%s", out,
+                      hgnCliArgsHas(a, "dot") ? " and its Graphviz DOT graph" : "");
     st = cliDryRun(ctx, hgnBufStr(&b));
     hgnBufFree(&b);
     return st;
 }
 
 static HgnStatus planDiff(CliContext *ctx) {
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the planner");
+    if (!ctx->dryRun)
+        return cliPlanDiff(ctx, hgnCliArgsString(ctx->args, "A", ""), hgnCliArgsString(ctx->args, "B", ""));
     HgnBuf action;
     hgnBufInit(&action);
     hgnBufAppendf(&action, "compare plans `%s` and `%s`", hgnCliArgsString(ctx->args, "A", ""),

@@ -19,5 +19,8 @@ HGN_NODISCARD HgnStatus cmdJobs(CliContext *ctx);
 HGN_NODISCARD HgnStatus cmdConfig(CliContext *ctx); /* config show, validate, parse */
 HGN_NODISCARD HgnStatus cmdHelp(CliContext *ctx);
 HGN_NODISCARD HgnStatus cmdVersion(CliContext *ctx);
+HGN_NODISCARD HgnStatus cmdCalibrate(CliContext *ctx);
+/* The calibration profile path: planner.calibrationFile, else CACHE/calibration.json. OUT: hgnFree; NULL on OOM. */
+char *cliCalibrationPath(const HgnConfig *cfg);
 
 #endif

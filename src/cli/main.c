@@ -28,7 +28,7 @@ static const Dispatch dispatchTable[] = {
     {HGN_CMD_CANCEL, cmdCancel},       {HGN_CMD_JOBS, cmdJobs},
     {HGN_CMD_CONFIG_SHOW, cmdConfig},  {HGN_CMD_CONFIG_VALIDATE, cmdConfig},
     {HGN_CMD_CONFIG_PARSE, cmdConfig}, {HGN_CMD_HELP, cmdHelp},
-    {HGN_CMD_VERSION, cmdVersion},
+    {HGN_CMD_VERSION, cmdVersion},     {HGN_CMD_CALIBRATE, cmdCalibrate},
 };
 
 enum { MAX_FLAGS = 32 };

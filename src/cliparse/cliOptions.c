@@ -198,7 +198,9 @@ static const HgnCliOption planOptions[] = {
      .min = 0,
      .max = 1024 * GiB,
      .help = "keep SIZE of device DEV free, e.g. gpu:0=2GiB (once per device)"},
-    {.name = "dot", .type = HGN_CLI_FLAG, .help = "write the plan graph as Graphviz DOT instead of JSON"},
+    {.name = "dot",
+     .type = HGN_CLI_FLAG,
+     .help = "also write the plan graph as Graphviz DOT beside --out (PLAN.dot); to stdout, DOT instead of JSON"},
     {.name = "out",
      .type = HGN_CLI_OUT_FILE,
      .flags = HGN_CLI_STDIN,
@@ -232,6 +234,15 @@ static const HgnCliOption explainOptions[] = {
      .flags = HGN_CLI_POSITIONAL | HGN_CLI_REQUIRED,
      .metavar = "PLAN",
      .help = "plan.json written by `huginn plan`"},
+    {.name = "topology-xml",
+     .type = HGN_CLI_FILE,
+     .metavar = "FILE",
+     .help = "price alternatives on the machine of this hwloc XML (the one the plan was made for)",
+     .conflicts = "hardware"},
+    {.name = "hardware",
+     .type = HGN_CLI_FILE,
+     .metavar = "FILE",
+     .help = "price alternatives on the machine of this hardware file (the one the plan was made for)"},
     {0},
 };
 
@@ -443,6 +454,16 @@ static const char *const configShowExamples[] = {"huginn config show", "huginn -
 static const char *const configValidateExamples[] = {"huginn config validate my.toml", NULL};
 static const char *const configParseExamples[] = {"huginn config parse my.toml | python3 -m json.tool", NULL};
 static const char *const helpExamples[] = {"huginn help plan", "huginn help models list", "huginn help errors", NULL};
+static const HgnCliOption calibrateOptions[] = {
+    {.name = "out",
+     .type = HGN_CLI_OUT_FILE,
+     .flags = HGN_CLI_STDIN,
+     .metavar = "FILE",
+     .defaultText = "planner.calibrationFile",
+     .help = "write the profile here (- for stdout)"},
+    {0},
+};
+static const char *const calibrateExamples[] = {"huginn calibrate", "huginn calibrate --out cpu.json", NULL};
 static const char *const versionExamples[] = {"huginn version", "huginn version --json", NULL};
 
 /* ---- commands ---- */
@@ -505,6 +526,10 @@ static const HgnCliCommand commands[] = {
      helpExamples, false, true},
     {HGN_CMD_VERSION, "version", "show the version and git revision", "Prints the version and the git revision.",
      noOptions, versionExamples, false, true},
+    {HGN_CMD_CALIBRATE, "calibrate", "measure this machine for the planner",
+     "Measures this machine's f32 FLOP/s (OpenBLAS sgemm) and memory bandwidth (a triad) in a few seconds and writes "
+     "a local device profile (planner.calibrationFile) that `huginn plan` uses for this host's CPU devices.",
+     calibrateOptions, calibrateExamples, false, false},
     {0},
 };
 

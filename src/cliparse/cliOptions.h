@@ -26,6 +26,7 @@ typedef enum HgnCliCommandId {
     HGN_CMD_CONFIG_PARSE,
     HGN_CMD_HELP,
     HGN_CMD_VERSION,
+    HGN_CMD_CALIBRATE,
 } HgnCliCommandId;
 
 /* The huginn table (static storage). */

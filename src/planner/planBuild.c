@@ -64,6 +64,8 @@ void hgnPlanFree(HgnPlan *plan) {
         hgnFree(plan->nodes[i].id);
         hgnFree(plan->nodes[i].op);
         hgnFree(plan->nodes[i].tier);
+        for (size_t k = 0; k < plan->nodes[i].nGraphNodes; k++) hgnFree(plan->nodes[i].graphNodes[k]);
+        hgnFree(plan->nodes[i].graphNodes);
     }
     hgnFree(plan->nodes);
     hgnFree(plan->edges);
@@ -444,6 +446,14 @@ static HgnStatus assemble(const HgnPlanItems *items, const HgnMachine *m, const 
         nd->kvBytes = p->kvBytes[x];
         nd->activationBytes = p->actBytes[x];
         nd->flops = it->flopsPerToken;
+        if (it->nGraphNodes) {
+            nd->graphNodes = hgnCalloc(it->nGraphNodes, sizeof(char *));
+            if (!nd->graphNodes) failed = true;
+            for (size_t k = 0; nd->graphNodes && k < it->nGraphNodes; k++) {
+                nd->graphNodes[k] = dupStr(it->graphNodes[k], &failed);
+                nd->nGraphNodes++;
+            }
+        }
     }
     if (items->edges) {
         for (size_t e = 0; e < items->nEdges; e++)
@@ -477,7 +487,9 @@ static HgnStatus assemble(const HgnPlanItems *items, const HgnMachine *m, const 
     plan->contextFixed = opts->contextFixed;
     plan->batchFixed = opts->batchFixed;
     (void)contextFitted;
-    plan->hostMemoryBytes = m->devices[m->count - 1].memoryBytes;
+    plan->hostMemoryBytes = 0;
+    for (size_t d = 0; d < m->count; d++)
+        if (!m->devices[d].gpu) plan->hostMemoryBytes += m->devices[d].memoryBytes;
     plan->diskBytes = m->diskBytes;
     plan->fits = true;
     plan->decodeLatencyMs = tot.decodeLatency * 1e3;

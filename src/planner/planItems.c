@@ -17,6 +17,8 @@ static void itemFree(HgnPlanItem *it) {
     hgnFree(it->preferredDevice);
     hgnFree(it->colocationGroup);
     hgnFree(it->antiAffinitySet);
+    for (size_t i = 0; i < it->nGraphNodes; i++) hgnFree(it->graphNodes[i]);
+    hgnFree(it->graphNodes);
 }
 
 void hgnPlanItemsFree(HgnPlanItems *items) {

@@ -109,6 +109,11 @@ HgnStatus hgnPlanToJson(const HgnPlan *plan, json_t **out) {
         set(&jb, o, "activationBytes", u64(&jb, n->activationBytes));
         set(&jb, o, "tier", str(&jb, n->tier));
         set(&jb, o, "decodeSeconds", real(&jb, n->decodeSeconds));
+        if (n->nGraphNodes) {
+            json_t *gn = chk(&jb, json_array());
+            for (size_t k = 0; k < n->nGraphNodes; k++) append(&jb, gn, str(&jb, n->graphNodes[k]));
+            set(&jb, o, "graphNodes", gn);
+        }
         append(&jb, nodes, o);
     }
     set(&jb, doc, "nodes", nodes);
@@ -324,6 +329,17 @@ static HgnStatus buildPlan(const json_t *doc, HgnPlan **out) {
         n->kvBytes = ju(v, "kvBytes");
         n->activationBytes = ju(v, "activationBytes");
         n->decodeSeconds = jr(v, "decodeSeconds");
+        json_t *gn = json_object_get(v, "graphNodes");
+        if (json_array_size(gn)) {
+            n->graphNodes = hgnCalloc(json_array_size(gn), sizeof(char *));
+            if (!n->graphNodes) failed = true;
+            for (size_t k = 0; n->graphNodes && k < json_array_size(gn); k++) {
+                const char *gs = json_string_value(json_array_get(gn, k));
+                n->graphNodes[k] = hgnStrdup(gs ? gs : "");
+                if (!n->graphNodes[k]) failed = true;
+                n->nGraphNodes++;
+            }
+        }
     }
     json_t *edges = json_object_get(doc, "edges");
     p->nEdges = json_array_size(edges);

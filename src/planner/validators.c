@@ -235,6 +235,7 @@ static HgnStatus checkBudgets(const json_t *doc, const json_t *devIdx) {
     HgnStatus st = HGN_OK;
     uint64_t spilled = 0;
     bool haveCpu = false;
+    uint64_t cpuWindows = 0; /* the host's RAM: one cpu:0, or the windows of the virtual CPU devices */
     json_array_foreach(devs, i, v) {
         json_t *l = json_object_get(v, "ledger");
         const char *id = json_string_value(json_object_get(v, "id"));
@@ -283,17 +284,16 @@ static HgnStatus checkBudgets(const json_t *doc, const json_t *devIdx) {
         }
         if (cpu) {
             haveCpu = true;
-            if (window != ju(budgets, "hostMemoryBytes")) {
-                st = violation(HGN_CODE_PlanSchemaViolation, NULL, "/budgets/hostMemoryBytes%s", 0, "",
-                               "host RAM budget %llu differs from %s's window %llu",
-                               (unsigned long long)ju(budgets, "hostMemoryBytes"), id, (unsigned long long)window);
-                break;
-            }
+            cpuWindows = addSat(cpuWindows, window);
         }
         spilled = addSat(spilled, s);
     }
     hgnFree(weights);
     hgnFree(kv);
+    if (!st && haveCpu && cpuWindows != ju(budgets, "hostMemoryBytes"))
+        st = violation(HGN_CODE_PlanSchemaViolation, NULL, "/budgets/hostMemoryBytes%s", 0, "",
+                       "host RAM budget %llu differs from the CPU devices' windows %llu",
+                       (unsigned long long)ju(budgets, "hostMemoryBytes"), (unsigned long long)cpuWindows);
     if (st) return st;
     if (!haveCpu)
         return hgnStatusNew(HGN_CODE_PlanSchemaViolation, "/devices", "every plan lists the host as cpu:0",

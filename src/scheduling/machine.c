@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cliparse/cliValue.h"
@@ -82,12 +83,20 @@ static void setLink(HgnMachine *m, size_t a, size_t b, double bps, double latenc
 static void defaultLinks(HgnMachine *m) {
     size_t cpu = m->count - 1;
     for (size_t i = 0; i < cpu; i++) {
-        setLink(m, i, cpu, m->devices[i].hostBandwidth, 10e-6, "pcie");
+        if (!m->devices[i].gpu) continue;
+        for (size_t c = 0; c < m->count; c++)
+            if (!m->devices[c].gpu) setLink(m, i, c, m->devices[i].hostBandwidth, 10e-6, "pcie");
         for (size_t j = i + 1; j < cpu; j++) {
+            if (!m->devices[j].gpu) continue;
             double bw = fmin(m->devices[i].hostBandwidth, m->devices[j].hostBandwidth);
             setLink(m, i, j, bw, 20e-6, "pcieHost");
         }
     }
+    /* virtual CPU devices share the host's memory: a copy at the slower one's bandwidth */
+    for (size_t i = 0; i < m->count; i++)
+        for (size_t j = i + 1; j < m->count; j++)
+            if (!m->devices[i].gpu && !m->devices[j].gpu)
+                setLink(m, i, j, fmin(m->devices[i].memoryBandwidth, m->devices[j].memoryBandwidth), 1e-6, "memory");
 }
 
 static const HgnDeviceProfile *cpuProfile(const char *id) {
@@ -106,6 +115,7 @@ static void setupCpu(HgnMachineDevice *d, const HgnDeviceProfile *p, uint64_t me
     d->gpu = false;
     d->numaNode = -1;
     d->memoryBytes = memory;
+    d->threads = cores ? cores : 1;
     if (p) applyProfile(d, p, cores);
 }
 
@@ -209,7 +219,9 @@ static HgnStatus hardwareBuild(const json_t *doc, const char *source, HgnMachine
     json_t *gpus = json_object_get(doc, "gpus"), *host = json_object_get(doc, "host"),
            *disk = json_object_get(doc, "disk");
     size_t nGpus = json_array_size(gpus);
-    HgnStatus st = machineAlloc(out, nGpus + 1);
+    json_t *cpus = json_object_get(doc, "cpus");
+    size_t nCpus = json_array_size(cpus) ? json_array_size(cpus) : 1;
+    HgnStatus st = machineAlloc(out, nGpus + nCpus);
     if (st) return st;
     char ptr[96];
     size_t k;
@@ -245,9 +257,44 @@ static HgnStatus hardwareBuild(const json_t *doc, const char *source, HgnMachine
     if (cpuId && (!cp || strcmp(cp->id, cpuId) != 0))
         return hwError(source, "/host/profile", "use cpu-avx2, cpu-avx512, cpu-neon or cpu-scalar",
                        "`%s` is not a CPU device profile", cpuId);
-    setupCpu(&out->devices[nGpus], cp, hostMem, json_is_integer(cores) ? (unsigned)json_integer_value(cores) : 1);
+    unsigned hostCores = json_is_integer(cores) ? (unsigned)json_integer_value(cores) : 1;
     json_t *bw = json_object_get(host, "memoryBandwidth");
-    if (json_is_number(bw) && json_number_value(bw) > 0) out->devices[nGpus].memoryBandwidth = json_number_value(bw);
+    if (!json_array_size(cpus)) {
+        setupCpu(&out->devices[nGpus], cp, hostMem, hostCores);
+        if (json_is_number(bw) && json_number_value(bw) > 0)
+            out->devices[nGpus].memoryBandwidth = json_number_value(bw);
+    } else {
+        /* virtual CPU devices cpu:0..N-1 (the runtime's), each with its own
+         * memory window and threads; together within the host's memory */
+        uint64_t sum = 0;
+        unsigned threads = 0;
+        json_t *c;
+        json_array_foreach(cpus, k, c) {
+            HgnMachineDevice *d = &out->devices[nGpus + k];
+            uint64_t mem = 0;
+            snprintf(ptr, sizeof ptr, "/cpus/%zu/memory", k);
+            if (!readSize(json_object_get(c, "memory"), &mem))
+                return hwError(source, ptr, "write bytes as an integer or a size such as \"8GiB\"",
+                               "bad or missing memory window%s", "");
+            json_t *th = json_object_get(c, "threads");
+            unsigned t = json_is_integer(th) ? (unsigned)json_integer_value(th) : 1;
+            setupCpu(d, cp, mem, t);
+            snprintf(d->id, sizeof d->id, "cpu:%zu", k);
+            snprintf(d->name, sizeof d->name, "virtual cpu %zu (%u thread%s)", k, t, t == 1 ? "" : "s");
+            json_t *nn = json_object_get(c, "numaNode");
+            d->numaNode = json_is_integer(nn) ? (int32_t)json_integer_value(nn) : -1;
+            if (json_is_number(bw) && json_number_value(bw) > 0)
+                d->memoryBandwidth = json_number_value(bw) * t / (hostCores > t ? hostCores : t);
+            sum += mem;
+            threads += t;
+        }
+        if (sum > hostMem)
+            return hwError(source, "/cpus", "shrink the CPU devices' memory windows or raise host.memory",
+                           "the CPU devices' windows add up to more than the host's memory%s", "");
+        if (json_is_integer(cores) && threads > hostCores)
+            return hwError(source, "/cpus", "give the CPU devices at most host.cores threads in all",
+                           "the CPU devices use more threads than the host has cores%s", "");
+    }
     defaultLinks(out);
     json_t *links = json_object_get(doc, "links"), *l;
     json_array_foreach(links, k, l) {
@@ -340,4 +387,71 @@ HgnStatus hgnMachineFromHardwareFile(const char *path, HgnMachine *out) {
     if (!st) st = hgnMachineFromHardwareJson(buf, len, path, out);
     hgnFree(buf);
     return st;
+}
+
+HgnStatus hgnMachineSetCpuDevices(HgnMachine *m, const HgnMachineCpu *cpus, size_t n, const char *where) {
+    if (n == 0) return HGN_OK;
+    size_t host = m->count - 1, nGpus = host;
+    const HgnMachineDevice *h = &m->devices[host];
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = cpus[i].id ? cpus[i].id : "";
+        char *end = NULL;
+        if (strncmp(id, "cpu:", 4) != 0 || !id[4] || (strtoul(id + 4, &end, 10), *end != '\0') ||
+            strlen(id) >= sizeof m->devices[0].id)
+            return hgnStatusNew(HGN_CODE_InvalidConfig, where, "name the CPU devices cpu:0, cpu:1, …",
+                                "`%s` is not a CPU device id", id);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cpus[j].id, id) == 0)
+                return hgnStatusNew(HGN_CODE_InvalidConfig, where, "give each CPU device once",
+                                    "CPU device `%s` appears twice", id);
+        sum += cpus[i].memoryBytes;
+    }
+    if (sum > h->memoryBytes)
+        return hgnStatusNew(HGN_CODE_InvalidConfig, where, "shrink the CPU devices' windows to the host's memory",
+                            "the CPU devices' windows (%llu bytes) exceed the host's memory (%llu bytes)",
+                            (unsigned long long)sum, (unsigned long long)h->memoryBytes);
+    HgnMachine nm = {0};
+    HgnStatus st = machineAlloc(&nm, nGpus + n);
+    if (st) return st;
+    for (size_t i = 0; i < nGpus; i++) {
+        nm.devices[i] = m->devices[i];
+        for (size_t j = 0; j < nGpus; j++) {
+            nm.linkBandwidth[i * nm.count + j] = m->linkBandwidth[i * m->count + j];
+            nm.linkLatency[i * nm.count + j] = m->linkLatency[i * m->count + j];
+            memcpy(nm.linkPath[i * nm.count + j], m->linkPath[i * m->count + j], sizeof nm.linkPath[0]);
+        }
+    }
+    uint32_t hostThreads = h->threads ? h->threads : 1;
+    for (size_t k = 0; k < n; k++) {
+        HgnMachineDevice *d = &nm.devices[nGpus + k];
+        *d = *h;
+        uint32_t t = cpus[k].threads ? cpus[k].threads : (uint32_t)(hostThreads / n ? hostThreads / n : 1);
+        double share = (double)t / hostThreads;
+        snprintf(d->id, sizeof d->id, "%s", cpus[k].id);
+        snprintf(d->name, sizeof d->name, "virtual %s (%u thread%s)", cpus[k].id, t, t == 1 ? "" : "s");
+        d->memoryBytes = cpus[k].memoryBytes;
+        d->threads = t;
+        d->peakFp32 *= share;
+        d->peakFp16 *= share;
+        d->peakBf16 *= share;
+        d->peakInt8 *= share;
+        d->peakFp8 *= share;
+        double bwShare = (double)(t < CPU_BANDWIDTH_CORES ? t : CPU_BANDWIDTH_CORES) /
+                         (double)(hostThreads < CPU_BANDWIDTH_CORES ? hostThreads : CPU_BANDWIDTH_CORES);
+        d->memoryBandwidth *= bwShare > 1 ? 1 : bwShare;
+        for (size_t g = 0; g < nGpus; g++)
+            setLink(&nm, g, nGpus + k, m->linkBandwidth[g * m->count + host], m->linkLatency[g * m->count + host],
+                    m->linkPath[g * m->count + host]);
+    }
+    for (size_t a = nGpus; a < nm.count; a++)
+        for (size_t b = a + 1; b < nm.count; b++)
+            setLink(&nm, a, b, fmin(nm.devices[a].memoryBandwidth, nm.devices[b].memoryBandwidth), 1e-6, "memory");
+    nm.diskBytes = m->diskBytes;
+    nm.diskBandwidth = m->diskBandwidth;
+    memcpy(nm.topologyDigest, m->topologyDigest, sizeof nm.topologyDigest);
+    memcpy(nm.source, m->source, sizeof nm.source);
+    hgnMachineFree(m);
+    *m = nm;
+    return HGN_OK;
 }

@@ -256,7 +256,9 @@ bool hgnSegmentFits(const HgnPlacementProblem *p, size_t d, size_t i, size_t j, 
     if (total <= dev->memoryBytes) return true;
     /* only the host spills, and only weights, onto the disk */
     uint64_t over = total - dev->memoryBytes;
-    if (dev->gpu || over > weights || over > p->machine->diskBytes || p->machine->diskBandwidth <= 0) return false;
+    if (dev->gpu || d + 1 != p->machine->count || over > weights || over > p->machine->diskBytes ||
+        p->machine->diskBandwidth <= 0)
+        return false;
     *spill = over;
     return true;
 }

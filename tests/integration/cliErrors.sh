@@ -90,11 +90,13 @@ expectExit 6 plan model.gguf --out nodir/plan.json; contains "$err" 'does not ex
 # inspect reads the model for real: this 12-byte GGUF stops inside its header → HGN-0101, exit 4
 expectExit 4 inspect model.gguf;            contains "$err" 'HGN-0101 TruncatedFile' "inspect"
 
+# plan reads the model for real: the truncated GGUF → HGN-0101 exit 4; explain validates the plan → HGN-0002
+expectExit 4 plan model.gguf;               contains "$err" 'HGN-0101 TruncatedFile' "plan"
+expectExit 4 plan model.gguf --json;        jsonError code HGN-0101
+expectExit 4 explain plan.json;             contains "$err" 'HGN-0002' "explain"
+expectExit 4 plan diff plan.json plan.json; contains "$err" 'HGN-0002' "plan diff"
+
 # real runs of engines from later versions: HGN-0010 NotImplemented, exit 8, naming what is missing
-expectExit 8 plan model.gguf;               contains "$err" 'HGN-0010 NotImplemented' "plan"
-contains "$err" 'needs the model readers' "plan message"
-expectExit 8 plan model.gguf --json;        jsonError code HGN-0010
-expectExit 8 explain plan.json;             contains "$err" 'not built yet' "explain"
 expectExit 8 execute plan.json --prompt hi --inject drain:cpu:1@3; contains "$err" '--inject is not built yet' "execute"
 expectExit 8 quantize model.gguf --method int8 --out q.gguf; contains "$err" 'the quantiser is not built yet' "quantize"
 expectExit 8 status;                        contains "$err" 'the job orchestrator is not built yet' "status"
