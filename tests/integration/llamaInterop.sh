@@ -4,7 +4,9 @@
 # (node-llama-cpp's prebuilt CPU build), and in an independent parser
 # (@huggingface/gguf); the metadata and tensor table all three readers report
 # agree with what Huginn wrote; llama.cpp tokenises and generates greedy
-# tokens without a warning; a truncated file is rejected by every reader; the
+# tokens without a warning; a truncated file is rejected by every reader;
+# Huginn's ggml block quantisers give the same bytes as ggml's (ggmlCompare
+# against node-llama-cpp's libggml-base.so); the
 # bundled fixture (and its Q8_0/Q4_0/F16 conversions by ggufConvert) gives
 # the greedy tokens recorded in tests/data/fixture/llamaCppReference.json.
 # Needs tools/interop/node_modules (scripts/dev.sh setup-interop); skips
@@ -34,6 +36,16 @@ f32 = lambda x: struct.unpack("<f", struct.pack("<f", x))[0]
 exec(code)
 PY
 }
+
+# ---- Huginn's block quantisers are bit-identical with ggml's own (libggml-base from node-llama-cpp) -------
+lib=$(ls "$interop"/node_modules/@node-llama-cpp/linux-x64/bins/*/libggml-base.so 2>/dev/null | head -1)
+if [ -n "$lib" ]; then
+  "$HGN_BINARY_DIR/ggmlCompare" "$lib" >"$work/cmp" 2>&1 || fail "ggmlCompare: $(cat "$work/cmp")"
+  grep -q "identical to ggml" "$work/cmp" && grep -q "^q4_0  quantize 32768 blocks, 0 differ" "$work/cmp" ||
+    fail "ggmlCompare output: $(cat "$work/cmp")"
+else
+  fail "no libggml-base.so under $interop/node_modules/@node-llama-cpp/linux-x64"
+fi
 
 # name layers dim heads kvHeads ffn vocab ctx type seed
 configs=(

@@ -3,7 +3,8 @@
 # check gives its HGN error and exit status, the files it writes for each
 # weight type read back through Huginn's GGUF reader (tools/ggufJson) with the
 # metadata, tokenizer and tensor table the flags ask for, the same seed gives
-# the same bytes, and a failed run leaves no file behind.
+# the same bytes, and a failed run leaves no file behind; ggufConvert of the
+# F32 model gives exactly the tensor data makeModel writes for each type.
 set -u
 : "${HGN_BINARY_DIR:?HGN_BINARY_DIR must point at the build tree}"
 mm=$HGN_BINARY_DIR/makeModel
@@ -128,6 +129,33 @@ for t in d["tensors"]:
     elif t["name"] == "output.weight": assert abs(rms * math.sqrt(t["dims"][0]) - 4) < 0.4, (t["name"], rms)
     else: assert abs(rms * math.sqrt(t["dims"][0]) - 1) < 0.1, (t["name"], rms)
 PY
+
+# ---- ggufConvert: an F32 model converted gives the data makeModel writes for that type directly ------------
+gc=$HGN_BINARY_DIR/ggufConvert
+for type in f16 q8_0 q4_0; do
+  "$gc" "$work/m-f32.gguf" --type "$type" --out "$work/conv-$type.gguf" >"$work/out" 2>"$work/err" ||
+    { fail "ggufConvert to $type: $(cat "$work/err")"; continue; }
+  grep -q "16 tensors converted to $type" "$work/out" || fail "ggufConvert summary: $(cat "$work/out")"
+  "$gj" "$work/conv-$type.gguf" >"$work/conv-$type.json" || { fail "Huginn's reader rejects conv-$type"; continue; }
+  python3 - "$work" "$type" <<'PY' 2>"$work/pyerr" || fail "ggufConvert $type: $(tail -1 "$work/pyerr")"
+import json, sys
+w, t = sys.argv[1], sys.argv[2]
+a = json.load(open(f"{w}/conv-{t}.json")); b = json.load(open(f"{w}/{t}.json")); src = json.load(open(f"{w}/f32.json"))
+assert a["metadata"]["general.file_type"] == b["metadata"]["general.file_type"]
+assert {k: v for k, v in a["metadata"].items() if k != "general.file_type"} == \
+       {k: v for k, v in src["metadata"].items() if k != "general.file_type"}, "metadata not copied"
+assert [(x["name"], x["type"], x["dims"]) for x in a["tensors"]] == [(x["name"], x["type"], x["dims"]) for x in b["tensors"]]
+da = open(f"{w}/conv-{t}.gguf", "rb").read()[a["dataOffset"]:]; db = open(f"{w}/m-{t}.gguf", "rb").read()[b["dataOffset"]:]
+assert da == db, "tensor data differs from makeModel --type " + t
+PY
+done
+"$gc" "$work/m-f32.gguf" --type q5_0 --out "$work/x.gguf" >/dev/null 2>"$work/err"
+[ $? -eq 2 ] && grep -q "HGN-0009" "$work/err" || fail "ggufConvert --type q5_0: $(cat "$work/err")"
+"$gc" "$work/missing.gguf" --type q8_0 --out "$work/x.gguf" >/dev/null 2>"$work/err"
+[ $? -eq 6 ] && grep -q "HGN-0014" "$work/err" || fail "ggufConvert of a missing file: $(cat "$work/err")"
+"$gc" "$work/m-f32.gguf" --type q8_0 >/dev/null 2>"$work/err"
+[ $? -eq 2 ] || fail "ggufConvert without --out: $(cat "$work/err")"
+[ ! -e "$work/x.gguf" ] || fail "a failed ggufConvert left a file"
 
 if [ $failures -ne 0 ]; then
   echo "makeModel: $failures failure(s)" >&2
