@@ -206,6 +206,10 @@ static void placeNodes(HgnRuntime *rt, const HgnPlan *plan) {
         int32_t d = -1;
         if (plan && plan->nNodes) {
             for (size_t j = 0; j < plan->nNodes && d < 0; j++)
+                for (size_t k = 0; k < plan->nodes[j].nGraphNodes && d < 0; k++)
+                    if (plan->nodes[j].graphNodes[k] && strcmp(plan->nodes[j].graphNodes[k], n->name) == 0)
+                        d = plan->nodes[j].device;
+            for (size_t j = 0; j < plan->nNodes && d < 0; j++)
                 if (plan->nodes[j].id && strcmp(plan->nodes[j].id, n->name) == 0) d = plan->nodes[j].device;
             for (size_t j = 0; j < plan->nNodes && d < 0 && n->layer >= 0; j++)
                 if (plan->nodes[j].layer == n->layer) d = plan->nodes[j].device;
@@ -671,7 +675,9 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
     if (plan->nFileDigests > 0) {
         char *file = NULL, *digest = NULL;
         struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        size_t pl = strlen(path);
+        bool folderFile = pl > 5 && strcmp(path + pl - 5, ".json") == 0;
+        if (stat(path, &sb) == 0 && (S_ISDIR(sb.st_mode) || folderFile)) {
             HgnHfModel *hf = NULL;
             st = hgnHfModelOpen(path, &hf);
             if (!st) {

@@ -174,8 +174,26 @@ HgnStatus rtModelOpen(const char *path, RtModel *m) {
     m->path = hgnStrdup(path);
     if (!m->path) return oom(path);
     HgnStatus st;
-    if (S_ISDIR(sb.st_mode)) {
-        if ((st = hgnHfModelOpen(path, &m->hf))) goto fail;
+    /* a checkpoint file of a model folder (plans name the weights file): open its folder */
+    size_t pl = strlen(path);
+    bool folderFile = !S_ISDIR(sb.st_mode) && ((pl > 12 && strcmp(path + pl - 12, ".safetensors") == 0) ||
+                                               (pl > 5 && strcmp(path + pl - 5, ".json") == 0));
+    if (S_ISDIR(sb.st_mode) || folderFile) {
+        char *dir = hgnStrdup(path);
+        if (!dir) {
+            st = oom(path);
+            goto fail;
+        }
+        if (folderFile) {
+            char *slash = strrchr(dir, '/');
+            if (slash)
+                *slash = 0;
+            else
+                strcpy(dir, ".");
+        }
+        st = hgnHfModelOpen(dir, &m->hf);
+        hgnFree(dir);
+        if (st) goto fail;
         m->weightsPath = hgnStrdup(hgnHfModelWeightsPath(m->hf));
         if (!m->weightsPath) {
             st = oom(path);

@@ -54,6 +54,27 @@ b=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)
 run 0 execute "$plan" --prompt "what colour is the sky?" --temperature 0 --stop garden --max-tokens 40 --json
 printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "garden" not in d["text"] and d["metrics"]["stopReason"]=="stop", d' || fail "--stop"
 
+# plans made by `huginn plan` (tests/data/plans, model paths relative to tests/data): one device and two virtual
+# CPU devices give the same tokens; the two-device run moves exactly the bytes the plan's transfer predicts
+one=$(cd "$DATA" && HUGINN_RUNTIME__ARTIFACTS_DIR=$work/art "$HUGINN" execute plans/fixture-gguf.cpu.json \
+  --prompt "count from three: three," --temperature 0 --max-tokens 16 --json) || fail "one-device plan"
+two=$(cd "$DATA" && HUGINN_RUNTIME__ARTIFACTS_DIR=$work/art "$HUGINN" execute plans/fixture-gguf.2cpu.json \
+  --prompt "count from three: three," --temperature 0 --max-tokens 16 --json) || fail "two-device plan"
+st=$(cd "$DATA" && HUGINN_RUNTIME__ARTIFACTS_DIR=$work/art "$HUGINN" execute plans/fixture-safetensors.cpu.json \
+  --prompt "count from three: three," --temperature 0 --max-tokens 16 --json) || fail "safetensors plan"
+python3 - "$one" "$two" "$st" "$DATA/plans/fixture-gguf.2cpu.json" <<'PY' || fail "multi-device run"
+import json, sys
+one, two, st = (json.loads(a) for a in sys.argv[1:4])
+plan = json.load(open(sys.argv[4]))
+assert one["tokens"] == two["tokens"] == st["tokens"], (one["tokens"], two["tokens"], st["tokens"])
+m = two["metrics"]
+tokens = m["promptTokens"] + m["generatedTokens"] - 1  # the last token is never fed back
+want = sum(t["bytesPerStep"] for t in plan["transfers"]) * tokens
+assert m["bytesTransferred"] == want, (m["bytesTransferred"], want)
+assert len(m["devices"]) == 2 and one["metrics"]["bytesTransferred"] == 0
+PY
+[ ! -e "$DATA/huginn-artifacts" ] || fail "artefacts written into tests/data"
+
 # bad input
 rm -rf huginn-artifacts
 run 2 execute "$plan" --prompt "";                     contains "$err" "HGN-0009" "empty prompt"
