@@ -221,6 +221,44 @@ static void testOptions(void **state) {
     hgnRuntimeFree(rt);
 }
 
+/* Every allocation of opening the fixture and generating a few tokens fails
+ * in turn: each gives an error (OutOfMemory or the reader's), never a crash
+ * or a leak (ASan). */
+static void testAllocFailures(void **state) {
+    (void)state;
+    HgnRuntimeOptions o = opts();
+    o.context = 64;
+    o.threads = 1;
+    HgnGenerateOptions go;
+    hgnGenerateOptionsInit(&go);
+    go.sampler.temperature = 0;
+    go.maxTokens = 3;
+    uint64_t before = hgnAllocCount();
+    HgnRuntime *rt = NULL;
+    HgnGenerateResult r;
+    assert_null(hgnRuntimeOpen(FIXTURE, &o, &rt));
+    assert_null(hgnGenerate(rt, "the sky", 7, &go, &r));
+    hgnGenerateResultFree(&r);
+    hgnRuntimeFree(rt);
+    uint64_t total = hgnAllocCount() - before;
+    /* every allocation up to 200, then a sample of the rest */
+    size_t failures = 0;
+    for (uint64_t n = 1; n <= total; n += n < 200 ? 1 : 53) {
+        hgnAllocFailAt(n, 0);
+        rt = NULL;
+        HgnStatus st = hgnRuntimeOpen(FIXTURE, &o, &rt);
+        if (!st) st = hgnGenerate(rt, "the sky", 7, &go, &r);
+        if (!st) hgnGenerateResultFree(&r);
+        hgnRuntimeFree(rt);
+        hgnAllocFailAt(0, 0);
+        if (st) failures++;
+        hgnStatusFree(st);
+    }
+    printf("allocation failures: %llu allocations, %zu injected runs failed cleanly\n", (unsigned long long)total,
+           failures);
+    assert_true(failures > 0);
+}
+
 static int setup(void **state) {
     (void)state;
     snprintf(tmpDir, sizeof tmpDir, "/tmp/hgnRuntimePlanXXXXXX");
@@ -236,6 +274,7 @@ static int teardown(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(testPlanRun), cmocka_unit_test(testWrongModel),
-                                       cmocka_unit_test(testBudget), cmocka_unit_test(testOptions)};
+                                       cmocka_unit_test(testBudget), cmocka_unit_test(testOptions),
+                                       cmocka_unit_test(testAllocFailures)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
