@@ -652,9 +652,20 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
     }
     HgnStatus st = checkOptions(opt);
     if (st) return st;
+    if (plan->modelSource && strcmp(plan->modelSource, "onnx") == 0)
+        return hgnStatusNew(HGN_CODE_NotImplemented, planPath ? planPath : "plan",
+                            "run decoder LLM plans (GGUF, safetensors) for now",
+                            "the local runtime does not run ONNX graphs yet");
+    for (size_t d = 0; d < plan->nDevices; d++)
+        if (plan->devices[d].kind && strcmp(plan->devices[d].kind, "cpu") != 0)
+            return hgnStatusNew(HGN_CODE_NotImplemented, plan->devices[d].id,
+                                "plan for this host's CPUs (virtual cpu devices: runtime.devices)",
+                                "the plan places work on %s (%s), and the local runtime has only the cpu backend",
+                                plan->devices[d].id, plan->devices[d].kind);
     if (!plan->modelPath || !plan->modelPath[0])
-        return hgnStatusNew(HGN_CODE_PlanSchemaViolation, planPath ? planPath : "plan", "plan a model file or folder",
-                            "the plan names no model file (a registry-only plan cannot run)");
+        return hgnStatusNew(HGN_CODE_NotFound, planPath ? planPath : "plan",
+                            "plan a model file or folder: huginn plan MODEL.gguf --out plan.json",
+                            "the plan names no model file (a plan made from registry figures has no weights to run)");
     /* a relative model path is relative to the current folder, else to the plan's folder */
     char *path = NULL;
     if (plan->modelPath[0] == '/' || access(plan->modelPath, F_OK) == 0 || !planPath || !strchr(planPath, '/'))
