@@ -178,6 +178,7 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
         size_t cut = stopAt(opt, hgnBufStr(&text), text.len);
         bool stopped = cut < text.len;
         size_t safe = stopped ? cut : text.len - stopHold(opt, hgnBufStr(&text), text.len);
+        if (safe < emitted) safe = emitted; /* never re-emit or underflow */
         if (!stopped) safe = emitted + hgnUtf8Complete(hgnBufStr(&text) + emitted, safe - emitted);
         if (opt->onText && safe > emitted) opt->onText(opt->onTextCtx, hgnBufStr(&text) + emitted, safe - emitted);
         if (safe > emitted) emitted = safe;

@@ -102,6 +102,16 @@ static HgnPlan *makePlan(const char *path, uint64_t context) {
     return plan;
 }
 
+static char streamed[4096];
+static size_t streamedLen;
+static void collect(void *ctx, const char *text, size_t len) {
+    (void)ctx;
+    assert_true(streamedLen + len < sizeof streamed);
+    memcpy(streamed + streamedLen, text, len);
+    streamedLen += len;
+    streamed[streamedLen] = 0;
+}
+
 static HgnRuntimeOptions opts(void) {
     HgnRuntimeOptions o;
     hgnRuntimeOptionsInit(&o);
@@ -140,15 +150,20 @@ static void testPlanRun(void **state) {
         snprintf(p, sizeof p, "%s/%s.partial", dir, files[i]);
         assert_int_not_equal(access(p, F_OK), 0);
     }
-    /* stop strings end the text before them */
-    go.stop = (const char *const[]){"garden"};
-    go.nStop = 1;
+    /* stop strings end the text before them; the stream never shows any part of one */
+    go.stop = (const char *const[]){"garden", "the gard"};
+    go.nStop = 2;
     go.maxTokens = 40;
     go.artifactsDir = NULL;
+    go.onText = collect;
+    streamedLen = 0;
     assert_null(hgnGenerate(rt, prompt, strlen(prompt), &go, &r));
     assert_string_equal(r.stopReason, "stop");
-    assert_null(strstr(r.text, "garden"));
+    assert_null(strstr(r.text, "gard"));
+    assert_string_equal(streamed, r.text);
+    assert_string_equal(r.text, " blue. there is a blue book in ");
     hgnGenerateResultFree(&r);
+    go.onText = NULL;
     /* bad prompts */
     expectCode(hgnGenerate(rt, "", 0, &go, &r), HGN_CODE_InvalidInput, "prompt");
     expectCode(hgnGenerate(rt, "ab\xff", 3, &go, &r), HGN_CODE_InvalidInput, "prompt");
