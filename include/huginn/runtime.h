@@ -63,6 +63,15 @@ void hgnRuntimeReset(HgnRuntime *rt);
  * HGN-0003 when the context would overflow. */
 HGN_NODISCARD HgnStatus hgnRuntimeEval(HgnRuntime *rt, const int32_t *ids, size_t n, bool allLogits, float *logits);
 
+/* Session state for checkpoints: the position and the filled rows of every
+ * KV cache (read through the backend), little-endian, prefixed by a magic,
+ * the graph digest and the KV capacity. Load refuses state from another
+ * graph, capacity or cache type with HGN-0002 and a truncated or corrupt blob
+ * with HGN-0002 naming the offset. */
+uint64_t hgnRuntimeStateSize(const HgnRuntime *rt);
+HGN_NODISCARD HgnStatus hgnRuntimeStateSave(HgnRuntime *rt, void *buf, size_t cap, size_t *written);
+HGN_NODISCARD HgnStatus hgnRuntimeStateLoad(HgnRuntime *rt, const void *buf, size_t size);
+
 typedef struct HgnRuntimeDeviceStats {
     char id[16];
     uint64_t windowBytes;    /* arena reserved */

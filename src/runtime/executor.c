@@ -840,3 +840,96 @@ void hgnRuntimeGetDeviceStats(const HgnRuntime *rt, int32_t i, HgnRuntimeDeviceS
     out->predictedBytes = rt->predicted[i];
     out->nodesRun = s.nodesRun;
 }
+
+/* ---- session state ------------------------------------------------------------------------ */
+
+#define STATE_MAGIC "HGNKV01\0"
+
+/* Bytes of one cache row (all KV heads of one position) of KV value vi on device d. */
+static uint64_t cacheRowBytes(const HgnRuntime *rt, int32_t vi, int32_t d) {
+    return rt->buf[(size_t)vi * (size_t)rt->nDev + (size_t)d].bytes / (uint64_t)rt->ctx;
+}
+
+uint64_t hgnRuntimeStateSize(const HgnRuntime *rt) {
+    uint64_t n = 8 + 32 + 8 + 8;
+    for (int32_t vi = 0; vi < rt->nValues; vi++) {
+        if (hgnGraphValue(rt->model.graph, vi)->role != HGN_ROLE_KV_CACHE) continue;
+        for (int32_t d = 0; d < rt->nDev; d++)
+            if (hasBuf(rt, vi, d)) n += 8 + (uint64_t)rt->pos * cacheRowBytes(rt, vi, d);
+    }
+    return n;
+}
+
+HgnStatus hgnRuntimeStateSave(HgnRuntime *rt, void *buf, size_t cap, size_t *written) {
+    uint64_t need = hgnRuntimeStateSize(rt);
+    if (cap < need)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "state", "size the buffer with hgnRuntimeStateSize",
+                            "the state needs %llu bytes, the buffer holds %zu", (unsigned long long)need, cap);
+    uint8_t *p = buf;
+    memcpy(p, STATE_MAGIC, 8);
+    hgnGraphDigest(rt->model.graph, p + 8);
+    uint64_t pos = (uint64_t)rt->pos, ctx = (uint64_t)rt->ctx;
+    memcpy(p + 40, &pos, 8);
+    memcpy(p + 48, &ctx, 8);
+    size_t at = 56;
+    for (int32_t vi = 0; vi < rt->nValues; vi++) {
+        if (hgnGraphValue(rt->model.graph, vi)->role != HGN_ROLE_KV_CACHE) continue;
+        for (int32_t d = 0; d < rt->nDev; d++) {
+            if (!hasBuf(rt, vi, d)) continue;
+            uint64_t row = cacheRowBytes(rt, vi, d), bytes = pos * row;
+            memcpy(p + at, &row, 8);
+            at += 8;
+            rt->be->ops->synchronise(rt->be, d);
+            HgnStatus st = rt->be->ops->copyOut(rt->be, bufAt(rt, vi, d), 0, p + at, bytes);
+            if (st) return st;
+            at += (size_t)bytes;
+        }
+    }
+    *written = at;
+    return HGN_OK;
+}
+
+static HgnStatus stateError(size_t offset, const char *what) {
+    char where[64];
+    snprintf(where, sizeof where, "state:offset %zu", offset);
+    return hgnStatusNew(HGN_CODE_PlanSchemaViolation, where, "resume with the plan and model the state was saved from",
+                        "the saved session state %s", what);
+}
+
+HgnStatus hgnRuntimeStateLoad(HgnRuntime *rt, const void *buf, size_t size) {
+    const uint8_t *p = buf;
+    if (size < 56 || memcmp(p, STATE_MAGIC, 8) != 0) return stateError(0, "is not Huginn session state");
+    uint8_t digest[32];
+    hgnGraphDigest(rt->model.graph, digest);
+    if (memcmp(p + 8, digest, 32) != 0) return stateError(8, "was saved for another model graph");
+    uint64_t pos, ctx;
+    memcpy(&pos, p + 40, 8);
+    memcpy(&ctx, p + 48, 8);
+    if (ctx != (uint64_t)rt->ctx || pos > ctx) return stateError(40, "was saved for another context size");
+    size_t at = 56;
+    /* check every record before touching the caches */
+    for (int pass = 0; pass < 2; pass++) {
+        at = 56;
+        for (int32_t vi = 0; vi < rt->nValues; vi++) {
+            if (hgnGraphValue(rt->model.graph, vi)->role != HGN_ROLE_KV_CACHE) continue;
+            for (int32_t d = 0; d < rt->nDev; d++) {
+                if (!hasBuf(rt, vi, d)) continue;
+                uint64_t row, want = cacheRowBytes(rt, vi, d);
+                if (size - at < 8) return stateError(at, "is truncated");
+                memcpy(&row, p + at, 8);
+                if (row != want) return stateError(at, "was saved with another KV cache layout or type");
+                at += 8;
+                uint64_t bytes = pos * row;
+                if (size - at < bytes) return stateError(at, "is truncated");
+                if (pass == 1) {
+                    HgnStatus st = rt->be->ops->copyIn(rt->be, bufAt(rt, vi, d), 0, p + at, bytes);
+                    if (st) return st;
+                }
+                at += (size_t)bytes;
+            }
+        }
+        if (at != size) return stateError(at, "has trailing bytes");
+    }
+    rt->pos = (int64_t)pos;
+    return HGN_OK;
+}

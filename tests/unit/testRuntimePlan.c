@@ -274,6 +274,55 @@ static void testAllocFailures(void **state) {
     assert_true(failures > 0);
 }
 
+/* Session state saved after the prompt and loaded again continues with the
+ * same tokens, on one device and on two; state of another context, a
+ * truncated or foreign blob are refused. */
+static void greedy(HgnRuntime *rt, float *logits, int32_t *out, int n) {
+    for (int i = 0; i < n; i++) {
+        int32_t best = 0;
+        for (int32_t k = 1; k < 512; k++)
+            if (logits[k] > logits[best]) best = k;
+        out[i] = best;
+        assert_null(hgnRuntimeEval(rt, &best, 1, false, logits));
+    }
+}
+
+static void testState(void **state) {
+    (void)state;
+    for (int devices = 1; devices <= 2; devices++) {
+        HgnRuntimeOptions o = opts();
+        o.context = 64;
+        o.nDevices = devices;
+        HgnRuntime *rt = NULL, *other = NULL;
+        assert_null(hgnRuntimeOpen(FIXTURE, &o, &rt));
+        int32_t ids[] = {1, 472, 320, 378, 61};
+        float logits[512], saved[512];
+        assert_null(hgnRuntimeEval(rt, ids, 5, false, logits));
+        memcpy(saved, logits, sizeof saved);
+        size_t size = (size_t)hgnRuntimeStateSize(rt), written = 0;
+        uint8_t *blob = malloc(size);
+        assert_null(hgnRuntimeStateSave(rt, blob, size, &written));
+        assert_int_equal(written, size);
+        int32_t a[6], b[6];
+        greedy(rt, logits, a, 6);
+        assert_null(hgnRuntimeStateLoad(rt, blob, size));
+        assert_int_equal(hgnRuntimePosition(rt), 5);
+        memcpy(logits, saved, sizeof saved);
+        greedy(rt, logits, b, 6);
+        assert_memory_equal(a, b, sizeof a);
+        expectCode(hgnRuntimeStateLoad(rt, blob, size - 3), HGN_CODE_PlanSchemaViolation, "state");
+        blob[0] ^= 1;
+        expectCode(hgnRuntimeStateLoad(rt, blob, size), HGN_CODE_PlanSchemaViolation, "state:offset 0");
+        blob[0] ^= 1;
+        o.context = 32;
+        assert_null(hgnRuntimeOpen(FIXTURE, &o, &other));
+        expectCode(hgnRuntimeStateLoad(other, blob, size), HGN_CODE_PlanSchemaViolation, "state");
+        hgnRuntimeFree(other);
+        free(blob);
+        hgnRuntimeFree(rt);
+    }
+}
+
 static int setup(void **state) {
     (void)state;
     snprintf(tmpDir, sizeof tmpDir, "/tmp/hgnRuntimePlanXXXXXX");
@@ -288,8 +337,8 @@ static int teardown(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(testPlanRun), cmocka_unit_test(testWrongModel),
-                                       cmocka_unit_test(testBudget), cmocka_unit_test(testOptions),
-                                       cmocka_unit_test(testAllocFailures)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(testPlanRun),       cmocka_unit_test(testWrongModel),
+                                       cmocka_unit_test(testBudget),        cmocka_unit_test(testOptions),
+                                       cmocka_unit_test(testAllocFailures), cmocka_unit_test(testState)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
