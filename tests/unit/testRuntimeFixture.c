@@ -164,6 +164,11 @@ static void testTwoDevices(void **state) {
     assert_null(hgnRuntimeEval(a, ids, 5, false, la));
     assert_null(hgnRuntimeEval(b, ids, 5, false, lb));
     for (int i = 0; i < 512; i++) assert_true(la[i] == lb[i]);
+    /* a decode step with a transfer between devices allocates nothing either */
+    int32_t next = 300;
+    uint64_t before = hgnAllocCount();
+    assert_null(hgnRuntimeEval(b, &next, 1, false, lb));
+    assert_int_equal(hgnAllocCount(), before);
     HgnRuntimeStats s;
     hgnRuntimeGetStats(b, &s);
     assert_true(s.bytesTransferred > 0);
