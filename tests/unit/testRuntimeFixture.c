@@ -21,6 +21,7 @@
 #include "huginn/dtype.h"
 #include "huginn/gguf.h"
 #include "huginn/runtime.h"
+#include "huginn/safetensors.h"
 #include "runtime/cpu/kernels.h"
 
 #define FIXTURE HGN_TEST_DATA "/fixture/"
@@ -246,6 +247,67 @@ static void testQuantised(void **state) {
     hgnRuntimeFree(f32);
 }
 
+/* Copies the fixture folder with every tensor as BF16 or F16 (config.json,
+ * tokenizer files as they are) into dir. */
+static void halfFolder(const char *dir, HgnDtype t) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp " HGN_TEST_DATA "/fixture/*.json '%s'/", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    HgnSafetensors *st = NULL;
+    assert_null(hgnSafetensorsOpen(FIXTURE "model.safetensors", &st));
+    HgnSafetensorsWriter *w = NULL;
+    assert_null(hgnSafetensorsWriterCreate(&w));
+    size_t n = hgnSafetensorsTensorCount(st);
+    uint16_t **bufs = calloc(n, sizeof *bufs);
+    for (size_t i = 0; i < n; i++) {
+        const HgnTensorView *tv = hgnSafetensorsTensorAt(st, i);
+        bufs[i] = malloc((size_t)tv->nElements * 2);
+        for (int64_t k = 0; k < tv->nElements; k++) {
+            float x = ((const float *)tv->data)[k];
+            bufs[i][k] = t == HGN_DTYPE_BF16 ? hgnF32ToBf16(x) : hgnF32ToF16(x);
+        }
+        assert_null(hgnSafetensorsWriterAddTensor(w, tv->name, t, tv->nDims, tv->shape, bufs[i]));
+    }
+    snprintf(cmd, sizeof cmd, "%s/model.safetensors", dir);
+    assert_null(hgnSafetensorsWriterWriteFile(w, cmd));
+    hgnSafetensorsWriterFree(w);
+    for (size_t i = 0; i < n; i++) free(bufs[i]);
+    free(bufs);
+    hgnSafetensorsClose(st);
+}
+
+/* Half-precision safetensors folders run and stay close to F32. */
+static void testHalfSafetensors(void **state) {
+    (void)state;
+    size_t nHeld;
+    int32_t *hids = idsOf(json_object_get(json_object_get(ref, "heldout"), "ids"), &nHeld);
+    HgnRuntime *f32 = openModel(FIXTURE "model-f32.gguf", 2);
+    float *ref32 = malloc(512 * nHeld * sizeof(float)), *q = malloc(512 * nHeld * sizeof(float));
+    double ppl32 = perplexity(f32, hids, nHeld, ref32);
+    HgnDtype types[] = {HGN_DTYPE_BF16, HGN_DTYPE_F16};
+    const char *names[] = {"BF16", "F16"};
+    for (int k = 0; k < 2; k++) {
+        char dir[64], cmd[96];
+        snprintf(dir, sizeof dir, "/tmp/hgnFixture%s.%d", names[k], (int)getpid());
+        halfFolder(dir, types[k]);
+        HgnRuntime *rt = openModel(dir, 2);
+        double ppl = perplexity(rt, hids, nHeld, q);
+        size_t agree = 0;
+        for (size_t i = 0; i < nHeld; i++) agree += argmax(q + i * 512, 512) == argmax(ref32 + i * 512, 512);
+        printf("safetensors %s: top-1 agreement with F32 %.2f%%; held-out perplexity %.4f (F32 %.4f)\n", names[k],
+               100.0 * (double)agree / (double)nHeld, ppl, ppl32);
+        assert_true((double)agree / (double)nHeld > 0.97);
+        assert_true(fabs(ppl / ppl32 - 1) < 0.01);
+        hgnRuntimeFree(rt);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    free(ref32);
+    free(q);
+    free(hids);
+    hgnRuntimeFree(f32);
+}
+
 static int setup(void **state) {
     (void)state;
     json_error_t err;
@@ -260,6 +322,7 @@ static int teardown(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(testGguf), cmocka_unit_test(testSafetensors),
-                                       cmocka_unit_test(testTwoDevices), cmocka_unit_test(testQuantised)};
+                                       cmocka_unit_test(testTwoDevices), cmocka_unit_test(testQuantised),
+                                       cmocka_unit_test(testHalfSafetensors)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
