@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "huginn/calibrate.h"
 #include "huginn/gguf.h"
 #include "huginn/llmGraph.h"
 #include "huginn/planner.h"
@@ -125,7 +126,7 @@ static double sgemmGflops(const Shape *s, int tokens, int threads) {
 
 /* ---- plan prediction -------------------------------------------------------------------- */
 
-static HgnPlan *planFor(const char *path, int threads, uint64_t context) {
+static HgnPlan *planFor(const char *path, int threads, uint64_t context, const HgnCalibration *cal) {
     HgnGgufFile *f = NULL;
     HgnStatus st = hgnGgufOpen(path, &f);
     if (st) die("open for planning", st);
@@ -143,6 +144,7 @@ static HgnPlan *planFor(const char *path, int threads, uint64_t context) {
              threads);
     HgnMachine m;
     if ((st = hgnMachineFromHardwareJson(hw, strlen(hw), "bench", &m))) die("machine", st);
+    if (cal) hgnMachineApplyCalibration(&m, cal);
     HgnPlanOptions po = {.context = context, .contextFixed = true, .ubatch = 64, .noFallbacks = true};
     HgnPlan *plan = NULL;
     st = hgnPlanCreate(&items, &m, &po, &plan);
@@ -211,15 +213,24 @@ static void runOne(const char *path, const char *type, const Shape *s, int threa
            "= %3.0f%% of bandwidth limit %.2f tok/s (%.2f GB/token); best step %.1f ms = %3.0f%%\n",
            type, threads, load, preTps, preGflops, 100 * preGflops / sg, sg, decTps, 100 * decTps / limit, limit,
            (double)wb / 1e9, best * 1e3, 100 / best / limit);
-    HgnPlan *plan = planFor(path, threads, (uint64_t)o.context);
-    if (plan) {
+    /* predictions from the generic CPU profile, then calibrated with this run's triad and sgemm figures */
+    HgnCalibration cal = {.peakFp32 = sg * 1e9,
+                          .peakFp16 = sg * 1e9,
+                          .peakBf16 = sg * 1e9,
+                          .peakInt8 = sg * 1e9,
+                          .memoryBandwidth = bw * 1e9,
+                          .threads = threads};
+    for (int c = 0; c < 2; c++) {
+        HgnPlan *plan = planFor(path, threads, (uint64_t)o.context, c ? &cal : NULL);
+        if (!plan) continue;
         double predMs = plan->decodeLatencyMs, measMs = 1e3 * dec / decode;
         double predPeak = plan->peakBytes ? (double)plan->peakBytes[0] : 0;
-        printf("        plan: decode step %.1f ms predicted vs %.1f ms measured (%+.0f%%); peak memory %.0f MiB "
-               "predicted vs %.0f MiB measured (arena %.0f MiB + mapped weights %.0f MiB) (%+.0f%%)\n",
-               predMs, measMs, 100 * (measMs / predMs - 1), predPeak / 1048576, (double)peak / 1048576,
-               (double)ds.peakBytes / 1048576, (double)ds.mappedBytes / 1048576,
-               predPeak > 0 ? 100 * ((double)peak / predPeak - 1) : 0.0);
+        printf(
+            "        plan (%s): decode step %.1f ms predicted vs %.1f ms measured (%+.0f%%, best step %+.0f%%); peak "
+            "memory %.0f MiB predicted vs %.0f MiB measured (arena %.0f MiB + mapped weights %.0f MiB) (%+.0f%%)\n",
+            c ? "calibrated" : "generic CPU profile", predMs, measMs, 100 * (measMs / predMs - 1),
+            100 * (best * 1e3 / predMs - 1), predPeak / 1048576, (double)peak / 1048576, (double)ds.peakBytes / 1048576,
+            (double)ds.mappedBytes / 1048576, predPeak > 0 ? 100 * ((double)peak / predPeak - 1) : 0.0);
         hgnPlanFree(plan);
     }
     free(ids);
