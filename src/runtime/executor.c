@@ -675,8 +675,9 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
         path = hgnStrdup(plan->modelPath);
     else {
         size_t dl = (size_t)(strrchr(planPath, '/') - planPath);
-        path = hgnMalloc(dl + strlen(plan->modelPath) + 2);
-        if (path) sprintf(path, "%.*s/%s", (int)dl, planPath, plan->modelPath);
+        size_t n = dl + strlen(plan->modelPath) + 2;
+        path = hgnMalloc(n);
+        if (path) snprintf(path, n, "%.*s/%s", (int)dl, planPath, plan->modelPath);
     }
     if (!path) return oom("executor");
     if (access(path, F_OK) != 0) {

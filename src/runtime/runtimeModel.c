@@ -145,15 +145,18 @@ HgnStatus rtFileDigest(const char *path, char **out) {
         return hgnStatusNew(HGN_CODE_NotFound, path, "check the model path in the plan header",
                             "cannot read the model file to check its digest");
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    static unsigned char buf[1 << 20];
+    enum { CHUNK = 1 << 20 };
+    unsigned char *buf = hgnMalloc(CHUNK);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    bool ok = buf && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
     size_t r;
-    while (ok && (r = fread(buf, 1, sizeof buf, f)) > 0) ok = EVP_DigestUpdate(ctx, buf, r) == 1;
+    while (ok && (r = fread(buf, 1, CHUNK, f)) > 0) ok = EVP_DigestUpdate(ctx, buf, r) == 1;
     ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len) == 1 && len == 32;
     EVP_MD_CTX_free(ctx);
     fclose(f);
+    if (!ok && !buf) return oom(path);
+    hgnFree(buf);
     if (!ok) return hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot digest the model file");
     char *hex = hgnMalloc(7 + 64 + 1);
     if (!hex) return oom(path);
