@@ -165,6 +165,30 @@ static void summaryLine(const CliContext *ctx, const HgnRuntime *rt, const HgnGe
     fprintf(ctx->err, "\n");
 }
 
+/* text with each byte that is not part of valid UTF-8 replaced by U+FFFD
+ * (a model may stop inside a character); NULL when out of memory. */
+static char *validUtf8(const char *s) {
+    HgnBuf b;
+    hgnBufInit(&b);
+    size_t n = strlen(s), bad = 0;
+    while (n > 0) {
+        if (hgnUtf8Valid(s, n, &bad)) {
+            hgnBufAppend(&b, s, n);
+            break;
+        }
+        hgnBufAppend(&b, s, bad);
+        hgnBufAppendStr(&b, "\xef\xbf\xbd");
+        s += bad + 1;
+        n -= bad + 1;
+    }
+    if (!hgnBufOk(&b)) {
+        hgnBufFree(&b);
+        return NULL;
+    }
+    char *out = hgnBufDetach(&b);
+    return out ? out : hgnStrdup("");
+}
+
 static HgnStatus runLocal(CliContext *ctx) {
     const HgnCliArgs *a = ctx->args;
     HgnStatus st = checkLocalSupport(ctx);
@@ -222,7 +246,9 @@ static HgnStatus runLocal(CliContext *ctx) {
     if (!st) {
         if (ctx->json) {
             json_t *doc = json_object(), *toks = json_array();
-            json_object_set_new(doc, "text", json_stringn(r.text, strlen(r.text)));
+            char *text = validUtf8(r.text);
+            json_object_set_new(doc, "text", text ? json_string(text) : json_string(""));
+            hgnFree(text);
             for (size_t i = 0; i < r.nTokens; i++) json_array_append_new(toks, json_integer(r.tokens[i]));
             json_object_set_new(doc, "tokens", toks);
             json_object_set_new(doc, "metrics", metricsJson(rt, &r, artifacts));

@@ -415,7 +415,9 @@ static HgnStatus allocate(HgnRuntime *rt, const HgnPlan *plan, const HgnRuntimeO
         if ((st = computeNeeds(rt, ub, opt->kvDtype, need, &items, &nItems))) break;
         bool fits = true;
         for (int32_t d = 0; d < rt->nDev; d++) {
-            uint64_t total = need[d].fixed + need[d].act + 4096;
+            bool used = false; /* a device the plan leaves empty needs no memory */
+            for (int32_t i = 0; i < rt->nNodes && !used; i++) used = rt->nodeDevice[i] == d;
+            uint64_t total = used ? need[d].fixed + need[d].act + 4096 : 0;
             if (plan && d < (int32_t)plan->nDevices) {
                 const HgnPlanLedger *l = &plan->devices[d].ledger;
                 uint64_t budget = l->kvCacheBytes + l->activationBytes + l->overheadBytes;
@@ -441,6 +443,8 @@ static HgnStatus allocate(HgnRuntime *rt, const HgnPlan *plan, const HgnRuntimeO
     }
     if (!st) {
         rt->ubatch = ub;
+        for (int32_t d = 0; d < rt->nDev; d++)
+            if (window[d] < 64) window[d] = 64;
         HgnCpuBackendOptions copt = {.nDevices = rt->nDev, .windowBytes = window, .threads = opt->threads};
         st = hgnCpuBackendCreate(&copt, &rt->be);
     }

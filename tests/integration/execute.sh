@@ -75,6 +75,12 @@ assert len(m["devices"]) == 2 and one["metrics"]["bytesTransferred"] == 0
 PY
 [ ! -e "$DATA/huginn-artifacts" ] || fail "artefacts written into tests/data"
 
+# a plan that leaves a virtual device empty runs (the empty device needs no memory)
+HUGINN_RUNTIME__DEVICES='[{"id":"cpu:0","memoryBytes":1073741824,"threads":1},{"id":"cpu:1","memoryBytes":1073741824,"threads":1}]' \
+  "$HUGINN" plan "$DATA/fixture/model-f32.gguf" --out two.json >/dev/null 2>&1 || fail "plan on two virtual devices"
+run 0 execute two.json --prompt "what colour is the sky?" --temperature 0 --max-tokens 4 --json
+printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["metrics"]["devices"])==2 and d["text"].startswith(" the sky"), d' || fail "empty device"
+
 # bad input
 rm -rf huginn-artifacts
 run 2 execute "$plan" --prompt "";                     contains "$err" "HGN-0009" "empty prompt"
