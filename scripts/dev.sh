@@ -80,14 +80,16 @@ buildAsan() {
 demo() {
   setup
   build
-  local h=build/huginn
+  local h=build/huginn model=tests/data/fixture/model-f32.gguf
   log "demo: huginn diagnose"
   "$h" diagnose
-  log "demo: huginn plan (the bundled fixture model, on this host)"
   mkdir -p out
-  "$h" plan tests/data/fixture/model-f32.gguf --out out/plan.json --dot
-  log "demo: huginn explain"
+  log "demo: huginn plan $model --out out/plan.json --dot"
+  "$h" plan "$model" --out out/plan.json --dot
+  log "demo: huginn explain out/plan.json"
   "$h" explain out/plan.json
+  log "demo: huginn execute out/plan.json --prompt \"what colour is the sky?\""
+  "$h" execute out/plan.json --prompt "what colour is the sky?" --max-tokens 48 --seed 1
 }
 
 runTests() {

@@ -1,9 +1,19 @@
-/* cmdExecute.c — `huginn execute PLAN …`: run a plan locally or on a server. */
+/* cmdExecute.c — `huginn execute PLAN …`: run a plan locally (the runtime of
+ * include/huginn/runtime.h: text streamed to stdout, a summary line on
+ * stderr, or one JSON document with --json) or describe it (--dry-run). */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cliOutput.h"
 #include "cli/commands.h"
+#include "core/alloc.h"
+#include "core/fileIo.h"
 #include "core/strBuf.h"
+#include "huginn/plan.h"
+#include "huginn/runtime.h"
 
 static HgnStatus checkCombinations(const HgnCliArgs *a) {
     if (hgnCliArgsHas(a, "follow") && !hgnCliArgsHas(a, "server"))
@@ -50,10 +60,219 @@ static void describe(const HgnCliArgs *a, const HgnConfig *cfg, HgnBuf *b) {
     if (hgnCliArgsHas(a, "follow")) hgnBufAppendStr(b, ", following the job until it ends");
 }
 
+/* What the local runtime does not do yet (issue 7): a clear HGN-0010. */
+static HgnStatus checkLocalSupport(CliContext *ctx) {
+    const HgnCliArgs *a = ctx->args;
+    static const char *const later[] = {"server", "inputs", "outputs", "checkpoint-every", "resume", "inject"};
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        if (hgnCliArgsHas(a, later[i])) {
+            char what[64];
+            snprintf(what, sizeof what, "--%s", later[i]);
+            return cliNotBuilt(ctx, what);
+        }
+    if (!hgnCliArgsHas(a, "prompt") && !hgnCliArgsHas(a, "prompt-file"))
+        return hgnStatusNew(HGN_CODE_UsageError, "--prompt", "add --prompt TEXT or --prompt-file F",
+                            "a language-model plan needs a prompt");
+    return HGN_OK;
+}
+
+static HgnStatus readPrompt(const HgnCliArgs *a, HgnBuf *out) {
+    if (hgnCliArgsHas(a, "prompt")) {
+        const char *p = hgnCliArgsString(a, "prompt", "");
+        hgnBufAppend(out, p, strlen(p));
+    } else {
+        const char *path = hgnCliArgsString(a, "prompt-file", "-");
+        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+        if (!f)
+            return hgnStatusNew(HGN_CODE_NotFound, path, "check the --prompt-file path", "cannot read the prompt: %s",
+                                strerror(errno));
+        int e = hgnFileReadStream(f, out);
+        if (f != stdin) fclose(f);
+        if (e) return hgnStatusNew(HGN_CODE_IoError, path, NULL, "cannot read the prompt: %s", strerror(e));
+    }
+    if (!hgnBufOk(out)) return hgnStatusNew(HGN_CODE_OutOfMemory, "prompt", NULL, "out of memory");
+    return HGN_OK;
+}
+
+typedef struct Stream {
+    FILE *out;
+} Stream;
+
+static void onText(void *p, const char *text, size_t len) {
+    Stream *s = p;
+    fwrite(text, 1, len, s->out);
+    fflush(s->out);
+}
+
+static void runId(char *buf, size_t n) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(buf, n, "run-%s-%ld", stamp, (long)getpid());
+}
+
+static double rate(uint64_t tokens, double seconds) { return seconds > 0 ? (double)tokens / seconds : 0.0; }
+
+static json_t *metricsJson(const HgnRuntime *rt, const HgnGenerateResult *r, const char *artifacts) {
+    HgnRuntimeStats s;
+    hgnRuntimeGetStats(rt, &s);
+    json_t *m = json_object();
+    json_object_set_new(m, "promptTokens", json_integer((json_int_t)r->nPromptTokens));
+    json_object_set_new(m, "generatedTokens", json_integer((json_int_t)r->nTokens));
+    json_object_set_new(m, "stopReason", json_string(r->stopReason));
+    json_object_set_new(m, "prefillTokensPerSecond", json_real(rate(s.prefillTokens, s.prefillSeconds)));
+    json_object_set_new(m, "decodeTokensPerSecond", json_real(rate(s.decodeTokens, s.decodeSeconds)));
+    json_object_set_new(m, "prefillSeconds", json_real(s.prefillSeconds));
+    json_object_set_new(m, "decodeSeconds", json_real(s.decodeSeconds));
+    json_object_set_new(m, "predictedDecodeTokensPerSecond", json_real(s.predictedDecodeTps));
+    json_object_set_new(m, "predictedPrefillTokensPerSecond", json_real(s.predictedPrefillTps));
+    json_object_set_new(m, "bytesTransferred", json_integer((json_int_t)s.bytesTransferred));
+    json_t *devs = json_array();
+    for (int32_t d = 0; d < hgnRuntimeDeviceCount(rt); d++) {
+        HgnRuntimeDeviceStats ds;
+        hgnRuntimeGetDeviceStats(rt, d, &ds);
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_string(ds.id));
+        json_object_set_new(o, "peakBytes", json_integer((json_int_t)ds.peakBytes));
+        json_object_set_new(o, "mappedWeightBytes", json_integer((json_int_t)ds.mappedBytes));
+        json_object_set_new(o, "predictedPeakBytes", json_integer((json_int_t)ds.predictedBytes));
+        json_array_append_new(devs, o);
+    }
+    json_object_set_new(m, "devices", devs);
+    if (artifacts) json_object_set_new(m, "artifacts", json_string(artifacts));
+    return m;
+}
+
+static void summaryLine(const CliContext *ctx, const HgnRuntime *rt, const HgnGenerateResult *r) {
+    HgnRuntimeStats s;
+    hgnRuntimeGetStats(rt, &s);
+    fprintf(ctx->err, "\nhuginn: %zu prompt tokens, %zu generated (%s); prefill %.1f tokens/s, decode %.1f tokens/s",
+            r->nPromptTokens, r->nTokens, r->stopReason, rate(s.prefillTokens, s.prefillSeconds),
+            rate(s.decodeTokens, s.decodeSeconds));
+    if (s.predictedDecodeTps > 0) fprintf(ctx->err, " (plan: %.1f)", s.predictedDecodeTps);
+    for (int32_t d = 0; d < hgnRuntimeDeviceCount(rt); d++) {
+        HgnRuntimeDeviceStats ds;
+        hgnRuntimeGetDeviceStats(rt, d, &ds);
+        /* the plan's peak counts the weights; the arena does not (they are mapped) */
+        uint64_t peak = ds.peakBytes + ds.mappedBytes;
+        fprintf(ctx->err, "; %s peak %.1f MiB", ds.id, (double)peak / 1048576.0);
+        if (ds.predictedBytes)
+            fprintf(ctx->err, " vs plan %.1f MiB (%+.0f%%)", (double)ds.predictedBytes / 1048576.0,
+                    100.0 * ((double)peak / (double)ds.predictedBytes - 1.0));
+    }
+    fprintf(ctx->err, "\n");
+}
+
+/* text with each byte that is not part of valid UTF-8 replaced by U+FFFD
+ * (a model may stop inside a character); NULL when out of memory. */
+static char *validUtf8(const char *s) {
+    HgnBuf b;
+    hgnBufInit(&b);
+    size_t n = strlen(s), bad = 0;
+    while (n > 0) {
+        if (hgnUtf8Valid(s, n, &bad)) {
+            hgnBufAppend(&b, s, n);
+            break;
+        }
+        hgnBufAppend(&b, s, bad);
+        hgnBufAppendStr(&b, "\xef\xbf\xbd");
+        s += bad + 1;
+        n -= bad + 1;
+    }
+    if (!hgnBufOk(&b)) {
+        hgnBufFree(&b);
+        return NULL;
+    }
+    char *out = hgnBufDetach(&b);
+    return out ? out : hgnStrdup("");
+}
+
+static HgnStatus runLocal(CliContext *ctx) {
+    const HgnCliArgs *a = ctx->args;
+    HgnStatus st = checkLocalSupport(ctx);
+    if (st) return st;
+    HgnBuf prompt;
+    hgnBufInit(&prompt);
+    if ((st = readPrompt(a, &prompt))) {
+        hgnBufFree(&prompt);
+        return st;
+    }
+    const char *planPath = hgnCliArgsString(a, "PLAN", "plan.json");
+    HgnPlan *plan = NULL;
+    HgnRuntime *rt = NULL;
+    HgnRuntimeOptions ro;
+    hgnRuntimeOptionsInit(&ro);
+    int64_t threads = hgnCliArgsHas(a, "threads") ? hgnCliArgsInt(a, "threads", 0)
+                                                  : hgnConfigGetInt(ctx->config, "runtime.threads", 0);
+    if (threads < 0 || threads > 4096)
+        st = hgnStatusNew(HGN_CODE_UsageError, "--threads", "use 1 or more threads", "--threads must be 1 or more");
+    else if (threads > 0)
+        ro.threads = (int32_t)threads;
+    if (!st) st = hgnPlanReadFile(planPath, &plan);
+    if (!st) st = hgnRuntimeOpenPlan(plan, planPath, &ro, &rt);
+    HgnGenerateOptions go;
+    hgnGenerateOptionsInit(&go);
+    go.maxTokens = (int32_t)hgnCliArgsInt(a, "max-tokens", 256);
+    go.sampler.temperature = (float)hgnCliArgsReal(a, "temperature", 0.8);
+    go.sampler.topK = (int32_t)hgnCliArgsInt(a, "top-k", 40);
+    go.sampler.topP = (float)hgnCliArgsReal(a, "top-p", 0.95);
+    go.sampler.minP = (float)hgnCliArgsReal(a, "min-p", 0.05);
+    go.sampler.repeatPenalty = (float)hgnCliArgsReal(a, "repeat-penalty", 1.0);
+    go.sampler.seed = (uint64_t)hgnCliArgsInt(a, "seed", 0);
+    size_t nStop = hgnCliArgsCount(a, "stop");
+    const char **stops = hgnCalloc(nStop + 1, sizeof *stops);
+    if (!stops && !st) st = hgnStatusNew(HGN_CODE_OutOfMemory, "execute", NULL, "out of memory");
+    for (size_t i = 0; stops && i < nStop; i++) stops[i] = hgnCliArgsAt(a, "stop", i)->text;
+    go.stop = stops;
+    go.nStop = nStop;
+    char id[64], *artifacts = NULL;
+    runId(id, sizeof id);
+    const char *base = hgnConfigGetString(ctx->config, "runtime.artifactsDir", "huginn-artifacts");
+    if (base && base[0]) {
+        size_t n = strlen(base) + strlen(id) + 2;
+        artifacts = hgnMalloc(n);
+        if (artifacts) snprintf(artifacts, n, "%s/%s", base, id);
+    }
+    go.artifactsDir = artifacts;
+    Stream stream = {ctx->out};
+    if (!ctx->json) {
+        go.onText = onText;
+        go.onTextCtx = &stream;
+    }
+    HgnGenerateResult r = {0};
+    if (!st) st = hgnGenerate(rt, hgnBufStr(&prompt), prompt.len, &go, &r);
+    if (!st) {
+        if (ctx->json) {
+            json_t *doc = json_object(), *toks = json_array();
+            char *text = validUtf8(r.text);
+            json_object_set_new(doc, "text", text ? json_string(text) : json_string(""));
+            hgnFree(text);
+            for (size_t i = 0; i < r.nTokens; i++) json_array_append_new(toks, json_integer(r.tokens[i]));
+            json_object_set_new(doc, "tokens", toks);
+            json_object_set_new(doc, "metrics", metricsJson(rt, &r, artifacts));
+            st = cliPrintJson(ctx, doc); /* takes the document */
+        } else {
+            fputc('\n', ctx->out);
+            fflush(ctx->out);
+            summaryLine(ctx, rt, &r);
+            if (artifacts) fprintf(ctx->err, "huginn: artefacts in %s\n", artifacts);
+        }
+    }
+    hgnGenerateResultFree(&r);
+    hgnFree(artifacts);
+    hgnFree(stops);
+    hgnRuntimeFree(rt);
+    hgnPlanFree(plan);
+    hgnBufFree(&prompt);
+    return st;
+}
+
 HgnStatus cmdExecute(CliContext *ctx) {
     HgnStatus st = checkCombinations(ctx->args);
     if (st) return st;
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the executor");
+    if (!ctx->dryRun) return runLocal(ctx);
     HgnBuf b;
     hgnBufInit(&b);
     describe(ctx->args, ctx->config, &b);
