@@ -73,6 +73,7 @@ typedef struct HgnExecNode {
     const float *invFreq; /* [ropeDims/2], owned by the executor */
     HgnDtype cacheType;
     int64_t ctx;      /* KV capacity */
+    int64_t window;   /* attention: sliding window in tokens, 0 = none */
     bool lastRowOnly; /* matmul producing the logits: only the last token's row when asked */
 } HgnExecNode;
 

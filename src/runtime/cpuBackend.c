@@ -211,7 +211,8 @@ static HgnStatus runNode(HgnBackend *b, const HgnExecNode *n, const HgnExecStep 
                           .v = n->in[4]->opaque,
                           .posStride = kvDim,
                           .headStride = n->headDim,
-                          .scale = n->scale};
+                          .scale = n->scale,
+                          .window = n->window};
         return hgnAttention(v->pool, &a, F(n->in[0]), T, step->pos0, F(n->out[0]), v->scratch, (size_t)v->scratchBytes);
     }
     case HGN_EXEC_SILU:

@@ -170,10 +170,9 @@ static HgnStatus prepareNode(HgnRuntime *rt, int32_t i, HgnExecNode *e) {
         e->kvHeads = (int32_t)hgnNodeAttrInt(n, "kvHeads", 0);
         e->headDim = (int32_t)hgnNodeAttrInt(n, "headDim", 0);
         e->scale = (float)hgnNodeAttrFloat(n, "scale", 0);
-        /* a window at least as long as the cache changes nothing (Mistral 7B v0.1 at <= 4096 tokens) */
-        int64_t window = hgnNodeAttrInt(n, "slidingWindow", 0);
-        if (window > 0 && window < rt->ctx)
-            return unsupported(n, "sliding-window attention shorter than the context (plan a context <= the window)");
+        /* keys (pos - window, pos]; the cache keeps every position, so a window only limits what is read */
+        e->window = hgnNodeAttrInt(n, "slidingWindow", 0);
+        if (e->window < 0) return unsupported(n, "a negative sliding window");
         if (hgnNodeAttrFloat(n, "softcap", 0) > 0) return unsupported(n, "attention logit soft-capping");
         if (e->heads <= 0 || e->kvHeads <= 0 || e->headDim <= 0 || e->heads % e->kvHeads)
             return unsupported(n, "these attention head counts");

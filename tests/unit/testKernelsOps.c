@@ -287,15 +287,18 @@ static void attentionReference(const Cache *c, const float *q, int nTok, int pos
     for (int t = 0; t < nTok; t++) {
         for (int h = 0; h < a->nHeads; h++) {
             int kvh = h / (a->nHeads / a->nKvHeads), n = pos0 + t + 1;
+            /* sliding window: keys (pos - window, pos] */
+            int first = a->window > 0 && n > a->window ? n - (int)a->window : 0;
             const float *qv = q + ((size_t)t * a->nHeads + h) * a->headDim;
             double max = -INFINITY, sum = 0;
-            for (int p = 0; p < n; p++) {
+            for (int p = 0; p < first; p++) s[p] = 0;
+            for (int p = first; p < n; p++) {
                 double d = 0;
                 for (int i = 0; i < a->headDim; i++) d += qv[i] * cacheAt(c, c->k, p, kvh, i);
                 s[p] = d * a->scale;
                 max = fmax(max, s[p]);
             }
-            for (int p = 0; p < n; p++) sum += (s[p] = exp(s[p] - max));
+            for (int p = first; p < n; p++) sum += (s[p] = exp(s[p] - max));
             for (int i = 0; i < a->headDim; i++) {
                 double o = 0, m = 0;
                 for (int p = 0; p < n; p++) {
@@ -320,6 +323,7 @@ static void testAttention(void **state) {
         HgnDtype t = trial % 2 ? HGN_DTYPE_F16 : HGN_DTYPE_F32;
         Cache c;
         cacheFill(&c, nKv * group, nKv, d, pos0 + nTok, t);
+        if (trial % 3 == 2) c.a.window = 1 + rnd() % 12; /* sliding window, often shorter than pos0 */
         size_t nq = (size_t)nTok * nKv * group * d;
         float *q = malloc(nq * 4), *out = malloc(nq * 4);
         double *ref = malloc(nq * sizeof *ref), *mag = malloc(nq * sizeof *mag);

@@ -181,12 +181,14 @@ typedef struct HgnAttention {
     const void *k, *v;
     int64_t posStride, headStride; /* in elements */
     float scale;                   /* usually 1/sqrt(headDim) */
+    int64_t window;                /* > 0: sliding window, query at pos attends keys (pos - window, pos]; 0: all */
 } HgnAttention;
 
 /* Scratch bytes hgnAttention needs for queries up to position maxPos - 1. */
 size_t hgnAttentionWorkSize(int nThreads, int64_t maxPos);
 /* q and out are [nTokens][nHeads][headDim]; query t is at position pos0 + t
- * and attends to cache positions 0..pos0+t (which must be filled). Decode is
+ * and attends to cache positions 0..pos0+t (which must be filled; with a
+ * window w > 0 only max(0, pos0+t-w+1)..pos0+t). Decode is
  * nTokens = 1, pos0 = tokens so far. Each (token, head) is computed by one
  * thread in a fixed order. work: hgnAttentionWorkSize(pool size, pos0 + nTokens). */
 HGN_NODISCARD HgnStatus hgnAttention(HgnThreadPool *pool, const HgnAttention *a, const float *q, int64_t nTokens,

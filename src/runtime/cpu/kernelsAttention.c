@@ -1,6 +1,7 @@
 /* kernelsAttention.c — causal grouped-query attention of queries over an f32
  * or f16 KV cache (decode: one query; prefill: a run of queries). Each
- * (token, head) pair is one work item: scores q·k * scale, a stable softmax,
+ * (token, head) pair is one work item (keys limited to a sliding window when
+ * one is set): scores q·k * scale, a stable softmax,
  * then out = Σ p v, all in a fixed order on one thread. The q·k dot and the
  * p·v accumulation have scalar and AVX2 versions. */
 #include <string.h>
@@ -85,12 +86,16 @@ static void attnItems(void *ctx, int64_t begin, int64_t end, int thread) {
     for (int64_t item = begin; item < end; item++) {
         int64_t t = item / a->nHeads;
         int h = (int)(item % a->nHeads), kvh = h / group;
-        int64_t nPos = j->pos0 + t + 1;
+        int64_t nPos = j->pos0 + t + 1, first = 0;
+        if (a->window > 0 && nPos > a->window) first = nPos - a->window; /* keys (pos - window, pos] */
         const float *q = j->q + item * d;
         float *out = j->out + item * d;
-        const uint8_t *kBase = (const uint8_t *)a->k + (size_t)kvh * (size_t)a->headStride * esize;
-        const uint8_t *vBase = (const uint8_t *)a->v + (size_t)kvh * (size_t)a->headStride * esize;
         size_t step = (size_t)a->posStride * esize;
+        const uint8_t *kBase =
+            (const uint8_t *)a->k + (size_t)kvh * (size_t)a->headStride * esize + (size_t)first * step;
+        const uint8_t *vBase =
+            (const uint8_t *)a->v + (size_t)kvh * (size_t)a->headStride * esize + (size_t)first * step;
+        nPos -= first;
         for (int64_t p = 0; p < nPos; p++) {
 #ifdef HGN_X86
             if (j->avx2) {
