@@ -5,7 +5,8 @@
  * than the window), Llama with llama3 and with linear rope scaling. For each,
  * from the HF folder and from the GGUF: last-position logits of both prompts
  * (max|a−r|/max|r| ≤ 1e-4) and 16 greedy ids identical, prefill in one batch
- * and in small ubatches. */
+ * and in small ubatches; the model's own tokenizer (tokenizer.json or the
+ * GGUF vocabulary) encodes each prompt to the reference ids. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "huginn/dtype.h"
 #include "huginn/runtime.h"
+#include "huginn/tokenizer.h"
 
 #define FAMILIES HGN_TEST_DATA "/families/"
 
@@ -75,6 +78,14 @@ static double checkOne(const char *family, const char *path, int64_t ubatch, Hgn
         int32_t *ids = idsOf(json_object_get(pr, "ids"), &n);
         int32_t *greedy = idsOf(json_object_get(pr, "greedyIds"), &nGreedy);
         assert_int_equal(nGreedy, 16);
+        const char *text = json_string_value(json_object_get(pr, "text"));
+        int32_t *enc = NULL;
+        size_t nEnc = 0;
+        assert_null(
+            hgnTokenizerEncode(hgnRuntimeTokenizer(rt), text, strlen(text), HGN_ENCODE_ADD_SPECIAL, &enc, &nEnc));
+        assert_int_equal(nEnc, n);
+        assert_memory_equal(enc, ids, n * sizeof *ids);
+        hgnFree(enc);
         hgnRuntimeReset(rt);
         st = hgnRuntimeEval(rt, ids, n, false, logits);
         if (st) fail_msg("%s: %s", path, hgnStatusMessage(st));
