@@ -81,6 +81,9 @@ typedef struct HgnJob {
     char *checkpointPath; /* last recorded checkpoint, or NULL */
     int64_t checkpointStep;
     bool cancelRequested; /* a cancel was asked while RUNNING (graceful stop in progress) */
+    bool pauseRequested;  /* a pause was asked while RUNNING */
+    char *prompt;         /* prompt the job generates from, or NULL */
+    int32_t maxTokens;    /* tokens to generate */
 } HgnJob;
 
 /* Frees the fields (not the struct itself). */
