@@ -14,24 +14,24 @@
 #include "huginn/runtime.h"
 #include "orchestrator/jobManagerInt.h"
 
-typedef struct RunCtx {
-    HgnJobManager *m;
-    HgnJob *job;
-    int64_t lastBeatMs;
-    bool leaseLost;
-} RunCtx;
+typedef ExecStep RunCtx;
 
 static void onText(void *p, const char *text, size_t len) {
     (void)text;
     (void)len;
-    RunCtx *c = p;
+    executionRecordStep(p);
+}
+
+void executionRecordStep(ExecStep *c) {
     if (c->leaseLost) return;
     HgnJob *j = c->job;
     j->stepsDone++;
     j->progress = j->stepsTotal > 0 ? (double)j->stepsDone / (double)j->stepsTotal : 0;
     if (j->progress > 1) j->progress = 1;
     int64_t now = managerNow(c->m);
+    bool persist = false;
     if (now - c->lastBeatMs >= c->m->cfg.leaseMs / 3) {
+        persist = true;
         HgnStatus e = c->m->store->ops->heartbeat(c->m->store, j->id, c->m->id, now + c->m->cfg.leaseMs);
         if (e) {
             c->leaseLost = true;
@@ -45,7 +45,7 @@ static void onText(void *p, const char *text, size_t len) {
     pthread_mutex_unlock(&c->m->mu);
     HgnJobEvent ev = {.kind = HGN_JOB_EVENT_PROGRESS, .stepsDone = j->stepsDone, .stepsTotal = j->stepsTotal};
     memcpy(ev.jobId, j->id, sizeof ev.jobId);
-    managerEmit(c->m, &ev);
+    managerEmitEx(c->m, &ev, persist);
 }
 
 static HgnStatus runOnce(RunCtx *c, char **resultText) {

@@ -135,10 +135,14 @@ static char *sha256Hex(const char *s, size_t n) {
 
 /* ---- events ------------------------------------------------------------- */
 
-void managerEmit(HgnJobManager *m, HgnJobEvent *ev) {
+void managerEmit(HgnJobManager *m, HgnJobEvent *ev) { managerEmitEx(m, ev, true); }
+
+void managerEmitEx(HgnJobManager *m, HgnJobEvent *ev, bool persist) {
     if (!ev->timeMs) ev->timeMs = managerNow(m);
-    HgnStatus e = m->store->ops->appendEvent(m->store, ev);
-    hgnStatusFree(e); /* the event log is best effort; the job row is the truth */
+    if (persist) {
+        HgnStatus e = m->store->ops->appendEvent(m->store, ev);
+        hgnStatusFree(e); /* the event log is best effort; the job row is the truth */
+    }
     pthread_mutex_lock(&m->mu);
     for (size_t i = 0; i < m->nSubs; i++) m->subs[i].fn(m->subs[i].user, ev);
     pthread_mutex_unlock(&m->mu);
@@ -254,7 +258,7 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     } else {
         char *path = cfg && cfg->storePath ? hgnStrdup(cfg->storePath) : defaultStorePath();
         if (!path) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "store path");
-        if (!e) e = hgnJobStoreOpenSqlite(path, &m->store);
+        if (!e) e = hgnJobStoreOpenSqliteWith(path, cfg ? cfg->durability : HGN_JOB_DURABILITY_FULL, &m->store);
         hgnFree(path);
         m->ownsStore = true;
     }
@@ -353,16 +357,16 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
     }
     json_decref(doc);
     /* quotas */
-    int64_t mine[HGN_JOB_STATE_COUNT], all[HGN_JOB_STATE_COUNT];
-    e = m->store->ops->countByState(m->store, req->owner, mine);
-    if (!e) e = m->store->ops->countByState(m->store, NULL, all);
-    if (!e && mine[HGN_JOB_QUEUED] >= m->cfg.maxQueuedPerOwner)
+    int64_t mineQueued = 0, allQueued = 0;
+    e = m->store->ops->countInState(m->store, HGN_JOB_QUEUED, req->owner, &mineQueued);
+    if (!e) e = m->store->ops->countInState(m->store, HGN_JOB_QUEUED, NULL, &allQueued);
+    if (!e && mineQueued >= m->cfg.maxQueuedPerOwner)
         e = hgnStatusNew(HGN_CODE_QueueFull, "owner", "wait for some of your jobs to finish, or cancel some",
-                         "`%s` already has %lld queued jobs (limit %d)", req->owner, (long long)mine[HGN_JOB_QUEUED],
+                         "`%s` already has %lld queued jobs (limit %d)", req->owner, (long long)mineQueued,
                          (int)m->cfg.maxQueuedPerOwner);
-    if (!e && all[HGN_JOB_QUEUED] >= m->cfg.maxQueuedTotal)
+    if (!e && allQueued >= m->cfg.maxQueuedTotal)
         e = hgnStatusNew(HGN_CODE_QueueFull, NULL, "retry later", "the queue holds %lld jobs (limit %d)",
-                         (long long)all[HGN_JOB_QUEUED], (int)m->cfg.maxQueuedTotal);
+                         (long long)allQueued, (int)m->cfg.maxQueuedTotal);
     if (e) {
         hgnFree(text);
         return e;

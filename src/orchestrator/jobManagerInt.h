@@ -29,10 +29,23 @@ uint64_t managerRandom(HgnJobManager *m);
 /* Moves job (already in memory, job->state == from) to `to` through the table and the store (CAS),
  * records and publishes the event. On success job->state == to. */
 HgnStatus managerTransition(HgnJobManager *m, HgnJob *job, HgnJobState to, const char *message);
-/* Records and publishes an event. */
+/* Records (in the store's event log) and publishes (to in-process subscribers) an event. */
 void managerEmit(HgnJobManager *m, HgnJobEvent *ev);
+/* persist false: subscribers only (seq stays 0). */
+void managerEmitEx(HgnJobManager *m, HgnJobEvent *ev, bool persist);
 
 /* executionEngine.c: runs a leased RUNNING job to its end (or back to QUEUED for a retry). */
 HgnStatus executionRunJob(HgnJobManager *m, HgnJob *job);
+
+/* One recorded step of a running job (the engine calls it per generated piece). */
+typedef struct ExecStep {
+    HgnJobManager *m;
+    HgnJob *job;
+    int64_t lastBeatMs;
+    bool leaseLost;
+} ExecStep;
+/* Counts the step, notifies subscribers; every leaseMs/3 renews the lease and stores the
+ * progress event (so the per-step cost is a few microseconds, not a durable commit). */
+void executionRecordStep(ExecStep *c);
 
 #endif

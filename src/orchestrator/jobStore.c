@@ -403,6 +403,20 @@ static HgnStatus opCountByState(HgnJobStore *base, const char *owner, int64_t co
     return rc == SQLITE_DONE ? HGN_OK : dbError(s->db, "count jobs");
 }
 
+static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char *owner, int64_t *count) {
+    SqliteStore *s = (SqliteStore *)base;
+    *count = 0;
+    sqlite3_stmt *st;
+    HgnStatus e = prepare(s, "SELECT COUNT(*) FROM jobs WHERE state = ?1 AND (?2 IS NULL OR owner = ?2)", &st);
+    if (e) return e;
+    sqlite3_bind_int(st, 1, (int)state);
+    bindText(st, 2, owner);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *count = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? HGN_OK : dbError(s->db, "count jobs");
+}
+
 static HgnStatus opAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
@@ -500,6 +514,7 @@ static const HgnJobStoreOps sqliteOps = {
     .countByState = opCountByState,
     .appendEvent = opAppendEvent,
     .events = opEvents,
+    .countInState = opCountInState,
 };
 
 static HgnStatus migrate(SqliteStore *s) {
@@ -536,6 +551,10 @@ static HgnStatus migrate(SqliteStore *s) {
 }
 
 HgnStatus hgnJobStoreOpenSqlite(const char *path, HgnJobStore **out) {
+    return hgnJobStoreOpenSqliteWith(path, HGN_JOB_DURABILITY_FULL, out);
+}
+
+HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durability, HgnJobStore **out) {
     *out = NULL;
     if (!path || !*path)
         return hgnStatusNew(HGN_CODE_InvalidArgument, "store.path", "set store.path in the configuration",
@@ -553,7 +572,11 @@ HgnStatus hgnJobStoreOpenSqlite(const char *path, HgnJobStore **out) {
     sqlite3_busy_timeout(s->db, 5000);
     /* WAL: readers never block the writer; synchronous=FULL: a commit (an acknowledged submission
      * or state change) survives power loss, not just a process crash (docs/operations.md). */
-    HgnStatus e = execSql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", "configure");
+    HgnStatus e =
+        execSql(s->db,
+                durability == HGN_JOB_DURABILITY_NORMAL ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                                        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                "configure");
     if (!e) e = migrate(s);
     if (e) {
         hgnStatusPrefixWhere(e, path);
