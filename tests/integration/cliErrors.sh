@@ -97,7 +97,8 @@ expectExit 4 explain plan.json;             contains "$err" 'HGN-0002' "explain"
 expectExit 4 plan diff plan.json plan.json; contains "$err" 'HGN-0002' "plan diff"
 
 # real runs of engines from later versions: HGN-0010 NotImplemented, exit 8, naming what is missing
-expectExit 8 execute plan.json --prompt hi --inject drain:cpu:1@3; contains "$err" '--inject is not built yet' "execute"
+expectExit 2 execute plan.json --prompt hi --inject bogus:cpu:1@3; contains "$err" 'drain, fail and device-loss' "inject kind"
+expectExit 2 execute plan.json --prompt hi --inject drain:gpu:1@step=3; contains "$err" 'cpu:N' "inject target"
 expectExit 8 quantize model.gguf --method int8 --out q.gguf; contains "$err" 'the quantiser is not built yet' "quantize"
 # the job commands work on the local store (XDG_STATE_HOME/huginn/jobs.db)
 expectExit 0 status;                        contains "$out" 'no active jobs' "status"
