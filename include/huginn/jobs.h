@@ -192,6 +192,11 @@ typedef struct HgnJobManagerConfig {
     int64_t (*now)(void *user);
     void *nowUser;
     HgnJobDurability durability; /* for the store the manager opens; default FULL */
+    /* Per-job artefacts folders (<root>/<id>: outputs, metrics, checkpoint.zst). NULL: "artifacts"
+     * next to a file store; none (no checkpoints) for ":memory:" or a borrowed store. */
+    const char *artifactsRoot;
+    int32_t checkpointEvery; /* tokens between runtime checkpoints; 0: 16 */
+    bool ignoreEos;          /* generate maxTokens tokens (tests, benches) */
 } HgnJobManagerConfig;
 void hgnJobManagerConfigInit(HgnJobManagerConfig *cfg);
 

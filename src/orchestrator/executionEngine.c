@@ -4,10 +4,14 @@
  * cancel/pause at the end of the run, and retries transient failures with
  * full-jitter exponential backoff up to the job's maximum attempts. Permanent
  * errors (bad plan, bad input) fail the job at once. Checkpoints: the runtime
- * has no checkpoint writer on this branch yet, so a recovered job restarts
- * from the beginning. */
+ * writes checkpoint.zst into the job's artefacts folder every
+ * checkpointEvery tokens; the engine records each one it sees (at heartbeat
+ * times and at the end), and a job that starts again (retry, or recovery
+ * after a crash: lease expiry) resumes from that checkpoint. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "huginn/plan.h"
@@ -15,6 +19,49 @@
 #include "orchestrator/jobManagerInt.h"
 
 typedef ExecStep RunCtx;
+
+static HgnStatus mkdirs(const char *path) {
+    char *p = hgnStrdup(path);
+    if (!p) return hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "artefacts folder");
+    for (char *q = p + 1;; q++) {
+        if (*q == '/' || *q == 0) {
+            char c = *q;
+            *q = 0;
+            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+                HgnStatus e = hgnStatusNew(HGN_CODE_IoError, p, "check permissions on the store folder",
+                                           "cannot create the artefacts folder: %s", strerror(errno));
+                hgnFree(p);
+                return e;
+            }
+            *q = c;
+            if (!c) break;
+        }
+    }
+    hgnFree(p);
+    return HGN_OK;
+}
+
+/* Records a new checkpoint.zst (by mtime) as a CHECKPOINT event. */
+static void noteCheckpoint(ExecStep *c) {
+    HgnJob *j = c->job;
+    if (!j->artefactsPath) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint.zst", j->artefactsPath);
+    struct stat sb;
+    if (stat(path, &sb) != 0) return;
+    int64_t ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+    if (ns == c->checkpointMtimeNs) return;
+    c->checkpointMtimeNs = ns;
+    char *dup = hgnStrdup(path);
+    if (!dup) return;
+    hgnFree(j->checkpointPath);
+    j->checkpointPath = dup;
+    j->checkpointStep = j->stepsDone;
+    HgnJobEvent ev = {
+        .kind = HGN_JOB_EVENT_CHECKPOINT, .stepsDone = j->stepsDone, .stepsTotal = j->stepsTotal, .message = path};
+    memcpy(ev.jobId, j->id, sizeof ev.jobId);
+    managerEmit(c->m, &ev);
+}
 
 static void onText(void *p, const char *text, size_t len) {
     (void)text;
@@ -39,6 +86,7 @@ void executionRecordStep(ExecStep *c) {
             return;
         }
         c->lastBeatMs = now;
+        noteCheckpoint(c);
     }
     pthread_mutex_lock(&c->m->mu);
     c->m->counters.stepsRecorded++;
@@ -57,10 +105,25 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
     HgnRuntimeOptions ro;
     hgnRuntimeOptionsInit(&ro);
     if (!e) e = hgnRuntimeOpenPlan(plan, j->planPath, &ro, &rt);
+    bool resume = false;
+    if (!e && j->artefactsPath) {
+        e = mkdirs(j->artefactsPath);
+        char ck[4096];
+        snprintf(ck, sizeof ck, "%s/checkpoint.zst", j->artefactsPath);
+        struct stat sb;
+        resume = !e && stat(ck, &sb) == 0;
+        if (resume) c->checkpointMtimeNs = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+    }
     if (!e) {
         HgnGenerateOptions go;
         hgnGenerateOptionsInit(&go);
         go.maxTokens = j->maxTokens > 0 ? j->maxTokens : 16;
+        go.ignoreEos = c->m->cfg.ignoreEos;
+        if (j->artefactsPath) {
+            go.artifactsDir = j->artefactsPath;
+            go.checkpointEvery = c->m->cfg.checkpointEvery;
+            if (resume) go.resumeDir = j->artefactsPath;
+        }
         go.onText = onText;
         go.onTextCtx = c;
         j->stepsDone = 0;
@@ -69,6 +132,7 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         memset(&r, 0, sizeof r);
         const char *prompt = j->prompt && *j->prompt ? j->prompt : "Hello";
         e = hgnGenerate(rt, prompt, strlen(prompt), &go, &r);
+        if (!e) noteCheckpoint(c);
         if (!e) {
             *resultText = hgnStrdup(r.text ? r.text : "");
             j->stepsTotal = j->stepsDone;
@@ -76,9 +140,12 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
             hgnFree(j->metricsJson);
             HgnRuntimeStats st;
             hgnRuntimeGetStats(rt, &st);
-            char buf[160];
-            snprintf(buf, sizeof buf, "{\"promptTokens\":%zu,\"generatedTokens\":%zu,\"stopReason\":\"%s\"}",
-                     r.nPromptTokens, r.nTokens, r.stopReason ? r.stopReason : "");
+            char buf[200];
+            snprintf(buf, sizeof buf,
+                     "{\"promptTokens\":%zu,\"generatedTokens\":%zu,\"stopReason\":\"%s\",\"resumedAt\":%d,"
+                     "\"deviceLossRetries\":%d}",
+                     r.nPromptTokens, r.nTokens, r.stopReason ? r.stopReason : "", (int)r.resumedAt,
+                     (int)r.retriesDeviceLost);
             j->metricsJson = hgnStrdup(buf);
         }
         hgnGenerateResultFree(&r);

@@ -249,8 +249,10 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     if (c->leaseMs <= 0) c->leaseMs = 30000;
     if (c->backoffBaseMs <= 0) c->backoffBaseMs = 500;
     if (c->backoffCapMs <= 0) c->backoffCapMs = 60000;
+    if (c->checkpointEvery <= 0) c->checkpointEvery = 16;
     c->storePath = NULL;
     c->managerId = NULL;
+    c->artifactsRoot = NULL;
     pthread_mutex_init(&m->mu, NULL);
     HgnStatus e = HGN_OK;
     if (cfg && cfg->store) {
@@ -259,8 +261,23 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
         char *path = cfg && cfg->storePath ? hgnStrdup(cfg->storePath) : defaultStorePath();
         if (!path) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "store path");
         if (!e) e = hgnJobStoreOpenSqliteWith(path, cfg ? cfg->durability : HGN_JOB_DURABILITY_FULL, &m->store);
+        if (!e && !(cfg && cfg->artifactsRoot) && strcmp(path, ":memory:") != 0) {
+            const char *slash = strrchr(path, '/');
+            HgnBuf b;
+            hgnBufInit(&b);
+            if (slash)
+                hgnBufAppendf(&b, "%.*s/artifacts", (int)(slash - path), path);
+            else
+                hgnBufAppendStr(&b, "artifacts");
+            m->artifactsRoot = hgnBufDetach(&b);
+            if (!m->artifactsRoot) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "artefacts root");
+        }
         hgnFree(path);
         m->ownsStore = true;
+    }
+    if (!e && cfg && cfg->artifactsRoot) {
+        m->artifactsRoot = hgnStrdup(cfg->artifactsRoot);
+        if (!m->artifactsRoot) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "artefacts root");
     }
     if (!e) {
         HgnBuf b;
@@ -289,6 +306,7 @@ void hgnJobManagerClose(HgnJobManager *m) {
     if (m->ownsStore) hgnJobStoreClose(m->store);
     hgnFree(m->subs);
     hgnFree(m->id);
+    hgnFree(m->artifactsRoot);
     pthread_mutex_destroy(&m->mu);
     hgnFree(m);
 }
@@ -384,7 +402,14 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
     j.state = HGN_JOB_QUEUED;
     j.createdMs = j.updatedMs = managerNow(m);
     j.maxAttempts = req->maxAttempts > 0 ? req->maxAttempts : m->cfg.maxAttempts;
-    if (!j.owner || !j.planDigest || !j.prompt || (req->planPath && !j.planPath))
+    if (m->artifactsRoot) {
+        HgnBuf b;
+        hgnBufInit(&b);
+        hgnBufAppendf(&b, "%s/%s", m->artifactsRoot, j.id);
+        j.artefactsPath = hgnBufDetach(&b);
+        if (!j.artefactsPath) e = hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "artefacts path");
+    }
+    if (!e && (!j.owner || !j.planDigest || !j.prompt || (req->planPath && !j.planPath)))
         e = hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "building the job");
     if (!e) e = m->store->ops->insert(m->store, &j);
     if (!e) {

@@ -17,6 +17,7 @@ struct HgnJobManager {
     HgnJobStore *store;
     bool ownsStore;
     char *id;
+    char *artifactsRoot; /* NULL: no artefacts folders, no checkpoints */
     pthread_mutex_t mu;
     Subscriber *subs;
     size_t nSubs;
@@ -43,6 +44,7 @@ typedef struct ExecStep {
     HgnJob *job;
     int64_t lastBeatMs;
     bool leaseLost;
+    int64_t checkpointMtimeNs; /* of the last checkpoint.zst seen */
 } ExecStep;
 /* Counts the step, notifies subscribers; every leaseMs/3 renews the lease and stores the
  * progress event (so the per-step cost is a few microseconds, not a durable commit). */

@@ -370,12 +370,103 @@ static void testEndToEndFixture(void **state) {
     hgnJobManagerClose(m);
 }
 
+static void crashAtStep5(void *u, const HgnJobEvent *ev) {
+    (void)u;
+    if (ev->kind == HGN_JOB_EVENT_PROGRESS && ev->stepsDone >= 5) _exit(9); /* the process dies mid-run */
+}
+
+static char artRoot[128];
+
+static HgnJobManager *resumeManager(const char *path) {
+    HgnJobManagerConfig c;
+    hgnJobManagerConfigInit(&c);
+    c.storePath = path;
+    c.leaseMs = 300;
+    c.checkpointEvery = 2;
+    c.ignoreEos = true;
+    c.artifactsRoot = artRoot;
+    HgnJobManager *m = NULL;
+    assert_null(hgnJobManagerOpen(&c, &m));
+    return m;
+}
+
+static void testCrashRecoveryResumesFromCheckpoint(void **state) {
+    (void)state;
+    char plan[512], path[256];
+    snprintf(plan, sizeof plan, "%s/runtime/fixture.plan.json", HGN_TEST_DATA);
+    if (access(plan, R_OK) != 0) skip();
+    tmpPath(path, sizeof path, "resume");
+    snprintf(artRoot, sizeof artRoot, "/tmp/hgnJobs-%d-artifacts", (int)getpid());
+    HgnJobManager *m = resumeManager(path);
+    char id[HGN_JOB_ID_LEN + 1];
+    HgnJobSubmit sub = {.owner = "alice", .planPath = plan, .prompt = "Once upon a time", .maxTokens = 12};
+    assert_null(hgnJobSubmit(m, &sub, id));
+    hgnJobManagerClose(m);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        HgnJobManager *cm = NULL;
+        HgnJobManagerConfig c;
+        hgnJobManagerConfigInit(&c);
+        c.storePath = path;
+        c.leaseMs = 300;
+        c.checkpointEvery = 2;
+        c.ignoreEos = true;
+        c.artifactsRoot = artRoot;
+        if (hgnJobManagerOpen(&c, &cm)) _exit(2);
+        hgnJobSubscribe(cm, crashAtStep5, NULL);
+        bool ran;
+        HgnStatus st = hgnJobRunNext(cm, &ran);
+        _exit(st ? 3 : 4); /* never reached when the crash happens */
+    }
+    int wst;
+    waitpid(pid, &wst, 0);
+    assert_true(WIFEXITED(wst));
+    assert_int_equal(WEXITSTATUS(wst), 9);
+    m = resumeManager(path);
+    HgnJob j;
+    assert_null(hgnJobGet(m, id, NULL, &j));
+    assert_int_equal(j.state, HGN_JOB_RUNNING); /* the dead manager's lease still holds it */
+    char ck[600];
+    snprintf(ck, sizeof ck, "%s/checkpoint.zst", j.artefactsPath);
+    assert_int_equal(access(ck, R_OK), 0);
+    hgnJobClear(&j);
+    bool ran = false;
+    assert_null(hgnJobRunNext(m, &ran));
+    assert_false(ran); /* not twice at the same time: the lease has not expired yet */
+    struct timespec ts = {0, 400 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    HgnStatus st = hgnJobRunNext(m, &ran);
+    if (st) fprintf(stderr, "%s\n", hgnStatusMessage(st));
+    assert_null(st);
+    assert_true(ran);
+    assert_null(hgnJobGet(m, id, NULL, &j));
+    if (j.state != HGN_JOB_COMPLETED) fprintf(stderr, "lastError %s\n", j.lastError ? j.lastError : "-");
+    assert_int_equal(j.state, HGN_JOB_COMPLETED);
+    assert_int_equal(j.attempts, 2);
+    assert_non_null(j.metricsJson);
+    assert_null(strstr(j.metricsJson, "\"resumedAt\":0,")); /* resumed from the checkpoint, not from the start */
+    assert_non_null(strstr(j.metricsJson, "\"resumedAt\":"));
+    assert_non_null(j.checkpointPath);
+    hgnJobClear(&j);
+    hgnJobManagerClose(m);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", artRoot);
+    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testTransitionsExhaustive),  cmocka_unit_test(testBackoff),
-        cmocka_unit_test(testStoreMigrationsAndCrud), cmocka_unit_test(testCancelPauseResume),
-        cmocka_unit_test(testFairShareAndQuotas),     cmocka_unit_test(testTwoManagersLease),
-        cmocka_unit_test(testCrashDuringWrites),      cmocka_unit_test(testEndToEndFixture),
+        cmocka_unit_test(testTransitionsExhaustive),
+        cmocka_unit_test(testBackoff),
+        cmocka_unit_test(testStoreMigrationsAndCrud),
+        cmocka_unit_test(testCancelPauseResume),
+        cmocka_unit_test(testFairShareAndQuotas),
+        cmocka_unit_test(testTwoManagersLease),
+        cmocka_unit_test(testCrashDuringWrites),
+        cmocka_unit_test(testEndToEndFixture),
+        cmocka_unit_test(testCrashRecoveryResumesFromCheckpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
