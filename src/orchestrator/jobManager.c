@@ -453,10 +453,9 @@ static HgnStatus act(HgnJobManager *m, const char *id, const char *asUser, Actio
         if (e) return e;
         HgnJobState to = a == ACT_CANCEL ? HGN_JOB_CANCELLED : a == ACT_PAUSE ? HGN_JOB_PAUSED : HGN_JOB_QUEUED;
         if (a == ACT_RESUME && j.state != HGN_JOB_PAUSED) {
-            e = hgnJobTransitionCheck(j.state, j.state == HGN_JOB_RUNNING ? HGN_JOB_RUNNING : to);
-            if (!e && j.state != HGN_JOB_PAUSED)
-                e = hgnStatusNew(HGN_CODE_InvalidTransition, NULL, "only a PAUSED job can be resumed",
-                                 "a %s job cannot be resumed", hgnJobStateName(j.state));
+            /* PAUSED → QUEUED is the only resume; RUNNING → QUEUED is the engine's (retry, lost lease) */
+            e = hgnStatusNew(HGN_CODE_InvalidTransition, NULL, "only a PAUSED job can be resumed",
+                             "a %s job cannot be resumed", hgnJobStateName(j.state));
             hgnJobClear(&j);
             return e;
         }
@@ -479,12 +478,10 @@ static HgnStatus act(HgnJobManager *m, const char *id, const char *asUser, Actio
             e = managerTransition(m, &j, to, NULL);
         }
         hgnJobClear(&j);
-        /* the state moved between read and write: read again */
-        if (e && hgnStatusCode(e) == HGN_CODE_InvalidTransition && strstr(hgnStatusMessage(e), "not ")) {
-            if (strstr(hgnStatusMessage(e), "as expected")) {
-                hgnStatusFree(e);
-                continue;
-            }
+        /* the state moved between our read and our compare-and-set write: read again */
+        if (e && hgnStatusCode(e) == HGN_CODE_InvalidTransition && strstr(hgnStatusMessage(e), "as expected")) {
+            hgnStatusFree(e);
+            continue;
         }
         return e;
     }
