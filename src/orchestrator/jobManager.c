@@ -495,7 +495,13 @@ HgnStatus hgnJobResume(HgnJobManager *m, const char *id, const char *asUser) { r
 /* ---- running, recovery, stats ------------------------------------------ */
 
 HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
-    return m->store->ops->reapExpired(m->store, managerNow(m), recovered);
+    HgnStatus e = m->store->ops->reapExpired(m->store, managerNow(m), recovered);
+    if (!e && *recovered) {
+        pthread_mutex_lock(&m->mu);
+        m->counters.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED] += (int64_t)*recovered;
+        pthread_mutex_unlock(&m->mu);
+    }
+    return e;
 }
 
 HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {

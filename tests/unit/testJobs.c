@@ -277,6 +277,10 @@ static void testTwoManagersLease(void **state) {
     clock += 200;           /* A stops beating: lease expires */
     assert_null(hgnJobRecover(b, &n));
     assert_int_equal(n, 1);
+    HgnJobStats stats;
+    assert_null(hgnJobStatsGet(b, &stats));
+    assert_int_equal(stats.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED], 1);
+    assert_int_equal(stats.queueDepth, 1);
     assert_null(sb->ops->claim(sb, "B", clock, 1000, 10, &j, &found));
     assert_true(found);
     assert_int_equal(j.attempts, 2);
