@@ -395,7 +395,12 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
     j.owner = hgnStrdup(req->owner);
     j.planJson = text;
     j.planDigest = sha256Hex(text, strlen(text));
-    j.planPath = req->planPath ? hgnStrdup(req->planPath) : NULL;
+    if (req->planPath) {
+        /* absolute, so that a worker in another folder finds the plan's relative model path */
+        char *abs = realpath(req->planPath, NULL);
+        j.planPath = hgnStrdup(abs ? abs : req->planPath);
+        free(abs);
+    }
     j.prompt = hgnStrdup(req->prompt ? req->prompt : "");
     j.maxTokens = req->maxTokens > 0 ? req->maxTokens : 16;
     j.priority = req->priority;

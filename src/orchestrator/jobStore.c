@@ -347,7 +347,7 @@ static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowM
     return e;
 fail:
     if (st) sqlite3_finalize(st);
-    execSql(s->db, "ROLLBACK", "rollback") ? (void)0 : (void)0;
+    hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback claim"));
     return e;
 }
 
