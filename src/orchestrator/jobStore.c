@@ -169,17 +169,35 @@ static void opClose(HgnJobStore *base) {
     hgnFree(s);
 }
 
+static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev);
+
+/* The job row and its "submitted" event commit together: one fsync per submission. */
 static HgnStatus implInsert(HgnJobStore *base, const HgnJob *job) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(
-        s, "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        &st);
+    HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin insert");
     if (e) return e;
-    bindJob(st, job);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? HGN_OK : dbError(s->db, "insert job");
+    e = prepare(s,
+                "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                &st);
+    if (!e) {
+        bindJob(st, job);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) e = dbError(s->db, "insert job");
+    }
+    if (!e) {
+        HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
+                          .from = job->state,
+                          .to = job->state,
+                          .timeMs = job->createdMs,
+                          .message = "submitted"};
+        memcpy(ev.jobId, job->id, sizeof ev.jobId);
+        e = implAppendEvent(base, &ev);
+    }
+    if (!e) e = execSql(s->db, "COMMIT", "commit insert");
+    if (e) hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback insert"));
+    return e;
 }
 
 static HgnStatus notFound(const char *id) {
