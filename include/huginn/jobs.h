@@ -1,0 +1,258 @@
+/* jobs.h — the job orchestrator's public API: job records, the state machine,
+ * the job manager (submit, get, list, cancel, pause, resume, events, stats)
+ * and the store interface it persists through.
+ *
+ * A job holds a stored copy of a plan (JSON text) and moves through
+ * QUEUED → RUNNING → COMPLETED | FAILED | CANCELLED, with PAUSED between.
+ * The one transition table is hgnJobTransitionAllowed(); every state change
+ * goes through it and an invalid one is HGN-0500 InvalidTransition.
+ *
+ * Thread safety: one HgnJobManager may be used from several threads (an
+ * internal mutex guards it); several managers (several processes) may share
+ * one store: running is guarded by a lease with heartbeat and expiry. */
+#ifndef HUGINN_JOBS_H
+#define HUGINN_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "huginn/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- states ------------------------------------------------------------ */
+
+typedef enum HgnJobState {
+    HGN_JOB_QUEUED = 0,
+    HGN_JOB_RUNNING,
+    HGN_JOB_PAUSED,
+    HGN_JOB_COMPLETED,
+    HGN_JOB_FAILED,
+    HGN_JOB_CANCELLED,
+    HGN_JOB_STATE_COUNT
+} HgnJobState;
+
+/* "QUEUED", "RUNNING", ... ; "UNKNOWN" outside the enum. */
+const char *hgnJobStateName(HgnJobState s);
+/* Parses a state name (case-insensitive); false when unknown. */
+bool hgnJobStateParse(const char *name, HgnJobState *out);
+/* COMPLETED, FAILED and CANCELLED are terminal. */
+bool hgnJobStateTerminal(HgnJobState s);
+/* The one transition table. Allowed:
+ *   QUEUED  → RUNNING, PAUSED, CANCELLED
+ *   RUNNING → QUEUED (retry / lease lost / forced stop), PAUSED, COMPLETED, FAILED, CANCELLED
+ *   PAUSED  → QUEUED (resume), CANCELLED
+ * Terminal states go nowhere; X → X is never allowed. */
+bool hgnJobTransitionAllowed(HgnJobState from, HgnJobState to);
+/* HGN_OK when allowed, else HGN-0500 InvalidTransition naming both states. */
+HGN_NODISCARD HgnStatus hgnJobTransitionCheck(HgnJobState from, HgnJobState to);
+
+/* ---- job record -------------------------------------------------------- */
+
+#define HGN_JOB_ID_LEN 36 /* UUIDv7 text, e.g. 0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b */
+
+typedef struct HgnJob {
+    char id[HGN_JOB_ID_LEN + 1];
+    char *owner;      /* user name */
+    char *planJson;   /* stored copy of the plan (JSON text); NULL in list results */
+    char *planDigest; /* "sha256:<hex>" of planJson */
+    char *planPath;   /* the path the plan came from (for relative model paths), may be NULL */
+    int32_t priority; /* higher runs first within an owner; 0 default, range -100..100 */
+    HgnJobState state;
+    int64_t createdMs; /* Unix epoch milliseconds */
+    int64_t updatedMs;
+    int64_t startedMs;  /* 0 when never started */
+    int64_t finishedMs; /* 0 when not terminal */
+    int32_t attempts;   /* runs started so far */
+    int32_t maxAttempts;
+    int64_t notBeforeMs; /* a QUEUED job waiting for its retry backoff is not picked before this */
+    char *lastError;     /* HGN error JSON of the last failure, or NULL */
+    double progress;     /* 0..1 */
+    int64_t stepsDone;   /* recorded steps (tokens generated) */
+    int64_t stepsTotal;  /* 0 when unknown */
+    char *metricsJson;   /* metrics summary JSON object, or NULL */
+    char *artefactsPath; /* where results are written, or NULL */
+    char *resultText;    /* generated text of a completed job, or NULL */
+    char *leaseOwner;    /* manager id holding the lease while RUNNING, or NULL */
+    int64_t leaseExpiresMs;
+    char *checkpointPath; /* last recorded checkpoint, or NULL */
+    int64_t checkpointStep;
+    bool cancelRequested; /* a cancel was asked while RUNNING (graceful stop in progress) */
+} HgnJob;
+
+/* Frees the fields (not the struct itself). */
+void hgnJobClear(HgnJob *job);
+/* {"id":…,"owner":…,"state":…,…}; planJson included only when withPlan. Caller hgnFree()s; NULL on OOM. */
+char *hgnJobToJson(const HgnJob *job, bool withPlan);
+
+typedef struct HgnJobList {
+    HgnJob *items;
+    size_t count;
+} HgnJobList;
+void hgnJobListFree(HgnJobList *list);
+
+/* ---- events (progress subscription, for server-sent events) ------------ */
+
+typedef enum HgnJobEventKind {
+    HGN_JOB_EVENT_STATE = 0, /* state changed: from → to */
+    HGN_JOB_EVENT_PROGRESS,  /* a recorded step: stepsDone / stepsTotal */
+    HGN_JOB_EVENT_CHECKPOINT,
+    HGN_JOB_EVENT_LOG /* free text (retry scheduled, lease lost, ...) */
+} HgnJobEventKind;
+
+typedef struct HgnJobEvent {
+    int64_t seq; /* monotonically increasing per store (usable as SSE id / Last-Event-ID) */
+    char jobId[HGN_JOB_ID_LEN + 1];
+    HgnJobEventKind kind;
+    HgnJobState from, to; /* STATE */
+    int64_t stepsDone, stepsTotal;
+    int64_t timeMs;
+    const char *message; /* LOG text, or the error JSON on FAILED; may be NULL; borrowed during the callback */
+} HgnJobEvent;
+
+/* Called synchronously from the thread that caused the event; must not call back into the manager. */
+typedef void (*HgnJobEventFn)(void *user, const HgnJobEvent *ev);
+
+/* ---- store interface (SQLite now; PostgreSQL can implement the same vtable) ---- */
+
+typedef struct HgnJobFilter {
+    const char *owner;   /* NULL: every owner */
+    bool activeOnly;     /* QUEUED, RUNNING, PAUSED only */
+    int32_t stateMask;   /* 0: any; else bit (1 << state) */
+    size_t limit;        /* 0: no limit */
+    const char *afterId; /* pagination: ids sort by creation (UUIDv7) */
+} HgnJobFilter;
+
+typedef struct HgnJobStore HgnJobStore;
+typedef struct HgnJobStoreOps {
+    const char *name; /* "sqlite", "postgresql" */
+    void (*close)(HgnJobStore *s);
+    HgnStatus (*insert)(HgnJobStore *s, const HgnJob *job);
+    HgnStatus (*get)(HgnJobStore *s, const char *id, HgnJob *out); /* HGN-0006 when absent */
+    HgnStatus (*list)(HgnJobStore *s, const HgnJobFilter *f, HgnJobList *out);
+    /* Writes every mutable field of job iff the stored state is still expectFrom (compare-and-set);
+     * HGN-0500 when it moved meanwhile. */
+    HgnStatus (*update)(HgnJobStore *s, const HgnJob *job, HgnJobState expectFrom);
+    /* Atomically picks the next QUEUED job by fair share (see jobManager) and leases it to leaseOwner:
+     * *found false when none is runnable. */
+    HgnStatus (*claim)(HgnJobStore *s, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
+                       int32_t maxRunningPerOwner, HgnJob *out, bool *found);
+    /* Extends the lease; HGN-0500 when this owner no longer holds it. */
+    HgnStatus (*heartbeat)(HgnJobStore *s, const char *id, const char *leaseOwner, int64_t untilMs);
+    /* RUNNING jobs whose lease expired before nowMs go back to QUEUED; *count how many. */
+    HgnStatus (*reapExpired)(HgnJobStore *s, int64_t nowMs, size_t *count);
+    HgnStatus (*countByState)(HgnJobStore *s, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]);
+    HgnStatus (*appendEvent)(HgnJobStore *s, HgnJobEvent *ev); /* sets ev->seq */
+    /* Events with seq > afterSeq for jobId (NULL: every job), oldest first, at most max. */
+    HgnStatus (*events)(HgnJobStore *s, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
+                        size_t *count);
+} HgnJobStoreOps;
+struct HgnJobStore {
+    const HgnJobStoreOps *ops;
+};
+/* Frees events returned by ops->events (their messages included). */
+void hgnJobEventsFree(HgnJobEvent *ev, size_t count);
+
+/* Opens (creating, migrating) the SQLite store at path (":memory:" for tests). */
+HGN_NODISCARD HgnStatus hgnJobStoreOpenSqlite(const char *path, HgnJobStore **out);
+void hgnJobStoreClose(HgnJobStore *s);
+/* Schema version of the open store (after migration). */
+int32_t hgnJobStoreSchemaVersion(HgnJobStore *s);
+
+/* ---- manager ----------------------------------------------------------- */
+
+typedef struct HgnJobManagerConfig {
+    const char *storePath;      /* NULL: $XDG_STATE_HOME/huginn/jobs.db (or ~/.local/state/huginn/jobs.db) */
+    HgnJobStore *store;         /* optional: use this store (borrowed) instead of opening storePath */
+    const char *managerId;      /* lease owner name; NULL: host:pid:random */
+    int32_t maxQueuedPerOwner;  /* 0: 1000 */
+    int32_t maxRunningPerOwner; /* 0: 4 */
+    int32_t maxQueuedTotal;     /* 0: 100000 */
+    int32_t maxAttempts;        /* default per job; 0: 3 */
+    int64_t leaseMs;            /* 0: 30000 */
+    int64_t backoffBaseMs;      /* 0: 500 */
+    int64_t backoffCapMs;       /* 0: 60000 */
+    /* Deterministic randomness for tests (jitter and id bits); NULL: OpenSSL RAND_bytes. */
+    uint64_t (*random)(void *user);
+    void *randomUser;
+    /* Clock for tests; NULL: real wall clock in ms. */
+    int64_t (*now)(void *user);
+    void *nowUser;
+} HgnJobManagerConfig;
+void hgnJobManagerConfigInit(HgnJobManagerConfig *cfg);
+
+typedef struct HgnJobManager HgnJobManager;
+
+HGN_NODISCARD HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out);
+void hgnJobManagerClose(HgnJobManager *m);
+HgnJobStore *hgnJobManagerStore(HgnJobManager *m); /* borrowed */
+const char *hgnJobManagerId(const HgnJobManager *m);
+
+typedef struct HgnJobSubmit {
+    const char *owner;    /* required */
+    const char *planJson; /* plan as JSON text, or NULL with planPath */
+    const char *planPath; /* read when planJson is NULL; kept to resolve relative model paths */
+    int32_t priority;     /* -100..100 */
+    int32_t maxAttempts;  /* 0: manager default */
+    const char *prompt;   /* the prompt to generate from; NULL: "" */
+    int32_t maxTokens;    /* 0: 16 */
+} HgnJobSubmit;
+
+/* Validates the plan JSON (parse; HGN-0600/0002 on bad input), enforces quotas
+ * (HGN-0501 QueueFull when the owner or the queue is at its limit), stores the
+ * job QUEUED and writes its id (HGN_JOB_ID_LEN + 1 bytes) into idOut. */
+HGN_NODISCARD HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN_JOB_ID_LEN + 1]);
+
+/* Reads a job. asUser NULL: no visibility check (admin / local); otherwise a job of
+ * another owner is HGN-0006 JobNotFound (not revealed). Caller hgnJobClear()s out. */
+HGN_NODISCARD HgnStatus hgnJobGet(HgnJobManager *m, const char *id, const char *asUser, HgnJob *out);
+HGN_NODISCARD HgnStatus hgnJobList(HgnJobManager *m, const HgnJobFilter *f, HgnJobList *out);
+
+/* State changes through the table. asUser as in hgnJobGet (another owner's job: HGN-0006).
+ * Cancel of a RUNNING job sets cancelRequested; the runner stops at its next step
+ * (graceful) and the job becomes CANCELLED; a runner that does not stop within the
+ * lease is forced by lease expiry. Pause of RUNNING likewise stops at the next step. */
+HGN_NODISCARD HgnStatus hgnJobCancel(HgnJobManager *m, const char *id, const char *asUser);
+HGN_NODISCARD HgnStatus hgnJobPause(HgnJobManager *m, const char *id, const char *asUser);
+HGN_NODISCARD HgnStatus hgnJobResume(HgnJobManager *m, const char *id, const char *asUser);
+
+/* Subscription: fn is called for every event this manager records (in-process). Returns a
+ * handle > 0 for unsubscribe. Across processes poll hgnJobEventsSince(). */
+int64_t hgnJobSubscribe(HgnJobManager *m, HgnJobEventFn fn, void *user);
+void hgnJobUnsubscribe(HgnJobManager *m, int64_t handle);
+/* Polling: stored events with seq > afterSeq (jobId NULL: all). Free with hgnJobEventsFree. */
+HGN_NODISCARD HgnStatus hgnJobEventsSince(HgnJobManager *m, const char *jobId, int64_t afterSeq, size_t max,
+                                          HgnJobEvent **out, size_t *count);
+
+/* Runs at most one queued job to its end (claim by fair share, lease, execute
+ * through the local runtime with retries). *ran false when nothing was runnable. */
+HGN_NODISCARD HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran);
+/* Returns RUNNING jobs whose lease expired to QUEUED (recovery after a crash). */
+HGN_NODISCARD HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered);
+
+typedef struct HgnJobStats {
+    int64_t byState[HGN_JOB_STATE_COUNT]; /* jobs per state in the store */
+    int64_t queueDepth;                   /* == byState[QUEUED] */
+    int64_t running;                      /* == byState[RUNNING] */
+    /* transitions[from][to] made by this manager since open (counters for metrics) */
+    int64_t transitions[HGN_JOB_STATE_COUNT][HGN_JOB_STATE_COUNT];
+    int64_t submitted, retries, stepsRecorded;
+} HgnJobStats;
+HGN_NODISCARD HgnStatus hgnJobStatsGet(HgnJobManager *m, HgnJobStats *out);
+
+/* ---- retry policy (exposed for tests) ---------------------------------- */
+
+/* Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^(attempt-1))], attempt >= 1,
+ * with r a uniform 64-bit random number. */
+int64_t hgnJobBackoffMs(int64_t baseMs, int64_t capMs, int32_t attempt, uint64_t r);
+/* Whether an error code is transient (worth retrying): DeviceLost, ExecutionFailed, IoError,
+ * OutOfMemory, StoreError; bad input (schema, format, argument codes) is permanent. */
+bool hgnJobCodeRetryable(HgnCode code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
