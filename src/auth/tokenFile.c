@@ -113,8 +113,8 @@ HgnStatus hgnTokenFileLoad(const char *path, HgnTokenFile *out) {
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return hgnStatusNew(errno == ENOENT ? HGN_CODE_NotFound : HGN_CODE_IoError, path,
-                            "check server.tokenFile", "cannot open the token file: %s", strerror(errno));
+        return hgnStatusNew(errno == ENOENT ? HGN_CODE_NotFound : HGN_CODE_IoError, path, "check server.tokenFile",
+                            "cannot open the token file: %s", strerror(errno));
     size_t cap = 4096, len = 0;
     char *text = hgnMalloc(cap);
     HgnStatus st = HGN_OK;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -267,8 +268,15 @@ static void appendNumber(HgnBuf *b, double v) {
         hgnBufAppendStr(b, v > 0 ? "+Inf" : "-Inf");
     else if (v == floor(v) && fabs(v) < 1e15)
         hgnBufAppendf(b, "%.0f", v);
-    else
-        hgnBufAppendf(b, "%.17g", v);
+    else {
+        /* the shortest text that reads back as the same double */
+        char t[40];
+        for (int prec = 6; prec <= 17; prec++) {
+            snprintf(t, sizeof t, "%.*g", prec, v);
+            if (strtod(t, NULL) == v) break;
+        }
+        hgnBufAppendStr(b, t);
+    }
 }
 
 static void appendLabelValue(HgnBuf *b, const char *s) {
