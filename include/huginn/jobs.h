@@ -81,6 +81,9 @@ typedef struct HgnJob {
     char *checkpointPath; /* last recorded checkpoint, or NULL */
     int64_t checkpointStep;
     bool cancelRequested; /* a cancel was asked while RUNNING (graceful stop in progress) */
+    bool pauseRequested;  /* a pause was asked while RUNNING */
+    char *prompt;         /* prompt the job generates from, or NULL */
+    int32_t maxTokens;    /* tokens to generate */
 } HgnJob;
 
 /* Frees the fields (not the struct itself). */
@@ -149,6 +152,8 @@ typedef struct HgnJobStoreOps {
     /* Events with seq > afterSeq for jobId (NULL: every job), oldest first, at most max. */
     HgnStatus (*events)(HgnJobStore *s, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
                         size_t *count);
+    /* Jobs in one state (owner NULL: every owner); an index range count, used by the quotas. */
+    HgnStatus (*countInState)(HgnJobStore *s, HgnJobState state, const char *owner, int64_t *count);
 } HgnJobStoreOps;
 struct HgnJobStore {
     const HgnJobStoreOps *ops;
@@ -156,8 +161,13 @@ struct HgnJobStore {
 /* Frees events returned by ops->events (their messages included). */
 void hgnJobEventsFree(HgnJobEvent *ev, size_t count);
 
-/* Opens (creating, migrating) the SQLite store at path (":memory:" for tests). */
+/* Opens (creating, migrating) the SQLite store at path (":memory:" for tests) with
+ * synchronous=FULL: every acknowledged commit survives power loss (docs/operations.md). */
 HGN_NODISCARD HgnStatus hgnJobStoreOpenSqlite(const char *path, HgnJobStore **out);
+/* The same with a durability choice: HGN_JOB_DURABILITY_NORMAL (synchronous=NORMAL in WAL)
+ * survives a process crash but may lose the last commits on power loss; ~3x faster writes. */
+typedef enum HgnJobDurability { HGN_JOB_DURABILITY_FULL = 0, HGN_JOB_DURABILITY_NORMAL } HgnJobDurability;
+HGN_NODISCARD HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durability, HgnJobStore **out);
 void hgnJobStoreClose(HgnJobStore *s);
 /* Schema version of the open store (after migration). */
 int32_t hgnJobStoreSchemaVersion(HgnJobStore *s);
@@ -181,6 +191,12 @@ typedef struct HgnJobManagerConfig {
     /* Clock for tests; NULL: real wall clock in ms. */
     int64_t (*now)(void *user);
     void *nowUser;
+    HgnJobDurability durability; /* for the store the manager opens; default FULL */
+    /* Per-job artefacts folders (<root>/<id>: outputs, metrics, checkpoint.zst). NULL: "artifacts"
+     * next to a file store; none (no checkpoints) for ":memory:" or a borrowed store. */
+    const char *artifactsRoot;
+    int32_t checkpointEvery; /* tokens between runtime checkpoints; 0: 16 */
+    bool ignoreEos;          /* generate maxTokens tokens (tests, benches) */
 } HgnJobManagerConfig;
 void hgnJobManagerConfigInit(HgnJobManagerConfig *cfg);
 

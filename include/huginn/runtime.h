@@ -72,6 +72,21 @@ uint64_t hgnRuntimeStateSize(const HgnRuntime *rt);
 HGN_NODISCARD HgnStatus hgnRuntimeStateSave(HgnRuntime *rt, void *buf, size_t cap, size_t *written);
 HGN_NODISCARD HgnStatus hgnRuntimeStateLoad(HgnRuntime *rt, const void *buf, size_t size);
 
+/* Device loss: device `device` (drained or failed) gives up its nodes; they
+ * move to the plan's fallback placement for it (without a plan: to the
+ * neighbouring device) and the runtime is rebuilt in place, its KV cache
+ * empty (position 0: restore state with hgnRuntimeStateLoad). *movedBytes
+ * (may be NULL): the weight bytes that moved, also counted in
+ * bytesTransferred. Errors: HGN-0015 for a device that does not exist,
+ * HGN-0300 when the plan has no feasible fallback (or one device only),
+ * HGN-0010 for a second loss; on error the runtime is unchanged. */
+HGN_NODISCARD HgnStatus hgnRuntimeLoseDevice(HgnRuntime *rt, int32_t device, uint64_t *movedBytes);
+/* The device lost so far, -1 when none. */
+int32_t hgnRuntimeLostDevice(const HgnRuntime *rt);
+/* "sha256:…" of the model's weights file and of the plan (as written back;
+ * "" without a plan), computed once; owned by the runtime. */
+HGN_NODISCARD HgnStatus hgnRuntimeDigests(HgnRuntime *rt, const char **model, const char **plan);
+
 typedef struct HgnRuntimeDeviceStats {
     char id[16];
     uint64_t windowBytes;    /* arena reserved */
@@ -105,6 +120,18 @@ typedef struct HgnGenerateOptions {
     /* Called with each newly completed piece of UTF-8 text (may be NULL). */
     void (*onText)(void *ctx, const char *text, size_t len);
     void *onTextCtx;
+    /* Checkpoints: every checkpointEvery produced tokens (0: never; needs
+     * artifactsDir), checkpoint.zst is replaced atomically in artifactsDir. */
+    int32_t checkpointEvery;
+    /* Resume: continue the run whose checkpoint.zst is in resumeDir; the
+     * prompt, sampling parameters, stop strings and maxTokens come from the
+     * checkpoint (the prompt argument may be empty). HGN-0007 when missing,
+     * HGN-0002 when corrupt or made for another plan or model. */
+    const char *resumeDir;
+    /* Fault injection: after injectStep produced tokens, device injectDevice
+     * is drained (injectKind 1: its state is moved first) or fails (2: the
+     * run restores the last checkpoint, in memory). 0: none. */
+    int32_t injectKind, injectDevice, injectStep;
 } HgnGenerateOptions;
 
 void hgnGenerateOptionsInit(HgnGenerateOptions *opt);
@@ -114,7 +141,9 @@ typedef struct HgnGenerateResult {
     int32_t *tokens;
     size_t nTokens;
     size_t nPromptTokens;
-    const char *stopReason; /* "eos", "length", "stop", "context" (static) */
+    const char *stopReason;    /* "eos", "length", "stop", "context" (static) */
+    int32_t retriesDeviceLost; /* device losses recovered from */
+    int32_t resumedAt;         /* tokens the checkpoint held (0: not resumed) */
 } HgnGenerateResult;
 
 void hgnGenerateResultFree(HgnGenerateResult *r);

@@ -1,14 +1,31 @@
-/* cmdCancel.c — `huginn cancel ID`: cancel a queued or running job. */
+/* cmdCancel.c — `huginn cancel ID`: cancel a queued, paused or running job in the local store. */
+#include "cli/cliJobs.h"
 #include "cli/cliOutput.h"
 #include "cli/commands.h"
 #include "core/strBuf.h"
 
 HgnStatus cmdCancel(CliContext *ctx) {
-    if (!ctx->dryRun) return cliNotBuilt(ctx, "the job orchestrator");
-    HgnBuf action;
-    hgnBufInit(&action);
-    hgnBufAppendf(&action, "cancel job `%s`", hgnCliArgsString(ctx->args, "ID", ""));
-    HgnStatus st = cliDryRun(ctx, hgnBufStr(&action));
-    hgnBufFree(&action);
+    const char *id = hgnCliArgsString(ctx->args, "ID", "");
+    if (ctx->dryRun) {
+        HgnBuf action;
+        hgnBufInit(&action);
+        hgnBufAppendf(&action, "cancel job `%s`", id);
+        HgnStatus st = cliDryRun(ctx, hgnBufStr(&action));
+        hgnBufFree(&action);
+        return st;
+    }
+    HgnJobManager *m = NULL;
+    HgnStatus st = cliJobManagerOpen(ctx, &m);
+    if (st) return st;
+    st = hgnJobCancel(m, id, NULL);
+    if (!st) {
+        HgnJob j;
+        st = hgnJobGet(m, id, NULL, &j);
+        if (!st) {
+            st = cliJobPrint(ctx, &j);
+            hgnJobClear(&j);
+        }
+    }
+    hgnJobManagerClose(m);
     return st;
 }

@@ -3,6 +3,7 @@
  * stderr, or one JSON document with --json) or describe it (--dry-run). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,16 +64,46 @@ static void describe(const HgnCliArgs *a, const HgnConfig *cfg, HgnBuf *b) {
 /* What the local runtime does not do yet (issue 7): a clear HGN-0010. */
 static HgnStatus checkLocalSupport(CliContext *ctx) {
     const HgnCliArgs *a = ctx->args;
-    static const char *const later[] = {"server", "inputs", "outputs", "checkpoint-every", "resume", "inject"};
+    static const char *const later[] = {"server", "inputs", "outputs"};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (hgnCliArgsHas(a, later[i])) {
             char what[64];
             snprintf(what, sizeof what, "--%s", later[i]);
             return cliNotBuilt(ctx, what);
         }
-    if (!hgnCliArgsHas(a, "prompt") && !hgnCliArgsHas(a, "prompt-file"))
+    if (!hgnCliArgsHas(a, "prompt") && !hgnCliArgsHas(a, "prompt-file") && !hgnCliArgsHas(a, "resume"))
         return hgnStatusNew(HGN_CODE_UsageError, "--prompt", "add --prompt TEXT or --prompt-file F",
                             "a language-model plan needs a prompt");
+    if (hgnCliArgsCount(a, "inject") > 1)
+        return hgnStatusNew(HGN_CODE_UsageError, "--inject", "give one --inject per run",
+                            "a local run takes one injected fault");
+    return HGN_OK;
+}
+
+/* --inject KIND:cpu:N@[step=]K with KIND drain, fail or device-loss (= fail). */
+static HgnStatus parseInject(const char *spec, HgnGenerateOptions *go) {
+    const char *hint = "write drain:cpu:N@step=K or fail:cpu:N@step=K (K produced tokens)";
+    int kind = strncmp(spec, "drain:", 6) == 0                                            ? 1
+               : strncmp(spec, "fail:", 5) == 0 || strncmp(spec, "device-loss:", 12) == 0 ? 2
+                                                                                          : 0;
+    if (!kind)
+        return hgnStatusNew(HGN_CODE_UsageError, "--inject", hint,
+                            "`%s`: the local runtime injects drain, fail and device-loss faults", spec);
+    const char *t = strchr(spec, ':') + 1;
+    char *end = NULL;
+    if (strncmp(t, "cpu:", 4) != 0)
+        return hgnStatusNew(HGN_CODE_UsageError, "--inject", hint, "`%s`: the target must be a device cpu:N", spec);
+    long dev = strtol(t + 4, &end, 10);
+    if (end == t + 4 || *end != '@')
+        return hgnStatusNew(HGN_CODE_UsageError, "--inject", hint, "`%s`: give the device number and @step", spec);
+    const char *s = end + 1;
+    if (strncmp(s, "step=", 5) == 0) s += 5;
+    long k = strtol(s, &end, 10);
+    if (end == s || *end || k < 1 || k > 1000000 || dev < 0 || dev > 64)
+        return hgnStatusNew(HGN_CODE_UsageError, "--inject", hint, "`%s`: the step must be 1 or more", spec);
+    go->injectKind = kind;
+    go->injectDevice = (int32_t)dev;
+    go->injectStep = (int32_t)k;
     return HGN_OK;
 }
 
@@ -129,6 +160,7 @@ static json_t *metricsJson(const HgnRuntime *rt, const HgnGenerateResult *r, con
     json_object_set_new(m, "predictedDecodeTokensPerSecond", json_real(s.predictedDecodeTps));
     json_object_set_new(m, "predictedPrefillTokensPerSecond", json_real(s.predictedPrefillTps));
     json_object_set_new(m, "bytesTransferred", json_integer((json_int_t)s.bytesTransferred));
+    json_object_set_new(m, "huginn_bytes_transferred_total", json_integer((json_int_t)s.bytesTransferred));
     json_t *devs = json_array();
     for (int32_t d = 0; d < hgnRuntimeDeviceCount(rt); d++) {
         HgnRuntimeDeviceStats ds;
@@ -162,6 +194,9 @@ static void summaryLine(const CliContext *ctx, const HgnRuntime *rt, const HgnGe
             fprintf(ctx->err, " vs plan %.1f MiB (%+.0f%%)", (double)ds.predictedBytes / 1048576.0,
                     100.0 * ((double)peak / (double)ds.predictedBytes - 1.0));
     }
+    if (s.bytesTransferred) fprintf(ctx->err, "; %llu bytes transferred", (unsigned long long)s.bytesTransferred);
+    if (r->retriesDeviceLost) fprintf(ctx->err, "; %d retries (device lost)", r->retriesDeviceLost);
+    if (r->resumedAt) fprintf(ctx->err, "; resumed at token %d", r->resumedAt);
     fprintf(ctx->err, "\n");
 }
 
@@ -193,9 +228,11 @@ static HgnStatus runLocal(CliContext *ctx) {
     const HgnCliArgs *a = ctx->args;
     HgnStatus st = checkLocalSupport(ctx);
     if (st) return st;
+    HgnGenerateOptions inj = {0}; /* the fault, checked before anything is loaded */
+    if (hgnCliArgsCount(a, "inject") == 1 && (st = parseInject(hgnCliArgsAt(a, "inject", 0)->text, &inj))) return st;
     HgnBuf prompt;
     hgnBufInit(&prompt);
-    if ((st = readPrompt(a, &prompt))) {
+    if (!hgnCliArgsHas(a, "resume") && (st = readPrompt(a, &prompt))) {
         hgnBufFree(&prompt);
         return st;
     }
@@ -236,6 +273,17 @@ static HgnStatus runLocal(CliContext *ctx) {
         if (artifacts) snprintf(artifacts, n, "%s/%s", base, id);
     }
     go.artifactsDir = artifacts;
+    if (hgnCliArgsHas(a, "checkpoint-every")) {
+        go.checkpointEvery = (int32_t)hgnCliArgsInt(a, "checkpoint-every", 0);
+        if (!artifacts && !st)
+            st = hgnStatusNew(HGN_CODE_UsageError, "--checkpoint-every",
+                              "set runtime.artifactsDir (checkpoints live in the run's artefacts folder)",
+                              "--checkpoint-every needs an artefacts folder, and runtime.artifactsDir is empty");
+    }
+    if (hgnCliArgsHas(a, "resume")) go.resumeDir = hgnCliArgsString(a, "resume", "");
+    go.injectKind = inj.injectKind;
+    go.injectDevice = inj.injectDevice;
+    go.injectStep = inj.injectStep;
     Stream stream = {ctx->out};
     if (!ctx->json) {
         go.onText = onText;
@@ -251,7 +299,10 @@ static HgnStatus runLocal(CliContext *ctx) {
             hgnFree(text);
             for (size_t i = 0; i < r.nTokens; i++) json_array_append_new(toks, json_integer(r.tokens[i]));
             json_object_set_new(doc, "tokens", toks);
-            json_object_set_new(doc, "metrics", metricsJson(rt, &r, artifacts));
+            json_t *m = metricsJson(rt, &r, artifacts);
+            json_object_set_new(m, "retries", json_pack("{s:i}", "device_lost", (json_int_t)r.retriesDeviceLost));
+            if (r.resumedAt) json_object_set_new(m, "resumedAt", json_integer(r.resumedAt));
+            json_object_set_new(doc, "metrics", m);
             st = cliPrintJson(ctx, doc); /* takes the document */
         } else {
             fputc('\n', ctx->out);

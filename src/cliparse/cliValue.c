@@ -272,7 +272,8 @@ static HgnStatus convertId(const char *text, const char *what) {
 }
 
 static HgnStatus convertInject(const char *text, const char *what) {
-    /* KIND[:TARGET][@STEP]: KIND lowercase letters and '-', TARGET id characters, STEP a whole number. */
+    /* KIND[:TARGET][@STEP]: KIND lowercase letters and '-', TARGET id characters, STEP a whole number
+     * (optionally written step=N). */
     const char *hint = "write KIND[:TARGET][@STEP], e.g. device-loss:cpu:1@20 or alloc-fail@5";
     const char *p = text;
     while (islower((unsigned char)*p) || *p == '-') p++;
@@ -284,6 +285,7 @@ static HgnStatus convertInject(const char *text, const char *what) {
     }
     if (*p == '@') {
         const char *s = ++p;
+        if (strncmp(p, "step=", 5) == 0) s = p += 5; /* drain:cpu:1@step=20 */
         while (isdigit((unsigned char)*p)) p++;
         if (p == s) return usage(what, hint, "%s: `%s` needs a step number after '@'", text);
     }

@@ -45,6 +45,12 @@ struct HgnRuntime {
     uint64_t weightBytes;
     uint64_t *predicted; /* [nDev] */
     HgnRuntimeStats stats;
+    /* for device loss: the options, the plan as JSON (NULL: opened without
+     * one) and the device lost so far (-1: none) */
+    HgnRuntimeOptions opt;
+    char *planJson;
+    int32_t lostDevice;
+    char *modelDigest, *planDigest; /* computed on first use */
 };
 
 static HgnStatus oom(const char *where) { return hgnStatusNew(HGN_CODE_OutOfMemory, where, NULL, "out of memory"); }
@@ -199,6 +205,21 @@ static HgnStatus prepareNode(HgnRuntime *rt, int32_t i, HgnExecNode *e) {
 
 /* ---- device placement --------------------------------------------------------------- */
 
+/* The device of plan node j: its own, or after the loss of rt->lostDevice
+ * the plan's fallback placement (ranges of plan nodes per device). */
+static int32_t planNodeDevice(const HgnRuntime *rt, const HgnPlan *plan, size_t j) {
+    int32_t d = plan->nodes[j].device;
+    if (rt->lostDevice < 0) return d;
+    for (size_t f = 0; f < plan->nFallbacks; f++) {
+        const HgnPlanFallback *fb = &plan->fallbacks[f];
+        if (fb->lostDevice != rt->lostDevice || !fb->feasible || !fb->ranges) continue;
+        for (size_t x = 0; x < plan->nDevices; x++)
+            if (fb->ranges[2 * x] >= 0 && (int64_t)j >= fb->ranges[2 * x] && (int64_t)j <= fb->ranges[2 * x + 1])
+                return (int32_t)x;
+    }
+    return d;
+}
+
 static void placeNodes(HgnRuntime *rt, const HgnPlan *plan) {
     const HgnGraph *g = rt->model.graph;
     int32_t nn = hgnGraphNodeCount(g), layers = 0;
@@ -208,20 +229,23 @@ static void placeNodes(HgnRuntime *rt, const HgnPlan *plan) {
         const HgnNode *n = hgnGraphNode(g, i);
         int32_t d = -1;
         if (plan && plan->nNodes) {
-            for (size_t j = 0; j < plan->nNodes && d < 0; j++)
-                for (size_t k = 0; k < plan->nodes[j].nGraphNodes && d < 0; k++)
+            int64_t pj = -1;
+            for (size_t j = 0; j < plan->nNodes && pj < 0; j++)
+                for (size_t k = 0; k < plan->nodes[j].nGraphNodes && pj < 0; k++)
                     if (plan->nodes[j].graphNodes[k] && strcmp(plan->nodes[j].graphNodes[k], n->name) == 0)
-                        d = plan->nodes[j].device;
-            for (size_t j = 0; j < plan->nNodes && d < 0; j++)
-                if (plan->nodes[j].id && strcmp(plan->nodes[j].id, n->name) == 0) d = plan->nodes[j].device;
-            for (size_t j = 0; j < plan->nNodes && d < 0 && n->layer >= 0; j++)
-                if (plan->nodes[j].layer == n->layer) d = plan->nodes[j].device;
-            if (d < 0 && n->layer < 0)
-                d = strcmp(n->name, "embed") == 0 ? plan->nodes[0].device : plan->nodes[plan->nNodes - 1].device;
+                        pj = (int64_t)j;
+            for (size_t j = 0; j < plan->nNodes && pj < 0; j++)
+                if (plan->nodes[j].id && strcmp(plan->nodes[j].id, n->name) == 0) pj = (int64_t)j;
+            for (size_t j = 0; j < plan->nNodes && pj < 0 && n->layer >= 0; j++)
+                if (plan->nodes[j].layer == n->layer) pj = (int64_t)j;
+            if (pj < 0 && n->layer < 0) pj = strcmp(n->name, "embed") == 0 ? 0 : (int64_t)plan->nNodes - 1;
+            if (pj >= 0) d = planNodeDevice(rt, plan, (size_t)pj);
         } else if (rt->nDev > 1 && layers > 0) {
             /* without a plan: layers split evenly, head with the last layer */
             int32_t l = n->layer >= 0 ? n->layer : (strcmp(n->name, "embed") == 0 ? 0 : layers - 1);
             d = (int32_t)((int64_t)l * rt->nDev / layers);
+            /* after a loss: the lost device's layers go to its neighbour */
+            if (d == rt->lostDevice) d = d > 0 ? d - 1 : d + 1;
         }
         if (d < 0 || d >= rt->nDev) d = 0;
         rt->nodeDevice[i] = d;
@@ -421,6 +445,11 @@ static HgnStatus allocate(HgnRuntime *rt, const HgnPlan *plan, const HgnRuntimeO
             if (plan && d < (int32_t)plan->nDevices) {
                 const HgnPlanLedger *l = &plan->devices[d].ledger;
                 uint64_t budget = l->kvCacheBytes + l->activationBytes + l->overheadBytes;
+                if (rt->lostDevice >= 0 && rt->lostDevice < (int32_t)plan->nDevices && d != rt->lostDevice) {
+                    /* the fallback placement: what moved brings the lost device's budget along */
+                    const HgnPlanLedger *ll = &plan->devices[rt->lostDevice].ledger;
+                    budget += ll->kvCacheBytes + ll->activationBytes + ll->overheadBytes;
+                }
                 if (total > budget) {
                     fits = false;
                     if (ub == 1) {
@@ -613,11 +642,19 @@ static HgnStatus checkOptions(const HgnRuntimeOptions *opt) {
     return HGN_OK;
 }
 
+/* reuse (may be NULL): an open model the new runtime takes over (given back on failure) */
 static HgnStatus openCommon(const char *modelPath, const HgnPlan *plan, const HgnRuntimeOptions *opt,
-                            HgnRuntime **out) {
+                            int32_t lostDevice, RtModel *reuse, HgnRuntime **out) {
     HgnRuntime *rt = hgnCalloc(1, sizeof *rt);
     if (!rt) return oom("executor");
-    HgnStatus st = rtModelOpen(modelPath, &rt->model);
+    rt->opt = *opt;
+    rt->lostDevice = lostDevice;
+    HgnStatus st = plan ? hgnPlanWriteJson(plan, &rt->planJson) : HGN_OK;
+    if (!st && reuse) {
+        rt->model = *reuse;
+        memset(reuse, 0, sizeof *reuse);
+    } else if (!st)
+        st = rtModelOpen(modelPath, &rt->model);
     if (!st) {
         rt->nDev = plan ? (int32_t)plan->nDevices : opt->nDevices;
         if (rt->nDev < 1) rt->nDev = 1;
@@ -630,6 +667,10 @@ static HgnStatus openCommon(const char *modelPath, const HgnPlan *plan, const Hg
         st = build(rt, plan, opt);
     }
     if (st) {
+        if (reuse && rt->model.graph) {
+            *reuse = rt->model;
+            memset(&rt->model, 0, sizeof rt->model);
+        }
         hgnRuntimeFree(rt);
         return st;
     }
@@ -646,7 +687,7 @@ HgnStatus hgnRuntimeOpen(const char *modelPath, const HgnRuntimeOptions *opt, Hg
     }
     HgnStatus st = checkOptions(opt);
     if (st) return st;
-    return openCommon(modelPath, NULL, opt, out);
+    return openCommon(modelPath, NULL, opt, -1, NULL, out);
 }
 
 HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const HgnRuntimeOptions *opt,
@@ -722,7 +763,7 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
             return st;
         }
     }
-    st = openCommon(path, plan, opt, out);
+    st = openCommon(path, plan, opt, -1, NULL, out);
     hgnFree(path);
     return st;
 }
@@ -740,6 +781,9 @@ void hgnRuntimeFree(HgnRuntime *rt) {
     hgnFree(rt->invFreq);
     hgnFree(rt->posHost);
     hgnFree(rt->predicted);
+    hgnFree(rt->planJson);
+    hgnFree(rt->modelDigest);
+    hgnFree(rt->planDigest);
     hgnFree(rt);
 }
 
@@ -936,5 +980,86 @@ HgnStatus hgnRuntimeStateLoad(HgnRuntime *rt, const void *buf, size_t size) {
         if (at != size) return stateError(at, "has trailing bytes");
     }
     rt->pos = (int64_t)pos;
+    return HGN_OK;
+}
+
+/* ---- device loss ------------------------------------------------------------------------ */
+
+HgnStatus hgnRuntimeLoseDevice(HgnRuntime *rt, int32_t device, uint64_t *movedBytes) {
+    if (movedBytes) *movedBytes = 0;
+    if (device < 0 || device >= rt->nDev)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "device", "name a device of the plan (cpu:0 …)",
+                            "device %d does not exist (the runtime has %d)", device, rt->nDev);
+    if (rt->nDev < 2)
+        return hgnStatusNew(HGN_CODE_PlanInfeasible, "device", "plan for two or more devices",
+                            "the runtime has one device; nothing can take over its work");
+    if (rt->lostDevice >= 0)
+        return hgnStatusNew(HGN_CODE_NotImplemented, "device", "restart the run on a fresh plan",
+                            "cpu:%d is already lost; the plan's fallbacks cover the loss of one device",
+                            rt->lostDevice);
+    HgnPlan *plan = NULL;
+    HgnStatus st = HGN_OK;
+    if (rt->planJson) {
+        if ((st = hgnPlanReadJson(rt->planJson, strlen(rt->planJson), "plan", &plan))) return st;
+        const HgnPlanFallback *fb = NULL;
+        for (size_t f = 0; f < plan->nFallbacks; f++)
+            if (plan->fallbacks[f].lostDevice == device) fb = &plan->fallbacks[f];
+        bool used = false;
+        for (int32_t i = 0; i < rt->nNodes; i++) used = used || rt->nodeDevice[i] == device;
+        if (used && (!fb || !fb->feasible)) {
+            st = hgnStatusNew(HGN_CODE_PlanInfeasible, plan->devices[device].id,
+                              "plan with more memory on the other devices",
+                              "the plan has no feasible fallback for %s%s%s", plan->devices[device].id,
+                              fb && fb->reason ? ": " : "", fb && fb->reason ? fb->reason : "");
+            hgnPlanFree(plan);
+            return st;
+        }
+    }
+    /* bytes that move: the weights of the nodes the lost device ran */
+    uint64_t moved = 0;
+    const HgnGraph *g = rt->model.graph;
+    for (int32_t vi = 0; vi < rt->nValues; vi++) {
+        const HgnValue *v = hgnGraphValue(g, vi);
+        if (v->role != HGN_ROLE_WEIGHT) continue;
+        for (int32_t c = 0; c < v->nConsumers; c++)
+            if (rt->nodeDevice[v->consumers[c]] == device) {
+                moved += v->dataBytes;
+                break;
+            }
+    }
+    HgnRuntime *nrt = NULL;
+    /* the model (graph, tokenizer, mapped weights) stays: only placement and buffers change */
+    st = openCommon(rt->model.path, plan, &rt->opt, device, &rt->model, &nrt);
+    hgnPlanFree(plan);
+    if (st) return st;
+    /* the new runtime takes the old one's place; counters carry on */
+    nrt->stats = rt->stats;
+    HgnRuntime tmp = *rt;
+    *rt = *nrt;
+    *nrt = tmp;
+    rt->modelDigest = nrt->modelDigest;
+    rt->planDigest = nrt->planDigest;
+    nrt->modelDigest = nrt->planDigest = NULL;
+    hgnRuntimeFree(nrt);
+    rt->stats.bytesTransferred += moved;
+    if (movedBytes) *movedBytes = moved;
+    HGN_INFO("runtime", "cpu:%d lost: its nodes moved to the fallback placement (%llu weight bytes)", device,
+             (unsigned long long)moved);
+    return HGN_OK;
+}
+
+int32_t hgnRuntimeLostDevice(const HgnRuntime *rt) { return rt->lostDevice; }
+
+HgnStatus hgnRuntimeDigests(HgnRuntime *rt, const char **model, const char **plan) {
+    HgnStatus st = HGN_OK;
+    if (!rt->modelDigest &&
+        (st = rtFileDigest(rt->model.weightsPath ? rt->model.weightsPath : rt->model.path, &rt->modelDigest)))
+        return st;
+    if (!rt->planDigest) {
+        rt->planDigest = rt->planJson ? rtTextDigest(rt->planJson, strlen(rt->planJson)) : hgnStrdup("");
+        if (!rt->planDigest) return oom("executor");
+    }
+    *model = rt->modelDigest;
+    *plan = rt->planDigest;
     return HGN_OK;
 }

@@ -166,6 +166,17 @@ HgnStatus rtFileDigest(const char *path, char **out) {
     return HGN_OK;
 }
 
+char *rtTextDigest(const char *text, size_t len) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(text, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32) return NULL;
+    char *hex = hgnMalloc(7 + 64 + 1);
+    if (!hex) return NULL;
+    int o = snprintf(hex, 8, "sha256:");
+    for (unsigned i = 0; i < 32; i++) o += snprintf(hex + o, 3, "%02x", md[i]);
+    return hex;
+}
+
 static void freeGguf(void *p) { hgnGgufClose(p); }
 
 HgnStatus rtModelOpen(const char *path, RtModel *m) {

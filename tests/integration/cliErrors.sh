@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # cliErrors.sh — `huginn` exit statuses and error rendering: usage errors with
 # did-you-mean suggestions, the --json error shape on stdout, missing files,
-# not-built engines (HGN-0010, exit 8), and `help errors` covering the table.
+# not-built engines (HGN-0010, exit 8), the local job commands, and `help errors` covering the table.
 set -u
 : "${HUGINN:?HUGINN must point at the huginn binary}"
 HUGINN=$(cd "$(dirname "$HUGINN")" && pwd)/$(basename "$HUGINN")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export HOME=$work XDG_CONFIG_HOME=$work/xdg
+export HOME=$work XDG_CONFIG_HOME=$work/xdg XDG_STATE_HOME=$work/state
 unset HUGINN_PROFILE
 cd "$work"
 failures=0
@@ -97,11 +97,14 @@ expectExit 4 explain plan.json;             contains "$err" 'HGN-0002' "explain"
 expectExit 4 plan diff plan.json plan.json; contains "$err" 'HGN-0002' "plan diff"
 
 # real runs of engines from later versions: HGN-0010 NotImplemented, exit 8, naming what is missing
-expectExit 8 execute plan.json --prompt hi --inject drain:cpu:1@3; contains "$err" '--inject is not built yet' "execute"
+expectExit 2 execute plan.json --prompt hi --inject bogus:cpu:1@3; contains "$err" 'drain, fail and device-loss' "inject kind"
+expectExit 2 execute plan.json --prompt hi --inject drain:gpu:1@step=3; contains "$err" 'cpu:N' "inject target"
 expectExit 8 quantize model.gguf --method int8 --out q.gguf; contains "$err" 'the quantiser is not built yet' "quantize"
-expectExit 8 status;                        contains "$err" 'the job orchestrator is not built yet' "status"
-expectExit 8 cancel job-1;                  contains "$err" 'not built yet' "cancel"
-expectExit 8 jobs --all;                    contains "$err" 'not built yet' "jobs"
+# the job commands work on the local store (XDG_STATE_HOME/huginn/jobs.db)
+expectExit 0 status;                        contains "$out" 'no active jobs' "status"
+expectExit 6 cancel job-1;                  contains "$err" 'HGN-0006' "cancel of an unknown job"
+expectExit 0 jobs --all;                    contains "$out" 'no jobs' "jobs"
+[ -e "$work/state/huginn/jobs.db" ] || fail "the job store was not created under XDG_STATE_HOME"
 [ ! -e q.gguf ] || fail "a failed quantize created its output"
 
 # help errors: every row of errorCodes.def, with its exit status

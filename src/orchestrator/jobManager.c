@@ -1,0 +1,542 @@
+/* jobManager.c — the job manager: UUIDv7 ids, submission with quotas, reads,
+ * cancel/pause/resume through the one transition table, event subscription,
+ * fair-share claiming (delegated to the store) and statistics. */
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/strBuf.h"
+#include "orchestrator/jobManagerInt.h"
+
+void hgnJobClear(HgnJob *j) {
+    if (!j) return;
+    hgnFree(j->owner);
+    hgnFree(j->planJson);
+    hgnFree(j->planDigest);
+    hgnFree(j->planPath);
+    hgnFree(j->lastError);
+    hgnFree(j->metricsJson);
+    hgnFree(j->artefactsPath);
+    hgnFree(j->resultText);
+    hgnFree(j->leaseOwner);
+    hgnFree(j->checkpointPath);
+    hgnFree(j->prompt);
+    memset(j, 0, sizeof *j);
+}
+
+void hgnJobListFree(HgnJobList *l) {
+    if (!l) return;
+    for (size_t i = 0; i < l->count; i++) hgnJobClear(&l->items[i]);
+    hgnFree(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+static void setStr(json_t *o, const char *k, const char *v) {
+    json_object_set_new(o, k, v ? json_string(v) : json_null());
+}
+
+char *hgnJobToJson(const HgnJob *j, bool withPlan) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    setStr(o, "id", j->id);
+    setStr(o, "owner", j->owner);
+    setStr(o, "state", hgnJobStateName(j->state));
+    json_object_set_new(o, "priority", json_integer(j->priority));
+    setStr(o, "planDigest", j->planDigest);
+    setStr(o, "planPath", j->planPath);
+    json_object_set_new(o, "createdMs", json_integer(j->createdMs));
+    json_object_set_new(o, "updatedMs", json_integer(j->updatedMs));
+    json_object_set_new(o, "startedMs", json_integer(j->startedMs));
+    json_object_set_new(o, "finishedMs", json_integer(j->finishedMs));
+    json_object_set_new(o, "attempts", json_integer(j->attempts));
+    json_object_set_new(o, "maxAttempts", json_integer(j->maxAttempts));
+    json_object_set_new(o, "progress", json_real(j->progress));
+    json_object_set_new(o, "stepsDone", json_integer(j->stepsDone));
+    json_object_set_new(o, "stepsTotal", json_integer(j->stepsTotal));
+    json_t *err = j->lastError ? json_loads(j->lastError, 0, NULL) : NULL;
+    json_object_set_new(o, "lastError", err ? err : json_null());
+    json_t *met = j->metricsJson ? json_loads(j->metricsJson, 0, NULL) : NULL;
+    json_object_set_new(o, "metrics", met ? met : json_null());
+    setStr(o, "artefactsPath", j->artefactsPath);
+    setStr(o, "result", j->resultText);
+    setStr(o, "checkpointPath", j->checkpointPath);
+    json_object_set_new(o, "cancelRequested", json_boolean(j->cancelRequested));
+    if (withPlan && j->planJson) {
+        json_t *p = json_loads(j->planJson, 0, NULL);
+        json_object_set_new(o, "plan", p ? p : json_null());
+    }
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (!txt) return NULL;
+    char *r = hgnStrdup(txt);
+    free(txt);
+    return r;
+}
+
+/* ---- clock, randomness, ids ---------------------------------------------- */
+
+int64_t managerNow(HgnJobManager *m) {
+    if (m->cfg.now) return m->cfg.now(m->cfg.nowUser);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t managerRandom(HgnJobManager *m) {
+    if (m->cfg.random) return m->cfg.random(m->cfg.randomUser);
+    uint64_t r = 0;
+    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
+    }
+    return r;
+}
+
+/* UUIDv7 (RFC 9562): 48-bit Unix ms, version 7, 12 random bits, variant 10, 62 random bits. */
+static void makeUuid7(HgnJobManager *m, char out[HGN_JOB_ID_LEN + 1]) {
+    uint64_t ms = (uint64_t)managerNow(m);
+    uint64_t r1 = managerRandom(m), r2 = managerRandom(m);
+    unsigned char b[16];
+    for (int i = 0; i < 6; i++) b[i] = (unsigned char)(ms >> (40 - 8 * i));
+    b[6] = (unsigned char)(0x70 | (r1 & 0x0F));
+    b[7] = (unsigned char)(r1 >> 8);
+    b[8] = (unsigned char)(0x80 | ((r2 >> 56) & 0x3F));
+    for (int i = 9; i < 16; i++) b[i] = (unsigned char)(r2 >> (8 * (i - 9)));
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out[k++] = '-';
+        out[k++] = hex[b[i] >> 4];
+        out[k++] = hex[b[i] & 15];
+    }
+    out[k] = 0;
+}
+
+static char *sha256Hex(const char *s, size_t n) {
+    unsigned char md[32];
+    unsigned int mdLen = 0;
+    if (EVP_Digest(s, n, md, &mdLen, EVP_sha256(), NULL) != 1) return NULL;
+    char *out = hgnMalloc(7 + 64 + 1);
+    if (!out) return NULL;
+    memcpy(out, "sha256:", 7);
+    for (unsigned i = 0; i < 32; i++) snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+    return out;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+void managerEmit(HgnJobManager *m, HgnJobEvent *ev) { managerEmitEx(m, ev, true); }
+
+void managerEmitEx(HgnJobManager *m, HgnJobEvent *ev, bool persist) {
+    if (!ev->timeMs) ev->timeMs = managerNow(m);
+    if (persist) {
+        HgnStatus e = m->store->ops->appendEvent(m->store, ev);
+        hgnStatusFree(e); /* the event log is best effort; the job row is the truth */
+    }
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < m->nSubs; i++) m->subs[i].fn(m->subs[i].user, ev);
+    pthread_mutex_unlock(&m->mu);
+}
+
+int64_t hgnJobSubscribe(HgnJobManager *m, HgnJobEventFn fn, void *user) {
+    pthread_mutex_lock(&m->mu);
+    Subscriber *n = hgnRealloc(m->subs, (m->nSubs + 1) * sizeof *n);
+    int64_t h = 0;
+    if (n) {
+        m->subs = n;
+        h = ++m->nextHandle;
+        m->subs[m->nSubs++] = (Subscriber){h, fn, user};
+    }
+    pthread_mutex_unlock(&m->mu);
+    return h;
+}
+
+void hgnJobUnsubscribe(HgnJobManager *m, int64_t handle) {
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < m->nSubs; i++)
+        if (m->subs[i].handle == handle) {
+            m->subs[i] = m->subs[--m->nSubs];
+            break;
+        }
+    pthread_mutex_unlock(&m->mu);
+}
+
+HgnStatus hgnJobEventsSince(HgnJobManager *m, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
+                            size_t *count) {
+    return m->store->ops->events(m->store, jobId, afterSeq, max, out, count);
+}
+
+HgnStatus managerTransition(HgnJobManager *m, HgnJob *job, HgnJobState to, const char *message) {
+    HgnJobState from = job->state;
+    HgnStatus e = hgnJobTransitionCheck(from, to);
+    if (e) return e;
+    job->state = to;
+    job->updatedMs = managerNow(m);
+    if (hgnJobStateTerminal(to)) job->finishedMs = job->updatedMs;
+    if (to != HGN_JOB_RUNNING) {
+        hgnFree(job->leaseOwner);
+        job->leaseOwner = NULL;
+        job->leaseExpiresMs = 0;
+    }
+    if (to == HGN_JOB_QUEUED || to == HGN_JOB_PAUSED) job->pauseRequested = false;
+    e = m->store->ops->update(m->store, job, from);
+    if (e) {
+        job->state = from;
+        return e;
+    }
+    pthread_mutex_lock(&m->mu);
+    m->counters.transitions[from][to]++;
+    pthread_mutex_unlock(&m->mu);
+    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
+                      .from = from,
+                      .to = to,
+                      .stepsDone = job->stepsDone,
+                      .stepsTotal = job->stepsTotal,
+                      .message = message};
+    memcpy(ev.jobId, job->id, sizeof ev.jobId);
+    managerEmit(m, &ev);
+    return HGN_OK;
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+void hgnJobManagerConfigInit(HgnJobManagerConfig *c) { memset(c, 0, sizeof *c); }
+
+static char *defaultStorePath(void) {
+    const char *state = getenv("XDG_STATE_HOME");
+    HgnBuf b;
+    hgnBufInit(&b);
+    if (state && *state)
+        hgnBufAppendf(&b, "%s/huginn", state);
+    else
+        hgnBufAppendf(&b, "%s/.local/state/huginn", getenv("HOME") ? getenv("HOME") : ".");
+    /* mkdir -p of the last two components is enough for the XDG layout */
+    char *dir = hgnBufDetach(&b);
+    if (!dir) return NULL;
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(dir, 0700);
+            *p = '/';
+        }
+    mkdir(dir, 0700);
+    hgnBufInit(&b);
+    hgnBufAppendf(&b, "%s/jobs.db", dir);
+    hgnFree(dir);
+    return hgnBufDetach(&b);
+}
+
+HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out) {
+    *out = NULL;
+    HgnJobManager *m = hgnCalloc(1, sizeof *m);
+    if (!m) return hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "opening the job manager");
+    if (cfg) m->cfg = *cfg;
+    HgnJobManagerConfig *c = &m->cfg;
+    if (c->maxQueuedPerOwner <= 0) c->maxQueuedPerOwner = 1000;
+    if (c->maxRunningPerOwner <= 0) c->maxRunningPerOwner = 4;
+    if (c->maxQueuedTotal <= 0) c->maxQueuedTotal = 100000;
+    if (c->maxAttempts <= 0) c->maxAttempts = 3;
+    if (c->leaseMs <= 0) c->leaseMs = 30000;
+    if (c->backoffBaseMs <= 0) c->backoffBaseMs = 500;
+    if (c->backoffCapMs <= 0) c->backoffCapMs = 60000;
+    if (c->checkpointEvery <= 0) c->checkpointEvery = 16;
+    c->storePath = NULL;
+    c->managerId = NULL;
+    c->artifactsRoot = NULL;
+    pthread_mutex_init(&m->mu, NULL);
+    HgnStatus e = HGN_OK;
+    if (cfg && cfg->store) {
+        m->store = cfg->store;
+    } else {
+        char *path = cfg && cfg->storePath ? hgnStrdup(cfg->storePath) : defaultStorePath();
+        if (!path) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "store path");
+        if (!e) e = hgnJobStoreOpenSqliteWith(path, cfg ? cfg->durability : HGN_JOB_DURABILITY_FULL, &m->store);
+        if (!e && !(cfg && cfg->artifactsRoot) && strcmp(path, ":memory:") != 0) {
+            const char *slash = strrchr(path, '/');
+            HgnBuf b;
+            hgnBufInit(&b);
+            if (slash)
+                hgnBufAppendf(&b, "%.*s/artifacts", (int)(slash - path), path);
+            else
+                hgnBufAppendStr(&b, "artifacts");
+            m->artifactsRoot = hgnBufDetach(&b);
+            if (!m->artifactsRoot) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "artefacts root");
+        }
+        hgnFree(path);
+        m->ownsStore = true;
+    }
+    if (!e && cfg && cfg->artifactsRoot) {
+        m->artifactsRoot = hgnStrdup(cfg->artifactsRoot);
+        if (!m->artifactsRoot) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "artefacts root");
+    }
+    if (!e) {
+        HgnBuf b;
+        hgnBufInit(&b);
+        if (cfg && cfg->managerId) {
+            hgnBufAppendStr(&b, cfg->managerId);
+        } else {
+            char host[64] = "host";
+            gethostname(host, sizeof host - 1);
+            hgnBufAppendf(&b, "%s:%d:%08llx", host, (int)getpid(),
+                          (unsigned long long)(managerRandom(m) & 0xffffffffu));
+        }
+        m->id = hgnBufDetach(&b);
+        if (!m->id) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "manager id");
+    }
+    if (e) {
+        hgnJobManagerClose(m);
+        return e;
+    }
+    *out = m;
+    return HGN_OK;
+}
+
+void hgnJobManagerClose(HgnJobManager *m) {
+    if (!m) return;
+    if (m->ownsStore) hgnJobStoreClose(m->store);
+    hgnFree(m->subs);
+    hgnFree(m->id);
+    hgnFree(m->artifactsRoot);
+    pthread_mutex_destroy(&m->mu);
+    hgnFree(m);
+}
+
+HgnJobStore *hgnJobManagerStore(HgnJobManager *m) { return m->store; }
+const char *hgnJobManagerId(const HgnJobManager *m) { return m->id; }
+
+/* ---- submit / read ------------------------------------------------------ */
+
+static HgnStatus readWhole(const char *path, char **out) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hgnStatusNew(HGN_CODE_NotFound, path, "check the plan path", "cannot open the plan: %s",
+                            strerror(errno));
+    HgnBuf b;
+    hgnBufInit(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hgnBufAppend(&b, chunk, n);
+    bool err = ferror(f);
+    fclose(f);
+    if (err) {
+        hgnBufFree(&b);
+        return hgnStatusNew(HGN_CODE_IoError, path, NULL, "reading the plan failed");
+    }
+    if (!hgnBufOk(&b)) {
+        hgnBufFree(&b);
+        return hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "reading the plan");
+    }
+    *out = hgnBufDetach(&b);
+    if (!*out) *out = hgnStrdup("");
+    return *out ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "reading the plan");
+}
+
+HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN_JOB_ID_LEN + 1]) {
+    idOut[0] = 0;
+    if (!req || !req->owner || !*req->owner)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "owner", "name the submitting user", "a job needs an owner");
+    if (req->priority < -100 || req->priority > 100)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "priority", "use -100..100", "priority %d is out of range",
+                            (int)req->priority);
+    if (!req->planJson && !req->planPath)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "plan", "pass the plan inline or by path", "no plan given");
+    char *text = NULL;
+    HgnStatus e = HGN_OK;
+    if (req->planJson) {
+        text = hgnStrdup(req->planJson);
+        if (!text) return hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "copying the plan");
+    } else if ((e = readWhole(req->planPath, &text))) {
+        return e;
+    }
+    json_error_t jerr;
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc || !json_is_object(doc)) {
+        char where[64];
+        snprintf(where, sizeof where, "%d:%d", jerr.line, jerr.column);
+        e = doc ? hgnStatusNew(HGN_CODE_PlanSchemaViolation, "/", "a plan is a JSON object made by `huginn plan`",
+                               "the plan is not a JSON object")
+                : hgnStatusNew(HGN_CODE_InvalidJson, where, "fix the JSON syntax", "the plan is not valid JSON: %s",
+                               jerr.text);
+        if (req->planPath) hgnStatusPrefixWhere(e, req->planPath);
+        json_decref(doc);
+        hgnFree(text);
+        return e;
+    }
+    json_decref(doc);
+    /* quotas */
+    int64_t mineQueued = 0, allQueued = 0;
+    e = m->store->ops->countInState(m->store, HGN_JOB_QUEUED, req->owner, &mineQueued);
+    if (!e) e = m->store->ops->countInState(m->store, HGN_JOB_QUEUED, NULL, &allQueued);
+    if (!e && mineQueued >= m->cfg.maxQueuedPerOwner)
+        e = hgnStatusNew(HGN_CODE_QueueFull, "owner", "wait for some of your jobs to finish, or cancel some",
+                         "`%s` already has %lld queued jobs (limit %d)", req->owner, (long long)mineQueued,
+                         (int)m->cfg.maxQueuedPerOwner);
+    if (!e && allQueued >= m->cfg.maxQueuedTotal)
+        e = hgnStatusNew(HGN_CODE_QueueFull, NULL, "retry later", "the queue holds %lld jobs (limit %d)",
+                         (long long)allQueued, (int)m->cfg.maxQueuedTotal);
+    if (e) {
+        hgnFree(text);
+        return e;
+    }
+    HgnJob j;
+    memset(&j, 0, sizeof j);
+    makeUuid7(m, j.id);
+    j.owner = hgnStrdup(req->owner);
+    j.planJson = text;
+    j.planDigest = sha256Hex(text, strlen(text));
+    if (req->planPath) {
+        /* absolute, so that a worker in another folder finds the plan's relative model path */
+        char *abs = realpath(req->planPath, NULL);
+        j.planPath = hgnStrdup(abs ? abs : req->planPath);
+        free(abs);
+    }
+    j.prompt = hgnStrdup(req->prompt ? req->prompt : "");
+    j.maxTokens = req->maxTokens > 0 ? req->maxTokens : 16;
+    j.priority = req->priority;
+    j.state = HGN_JOB_QUEUED;
+    j.createdMs = j.updatedMs = managerNow(m);
+    j.maxAttempts = req->maxAttempts > 0 ? req->maxAttempts : m->cfg.maxAttempts;
+    if (m->artifactsRoot) {
+        HgnBuf b;
+        hgnBufInit(&b);
+        hgnBufAppendf(&b, "%s/%s", m->artifactsRoot, j.id);
+        j.artefactsPath = hgnBufDetach(&b);
+        if (!j.artefactsPath) e = hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "artefacts path");
+    }
+    if (!e && (!j.owner || !j.planDigest || !j.prompt || (req->planPath && !j.planPath)))
+        e = hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "building the job");
+    if (!e) e = m->store->ops->insert(m->store, &j);
+    if (!e) {
+        memcpy(idOut, j.id, HGN_JOB_ID_LEN + 1);
+        pthread_mutex_lock(&m->mu);
+        m->counters.submitted++;
+        pthread_mutex_unlock(&m->mu);
+        HgnJobEvent ev = {
+            .kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_QUEUED, .message = "submitted"};
+        memcpy(ev.jobId, j.id, sizeof ev.jobId);
+        managerEmit(m, &ev);
+    }
+    hgnJobClear(&j);
+    return e;
+}
+
+HgnStatus hgnJobGet(HgnJobManager *m, const char *id, const char *asUser, HgnJob *out) {
+    memset(out, 0, sizeof *out);
+    if (!id || !*id) return hgnStatusNew(HGN_CODE_InvalidArgument, "id", "pass a job id", "no job id given");
+    HgnStatus e = m->store->ops->get(m->store, id, out);
+    if (e) return e;
+    if (asUser && strcmp(asUser, out->owner) != 0) {
+        hgnJobClear(out);
+        return hgnStatusNew(HGN_CODE_JobNotFound, NULL, "list your jobs with `huginn jobs`", "no job `%s`", id);
+    }
+    return HGN_OK;
+}
+
+HgnStatus hgnJobList(HgnJobManager *m, const HgnJobFilter *f, HgnJobList *out) {
+    return m->store->ops->list(m->store, f, out);
+}
+
+/* ---- cancel / pause / resume ------------------------------------------- */
+
+typedef enum Action { ACT_CANCEL, ACT_PAUSE, ACT_RESUME } Action;
+
+static HgnStatus act(HgnJobManager *m, const char *id, const char *asUser, Action a) {
+    for (int tries = 0; tries < 8; tries++) {
+        HgnJob j;
+        HgnStatus e = hgnJobGet(m, id, asUser, &j);
+        if (e) return e;
+        HgnJobState to = a == ACT_CANCEL ? HGN_JOB_CANCELLED : a == ACT_PAUSE ? HGN_JOB_PAUSED : HGN_JOB_QUEUED;
+        if (a == ACT_RESUME && j.state != HGN_JOB_PAUSED) {
+            /* PAUSED → QUEUED is the only resume; RUNNING → QUEUED is the engine's (retry, lost lease) */
+            e = hgnStatusNew(HGN_CODE_InvalidTransition, NULL, "only a PAUSED job can be resumed",
+                             "a %s job cannot be resumed", hgnJobStateName(j.state));
+            hgnJobClear(&j);
+            return e;
+        }
+        if (j.state == HGN_JOB_RUNNING && (a == ACT_CANCEL || a == ACT_PAUSE)) {
+            /* graceful: the runner holding the lease stops at its next step */
+            HgnJobState from = j.state;
+            if (a == ACT_CANCEL)
+                j.cancelRequested = true;
+            else
+                j.pauseRequested = true;
+            j.updatedMs = managerNow(m);
+            e = m->store->ops->update(m->store, &j, from);
+            if (!e) {
+                HgnJobEvent ev = {.kind = HGN_JOB_EVENT_LOG,
+                                  .message = a == ACT_CANCEL ? "cancel requested" : "pause requested"};
+                memcpy(ev.jobId, j.id, sizeof ev.jobId);
+                managerEmit(m, &ev);
+            }
+        } else {
+            e = managerTransition(m, &j, to, NULL);
+        }
+        hgnJobClear(&j);
+        /* the state moved between our read and our compare-and-set write: read again */
+        if (e && hgnStatusCode(e) == HGN_CODE_InvalidTransition && strstr(hgnStatusMessage(e), "as expected")) {
+            hgnStatusFree(e);
+            continue;
+        }
+        return e;
+    }
+    return hgnStatusNew(HGN_CODE_StoreError, id, "retry", "job `%s` keeps changing state", id);
+}
+
+HgnStatus hgnJobCancel(HgnJobManager *m, const char *id, const char *asUser) { return act(m, id, asUser, ACT_CANCEL); }
+HgnStatus hgnJobPause(HgnJobManager *m, const char *id, const char *asUser) { return act(m, id, asUser, ACT_PAUSE); }
+HgnStatus hgnJobResume(HgnJobManager *m, const char *id, const char *asUser) { return act(m, id, asUser, ACT_RESUME); }
+
+/* ---- running, recovery, stats ------------------------------------------ */
+
+HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
+    HgnStatus e = m->store->ops->reapExpired(m->store, managerNow(m), recovered);
+    if (!e && *recovered) {
+        pthread_mutex_lock(&m->mu);
+        m->counters.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED] += (int64_t)*recovered;
+        pthread_mutex_unlock(&m->mu);
+    }
+    return e;
+}
+
+HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {
+    *ran = false;
+    size_t reaped = 0;
+    HgnStatus e = hgnJobRecover(m, &reaped);
+    if (e) return e;
+    HgnJob j;
+    bool found = false;
+    e = m->store->ops->claim(m->store, m->id, managerNow(m), m->cfg.leaseMs, m->cfg.maxRunningPerOwner, &j, &found);
+    if (e || !found) return e;
+    *ran = true;
+    pthread_mutex_lock(&m->mu);
+    m->counters.transitions[HGN_JOB_QUEUED][HGN_JOB_RUNNING]++;
+    pthread_mutex_unlock(&m->mu);
+    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_RUNNING};
+    memcpy(ev.jobId, j.id, sizeof ev.jobId);
+    managerEmit(m, &ev);
+    e = executionRunJob(m, &j);
+    hgnJobClear(&j);
+    return e;
+}
+
+HgnStatus hgnJobStatsGet(HgnJobManager *m, HgnJobStats *out) {
+    pthread_mutex_lock(&m->mu);
+    *out = m->counters;
+    pthread_mutex_unlock(&m->mu);
+    HgnStatus e = m->store->ops->countByState(m->store, NULL, out->byState);
+    if (e) return e;
+    out->queueDepth = out->byState[HGN_JOB_QUEUED];
+    out->running = out->byState[HGN_JOB_RUNNING];
+    return HGN_OK;
+}
