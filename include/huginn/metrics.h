@@ -30,7 +30,7 @@ HGN_NODISCARD HgnStatus hgnMetricsRegister(HgnMetrics *m, const char *name, cons
                                            const char *labelNames, const double *buckets, size_t nBuckets);
 /* Counter or gauge += v (a counter refuses v < 0). */
 HGN_NODISCARD HgnStatus hgnMetricsAdd(HgnMetrics *m, const char *name, const char *const *labelValues, double v);
-/* Gauge = v. */
+/* Gauge = v; counter = v when v is not below its value (mirroring a count kept elsewhere). */
 HGN_NODISCARD HgnStatus hgnMetricsSet(HgnMetrics *m, const char *name, const char *const *labelValues, double v);
 /* Histogram observation. */
 HGN_NODISCARD HgnStatus hgnMetricsObserve(HgnMetrics *m, const char *name, const char *const *labelValues, double v);

@@ -219,12 +219,15 @@ static HgnStatus update(HgnMetrics *m, const char *name, const char *const *labe
     if (!f) {
         st = hgnStatusNew(HGN_CODE_InvalidArgument, name, "register the metric first", "unknown metric '%s'", name);
     } else if ((op == OP_OBSERVE) != (f->kind == HGN_METRIC_HISTOGRAM) ||
-               (op == OP_SET && f->kind != HGN_METRIC_GAUGE)) {
+               (op == OP_SET && f->kind == HGN_METRIC_HISTOGRAM)) {
         st = hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "operation does not fit the metric's kind");
     } else if (isnan(v) || (op == OP_ADD && f->kind == HGN_METRIC_COUNTER && v < 0)) {
         st = hgnStatusNew(HGN_CODE_InvalidArgument, name, "counters only go up", "invalid increment %g", v);
     } else if (!(st = seriesFor(f, labelValues, true, &s))) {
-        if (op == OP_ADD)
+        if (op == OP_SET && f->kind == HGN_METRIC_COUNTER && v < s->value)
+            st = hgnStatusNew(HGN_CODE_InvalidArgument, name, "counters only go up",
+                              "cannot set the counter from %g down to %g", s->value, v);
+        else if (op == OP_ADD)
             s->value += v;
         else if (op == OP_SET)
             s->value = v;

@@ -1,247 +1,220 @@
-/* jobAdapter.c — in-memory job table behind src/server/jobAdapter.h, used
- * until huginnd is wired to the orchestrator's job manager (include/huginn/
- * jobs.h). States and the transition table follow jobs.h. */
+/* jobAdapter.c — huginnd's seam to the job manager (include/huginn/jobs.h):
+ * submit/get/list/act/events rendered as JSON, worker threads that run
+ * queued jobs through the local runtime, and the job statistics exported as
+ * Prometheus metrics. */
 #include "server/jobAdapter.h"
 
-#include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/alloc.h"
-
-typedef struct Event {
-    int64_t seq;
-    const char *from, *to;
-    int64_t timeMs;
-} Event;
-
-typedef struct Job {
-    char id[64];
-    char *owner;
-    char *planPath;
-    json_t *plan;
-    int priority;
-    const char *state;
-    int64_t createdMs, updatedMs;
-    Event *events;
-    size_t nEvents, capEvents;
-} Job;
+#include "huginn/jobs.h"
+#include "huginn/log.h"
 
 struct JobAdapter {
-    pthread_mutex_t lock;
-    int64_t queueLimit;
-    int64_t seq;
-    Job *jobs;
-    size_t count, cap;
+    HgnJobManager *manager;
+    pthread_t *threads;
+    int nThreads;
+    atomic_bool stopping;
 };
 
-static int64_t nowMs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+static void *workerMain(void *arg) {
+    JobAdapter *a = arg;
+    while (!atomic_load(&a->stopping)) {
+        bool ran = false;
+        HgnStatus st = hgnJobRunNext(a->manager, &ran);
+        if (st) {
+            hgnLogStatus(HGN_LOG_WARN, "server", st);
+            hgnStatusFree(st);
+        }
+        if (!ran) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
 }
 
-static bool terminal(const char *s) {
-    return !strcmp(s, "COMPLETED") || !strcmp(s, "FAILED") || !strcmp(s, "CANCELLED");
-}
-
-HgnStatus jobAdapterOpen(int64_t queueLimit, JobAdapter **out) {
+HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
+    *out = NULL;
     JobAdapter *a = hgnCalloc(1, sizeof *a);
     if (!a) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
-    pthread_mutex_init(&a->lock, NULL);
-    a->queueLimit = queueLimit > 0 ? queueLimit : 1024;
+    atomic_init(&a->stopping, false);
+    HgnJobManagerConfig mc;
+    hgnJobManagerConfigInit(&mc);
+    mc.storePath = cfg->storePath && *cfg->storePath ? cfg->storePath : NULL;
+    if (cfg->queueLimit > 0) mc.maxQueuedTotal = (int32_t)(cfg->queueLimit > INT32_MAX ? INT32_MAX : cfg->queueLimit);
+    HgnStatus st = hgnJobManagerOpen(&mc, &a->manager);
+    size_t recovered = 0;
+    if (!st) st = hgnJobRecover(a->manager, &recovered);
+    if (!st && recovered) HGN_INFO("server", "recovered %zu job(s) whose lease had expired", recovered);
+    if (!st && cfg->workers > 0) {
+        a->threads = hgnCalloc((size_t)cfg->workers, sizeof *a->threads);
+        if (!a->threads) st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+        for (int i = 0; !st && i < cfg->workers; i++) {
+            if (pthread_create(&a->threads[i], NULL, workerMain, a) != 0)
+                st = hgnStatusNew(HGN_CODE_InternalError, "jobs", NULL, "cannot start a worker thread");
+            else
+                a->nThreads++;
+        }
+    }
+    if (st) {
+        jobAdapterClose(a);
+        return st;
+    }
     *out = a;
     return HGN_OK;
 }
 
 void jobAdapterClose(JobAdapter *a) {
     if (!a) return;
-    for (size_t i = 0; i < a->count; i++) {
-        hgnFree(a->jobs[i].owner);
-        hgnFree(a->jobs[i].planPath);
-        hgnFree(a->jobs[i].events);
-        json_decref(a->jobs[i].plan);
-    }
-    hgnFree(a->jobs);
-    pthread_mutex_destroy(&a->lock);
+    atomic_store(&a->stopping, true);
+    for (int i = 0; i < a->nThreads; i++) pthread_join(a->threads[i], NULL);
+    hgnFree(a->threads);
+    hgnJobManagerClose(a->manager);
     hgnFree(a);
 }
 
-static bool addEvent(JobAdapter *a, Job *j, const char *from, const char *to) {
-    if (j->nEvents == j->capEvents) {
-        size_t cap = j->capEvents ? j->capEvents * 2 : 4;
-        Event *ne = hgnRealloc(j->events, cap * sizeof *ne);
-        if (!ne) return false;
-        j->events = ne;
-        j->capEvents = cap;
-    }
-    j->updatedMs = nowMs();
-    j->events[j->nEvents++] = (Event){++a->seq, from, to, j->updatedMs};
-    return true;
-}
-
-/* A version-7 UUID: 48 bits of milliseconds, then random bits. */
-static void newId(char id[64]) {
-    unsigned char r[10] = {0};
-    if (RAND_bytes(r, sizeof r) != 1)
-        for (size_t i = 0; i < sizeof r; i++) r[i] = (unsigned char)(rand() & 0xff);
-    uint64_t ms = (uint64_t)nowMs();
-    snprintf(id, 64, "%08x-%04x-7%03x-%04x-%02x%02x%02x%02x%02x%02x", (unsigned)(ms >> 16), (unsigned)(ms & 0xffff),
-             (unsigned)((r[0] << 8 | r[1]) & 0xfff), (unsigned)(0x8000 | ((r[2] << 8 | r[3]) & 0x3fff)), r[4], r[5],
-             r[6], r[7], r[8], r[9]);
-}
-
-HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *plan, const char *planPath, int priority,
-                           char id[64]) {
-    pthread_mutex_lock(&a->lock);
-    HgnStatus st = HGN_OK;
-    int64_t active = 0;
-    for (size_t i = 0; i < a->count; i++) active += !terminal(a->jobs[i].state);
-    if (active >= a->queueLimit) {
-        st = hgnStatusNew(HGN_CODE_QueueFull, "server.queueLimit", "retry after the Retry-After delay",
-                          "the job queue is full (%lld active jobs)", (long long)active);
-        goto done;
-    }
-    if (a->count == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        Job *nj = hgnRealloc(a->jobs, cap * sizeof *nj);
-        if (!nj) {
-            st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
-            goto done;
-        }
-        a->jobs = nj;
-        a->cap = cap;
-    }
-    Job j = {0};
-    newId(j.id);
-    j.owner = hgnStrdup(owner);
-    j.planPath = planPath ? hgnStrdup(planPath) : NULL;
-    j.plan = plan ? json_deep_copy(plan) : NULL;
-    j.priority = priority;
-    j.state = "QUEUED";
-    j.createdMs = nowMs();
-    if (!j.owner || (planPath && !j.planPath) || (plan && !j.plan) || !addEvent(a, &j, "", "QUEUED")) {
-        hgnFree(j.owner);
-        hgnFree(j.planPath);
-        hgnFree(j.events);
-        json_decref(j.plan);
-        st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
-        goto done;
-    }
-    memcpy(id, j.id, 64);
-    a->jobs[a->count++] = j;
-done:
-    pthread_mutex_unlock(&a->lock);
+HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *body, char id[64]) {
+    const json_t *plan = json_object_get(body, "plan");
+    char *planJson = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
+    if (plan && !planJson) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    HgnJobSubmit req = {.owner = owner,
+                        .planJson = planJson,
+                        .planPath = plan ? NULL : json_string_value(json_object_get(body, "planPath")),
+                        .priority = (int32_t)json_integer_value(json_object_get(body, "priority")),
+                        .maxAttempts = (int32_t)json_integer_value(json_object_get(body, "maxAttempts")),
+                        .prompt = json_string_value(json_object_get(body, "prompt")),
+                        .maxTokens = (int32_t)json_integer_value(json_object_get(body, "maxTokens"))};
+    char jobId[HGN_JOB_ID_LEN + 1];
+    HgnStatus st = hgnJobSubmit(a->manager, &req, jobId);
+    free(planJson);
+    if (!st) snprintf(id, 64, "%s", jobId);
     return st;
 }
 
-static Job *find(JobAdapter *a, const char *id) {
-    for (size_t i = 0; i < a->count; i++)
-        if (!strcmp(a->jobs[i].id, id)) return &a->jobs[i];
-    return NULL;
-}
-
-static HgnStatus notFound(const char *id) {
-    return hgnStatusNew(HGN_CODE_JobNotFound, id, "list your jobs with GET /v1/jobs", "no job with id '%s'", id);
-}
-
-static json_t *jobJson(const Job *j) {
-    return json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:o}", "id", j->id, "owner", j->owner, "state", j->state,
-                     "priority", j->priority, "createdMs", (json_int_t)j->createdMs, "updatedMs",
-                     (json_int_t)j->updatedMs, "planPath", j->planPath ? json_string(j->planPath) : json_null());
+static HgnStatus jobJson(const HgnJob *job, json_t **out) {
+    char *text = hgnJobToJson(job, false);
+    *out = text ? json_loads(text, 0, NULL) : NULL;
+    hgnFree(text);
+    return *out ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
 }
 
 HgnStatus jobAdapterGet(JobAdapter *a, const char *id, json_t **out, char **owner) {
     *out = NULL;
     *owner = NULL;
-    pthread_mutex_lock(&a->lock);
-    HgnStatus st = HGN_OK;
-    Job *j = find(a, id);
-    if (!j)
-        st = notFound(id);
-    else if (!(*out = jobJson(j)) || !(*owner = hgnStrdup(j->owner))) {
+    HgnJob job;
+    memset(&job, 0, sizeof job);
+    HgnStatus st = hgnJobGet(a->manager, id, NULL, &job);
+    if (!st) st = jobJson(&job, out);
+    if (!st && !(*owner = hgnStrdup(job.owner ? job.owner : ""))) {
         json_decref(*out);
         *out = NULL;
         st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
     }
-    pthread_mutex_unlock(&a->lock);
+    hgnJobClear(&job);
     return st;
 }
 
 HgnStatus jobAdapterList(JobAdapter *a, const char *owner, json_t **out) {
-    json_t *arr = json_array();
-    pthread_mutex_lock(&a->lock);
-    for (size_t i = 0; arr && i < a->count; i++)
-        if (!owner || !strcmp(owner, a->jobs[i].owner)) json_array_append_new(arr, jobJson(&a->jobs[i]));
-    pthread_mutex_unlock(&a->lock);
+    *out = NULL;
+    HgnJobFilter f = {.owner = owner};
+    HgnJobList list = {0};
+    HgnStatus st = hgnJobList(a->manager, &f, &list);
+    json_t *arr = st ? NULL : json_array();
+    for (size_t i = 0; arr && !st && i < list.count; i++) {
+        json_t *j = NULL;
+        st = jobJson(&list.items[i], &j);
+        if (!st) json_array_append_new(arr, j);
+    }
+    hgnJobListFree(&list);
+    if (st) {
+        json_decref(arr);
+        return st;
+    }
     *out = arr ? json_pack("{s:o}", "jobs", arr) : NULL;
     return *out ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
 }
 
 HgnStatus jobAdapterAct(JobAdapter *a, const char *id, const char *action) {
-    pthread_mutex_lock(&a->lock);
-    HgnStatus st = HGN_OK;
-    Job *j = find(a, id);
-    const char *to = NULL;
-    if (!j) {
-        st = notFound(id);
-        goto done;
+    if (!strcmp(action, "cancel")) return hgnJobCancel(a->manager, id, NULL);
+    if (!strcmp(action, "pause")) return hgnJobPause(a->manager, id, NULL);
+    if (!strcmp(action, "resume")) return hgnJobResume(a->manager, id, NULL);
+    return hgnStatusNew(HGN_CODE_InvalidArgument, action, "actions are cancel, pause and resume", "unknown action");
+}
+
+static const char *kindName(HgnJobEventKind k) {
+    switch (k) {
+    case HGN_JOB_EVENT_STATE:
+        return "state";
+    case HGN_JOB_EVENT_PROGRESS:
+        return "progress";
+    case HGN_JOB_EVENT_CHECKPOINT:
+        return "checkpoint";
+    default:
+        return "log";
     }
-    const char *s = j->state;
-    if (!strcmp(action, "cancel") && !terminal(s))
-        to = "CANCELLED";
-    else if (!strcmp(action, "pause") && (!strcmp(s, "QUEUED") || !strcmp(s, "RUNNING")))
-        to = "PAUSED";
-    else if (!strcmp(action, "resume") && !strcmp(s, "PAUSED"))
-        to = "QUEUED";
-    if (!to) {
-        st = hgnStatusNew(HGN_CODE_InvalidTransition, id, "GET the job to see its state", "cannot %s a job that is %s",
-                          action, s);
-        goto done;
-    }
-    if (!addEvent(a, j, s, to)) {
-        st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
-        goto done;
-    }
-    j->state = to;
-done:
-    pthread_mutex_unlock(&a->lock);
-    return st;
 }
 
 HgnStatus jobAdapterEvents(JobAdapter *a, const char *id, int64_t afterSeq, json_t **out, bool *isTerminal) {
     *out = NULL;
-    pthread_mutex_lock(&a->lock);
-    HgnStatus st = HGN_OK;
-    Job *j = find(a, id);
-    json_t *arr = j ? json_array() : NULL;
-    if (!j)
-        st = notFound(id);
-    else {
-        for (size_t i = 0; arr && i < j->nEvents; i++) {
-            const Event *e = &j->events[i];
-            if (e->seq <= afterSeq) continue;
-            json_array_append_new(arr,
-                                  json_pack("{s:I, s:s, s:s, s:s, s:I}", "seq", (json_int_t)e->seq, "type", "state",
-                                            "from", e->from, "to", e->to, "timeMs", (json_int_t)e->timeMs));
+    HgnJob job;
+    memset(&job, 0, sizeof job);
+    /* State first, events second: a job that ended after the read still has
+     * its final event delivered by the next poll. */
+    HgnStatus st = hgnJobGet(a->manager, id, NULL, &job);
+    if (st) return st;
+    *isTerminal = hgnJobStateTerminal(job.state);
+    hgnJobClear(&job);
+    HgnJobEvent *ev = NULL;
+    size_t n = 0;
+    st = hgnJobEventsSince(a->manager, id, afterSeq, 256, &ev, &n);
+    if (st) return st;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++) {
+        json_t *e = json_pack("{s:I, s:s, s:I}", "seq", (json_int_t)ev[i].seq, "type", kindName(ev[i].kind), "timeMs",
+                              (json_int_t)ev[i].timeMs);
+        if (!e) continue;
+        if (ev[i].kind == HGN_JOB_EVENT_STATE) {
+            json_object_set_new(e, "from", json_string(hgnJobStateName(ev[i].from)));
+            json_object_set_new(e, "to", json_string(hgnJobStateName(ev[i].to)));
+        } else if (ev[i].kind == HGN_JOB_EVENT_PROGRESS) {
+            json_object_set_new(e, "stepsDone", json_integer(ev[i].stepsDone));
+            json_object_set_new(e, "stepsTotal", json_integer(ev[i].stepsTotal));
         }
-        *isTerminal = terminal(j->state);
-        if (!arr) st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+        if (ev[i].message) json_object_set_new(e, "message", json_string(ev[i].message));
+        json_array_append_new(arr, e);
     }
-    pthread_mutex_unlock(&a->lock);
+    hgnJobEventsFree(ev, n);
+    if (n == 256) *isTerminal = false; /* more to read */
     *out = arr;
-    return st;
+    return arr ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
 }
 
-void jobAdapterCounts(JobAdapter *a, int64_t *queued, int64_t *running) {
-    *queued = *running = 0;
-    pthread_mutex_lock(&a->lock);
-    for (size_t i = 0; i < a->count; i++) {
-        *queued += !strcmp(a->jobs[i].state, "QUEUED");
-        *running += !strcmp(a->jobs[i].state, "RUNNING");
+void jobAdapterExportMetrics(JobAdapter *a, HgnMetrics *metrics) {
+    HgnJobStats s;
+    memset(&s, 0, sizeof s);
+    HgnStatus st = hgnJobStatsGet(a->manager, &s);
+    if (st) {
+        hgnStatusFree(st);
+        return;
     }
-    pthread_mutex_unlock(&a->lock);
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_queue_depth", NULL, (double)s.queueDepth));
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_running", NULL, (double)s.running));
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_submitted_total", NULL, (double)s.submitted));
+    const char *reason[] = {"any"};
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_retries_total", reason, (double)s.retries));
+    int64_t failed = 0;
+    for (int f = 0; f < HGN_JOB_STATE_COUNT; f++) {
+        failed += s.transitions[f][HGN_JOB_FAILED];
+        for (int t = 0; t < HGN_JOB_STATE_COUNT; t++) {
+            if (!s.transitions[f][t]) continue;
+            const char *labels[] = {hgnJobStateName((HgnJobState)f), hgnJobStateName((HgnJobState)t)};
+            hgnStatusFree(hgnMetricsSet(metrics, "huginn_job_transitions_total", labels, (double)s.transitions[f][t]));
+        }
+    }
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_failed_total", NULL, (double)failed));
 }

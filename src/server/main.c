@@ -21,9 +21,11 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: huginnd [--config FILE] [--listen HOST:PORT] [--unix-socket PATH] [--token-file PATH]\n"
-               "               [--port-file PATH] [--log-level LEVEL] [--help] [--version]\n"
+               "               [--port-file PATH] [--workers N] [--queue-limit N] [--max-body-bytes N]\n"
+               "               [--log-level LEVEL] [--help] [--version]\n"
                "Serves the Huginn job API (see schemas/openapi.json). Settings: [server] in the configuration.\n"
-               "--listen \"\" disables TCP; port 0 picks a free port (written to --port-file).\n");
+               "--listen \"\" disables TCP; port 0 picks a free port (written to --port-file).\n"
+               "--workers N threads run queued jobs (default 1; 0 serves the API only).\n");
 }
 
 static int fail(HgnStatus st) {
@@ -126,6 +128,7 @@ int main(int argc, char **argv) {
     HgnConfigFlag flags[8];
     size_t nFlags = 0;
     const char *configFile = NULL, *portFile = NULL;
+    int workers = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         static const struct {
@@ -145,7 +148,15 @@ int main(int argc, char **argv) {
             configFile = argv[++i];
         else if (!strcmp(a, "--port-file") && i + 1 < argc)
             portFile = argv[++i];
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        else if (!strcmp(a, "--workers") && i + 1 < argc) {
+            char *end = NULL;
+            long w = strtol(argv[++i], &end, 10);
+            if (*end || w < 0 || w > 256) {
+                fprintf(stderr, "huginnd: --workers takes 0..256, not '%s'\n", argv[i]);
+                return 2;
+            }
+            workers = (int)w;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
         } else if (!strcmp(a, "--version")) {
@@ -183,7 +194,10 @@ int main(int argc, char **argv) {
     if (!st) st = hgnMetricsCreate(&server.metrics);
     if (!st) st = hgnMetricsRegisterStandard(server.metrics);
     if (!st) st = hgnApiSchemasLoad(&server.schemas);
-    if (!st) st = jobAdapterOpen(hgnConfigGetInt(cfg, "server.queueLimit", 1024), &server.jobs);
+    JobAdapterConfig jc = {.storePath = hgnConfigGetString(cfg, "store.path", ""),
+                           .queueLimit = hgnConfigGetInt(cfg, "server.queueLimit", 1024),
+                           .workers = workers};
+    if (!st) st = jobAdapterOpen(&jc, &server.jobs);
 
     const char *listenAddr = hgnConfigGetString(cfg, "server.listen", "");
     const char *unixPath = hgnConfigGetString(cfg, "server.unixSocket", "");

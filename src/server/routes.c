@@ -273,14 +273,9 @@ static enum MHD_Result submitJob(struct MHD_Connection *conn, Request *r, Server
         return sendError(conn, r, st, hgnStatusCode(st) == HGN_CODE_NotFound ? 404 : 400);
     }
     char id[64];
-    json_int_t prio = json_integer_value(json_object_get(req, "priority"));
-    st = jobAdapterSubmit(s->jobs, who->user, plan, planPath, (int)prio, id);
+    st = jobAdapterSubmit(s->jobs, who->user, req, id);
     json_decref(req);
     if (st) return sendError(conn, r, st, 0);
-    HgnStatus mst = hgnMetricsAdd(s->metrics, "huginn_jobs_submitted_total", NULL, 1);
-    hgnStatusFree(mst);
-    const char *labels[] = {"none", "QUEUED"};
-    hgnStatusFree(hgnMetricsAdd(s->metrics, "huginn_job_transitions_total", labels, 1));
     json_t *job = NULL;
     char *owner = NULL;
     st = jobAdapterGet(s->jobs, id, &job, &owner);
@@ -354,15 +349,9 @@ static enum MHD_Result jobRoute(struct MHD_Connection *conn, Request *r, Server 
         return sendEvents(conn, r, s, id);
     }
     if (!action) return sendJson(conn, r, 200, job);
-    char from[32];
-    snprintf(from, sizeof from, "%s", json_string_value(json_object_get(job, "state")));
     json_decref(job);
     st = jobAdapterAct(s->jobs, id, action);
     if (st) return sendError(conn, r, st, 0);
-    const char *labels[] = {from, !strcmp(action, "cancel")  ? "CANCELLED"
-                                  : !strcmp(action, "pause") ? "PAUSED"
-                                                             : "QUEUED"};
-    hgnStatusFree(hgnMetricsAdd(s->metrics, "huginn_job_transitions_total", labels, 1));
     HGN_INFO("server", "job %s: %s by %s", id, action, who->user);
     st = visibleJob(s, who, id, &job);
     if (st) return sendError(conn, r, st, 0);
@@ -370,10 +359,7 @@ static enum MHD_Result jobRoute(struct MHD_Connection *conn, Request *r, Server 
 }
 
 static enum MHD_Result metricsRoute(struct MHD_Connection *conn, Request *r, Server *s) {
-    int64_t queued = 0, running = 0;
-    jobAdapterCounts(s->jobs, &queued, &running);
-    hgnStatusFree(hgnMetricsSet(s->metrics, "huginn_queue_depth", NULL, (double)queued));
-    hgnStatusFree(hgnMetricsSet(s->metrics, "huginn_jobs_running", NULL, (double)running));
+    jobAdapterExportMetrics(s->jobs, s->metrics);
     char *text = NULL;
     HgnStatus st = hgnMetricsRender(s->metrics, &text);
     if (st) return sendError(conn, r, st, 0);

@@ -42,7 +42,7 @@ T
 
 start() { # start NAME ARGS… — sets $base
   local name=$1; shift
-  "$HUGINND" --config "$work/config.toml" --listen 127.0.0.1:0 --port-file "$work/$name.port" \
+  HUGINN_STORE__PATH="$work/$name.db" "$HUGINND" --config "$work/config.toml" --listen 127.0.0.1:0 --port-file "$work/$name.port" \
     --token-file "$work/tokens" --log-level debug "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
@@ -63,7 +63,7 @@ expect() { # expect CODE WHAT
   [ "$code" = "$1" ] || fail "$2: HTTP $code, expected $1 (body: $body)"
 }
 
-start main --unix-socket "$work/huginnd.sock"
+start main --workers 0 --unix-socket "$work/huginnd.sock"
 plan=$(cat "$DATA/plans/fixture-gguf.cpu.json")
 
 # ---- public routes -----------------------------------------------------------
@@ -173,7 +173,7 @@ else
 fi
 
 # ---- limits: body size and queue ------------------------------------------------------------------
-start small --max-body-bytes 1000 --queue-limit 2
+start small --workers 0 --max-body-bytes 1000 --queue-limit 2
 big=$(head -c 3000 /dev/zero | tr '\0' ' ')
 req POST /v1/jobs alice "{\"plan\":{}$big}"; expect 413 "body over maxBodyBytes"
 req POST /v1/jobs alice '{"planPath":"'"$DATA"'/plans/fixture-gguf.cpu.json"}'; expect 201 "queue 1"
@@ -182,8 +182,20 @@ req POST /v1/jobs alice '{"planPath":"'"$DATA"'/plans/fixture-gguf.cpu.json"}'; 
 contains "$body" HGN-0501 "429 code"
 grep -qi '^Retry-After: [0-9]' headers || fail "429 without Retry-After"
 
+# ---- a job runs to completion through the local runtime (one worker) ---------------------
+start run --workers 1
+req POST /v1/jobs alice '{"planPath":"'"$DATA"'/runtime/fixture.plan.json","prompt":"Hello","maxTokens":4}'
+expect 201 "submit the fixture plan"
+runjob=$(printf %s "$body" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+curl -s -N --max-time 60 -H "Authorization: Bearer tok-alice-0123456789" "$base/v1/jobs/$runjob/events" >runsse ||
+  fail "the event stream of a running job did not end (curl $?)"
+contains "$(cat runsse)" '"to":"RUNNING"' "run: RUNNING event"
+contains "$(cat runsse)" '"to":"COMPLETED"' "run: COMPLETED event"
+req GET "/v1/jobs/$runjob" alice; contains "$body" '"state":"COMPLETED"' "run: final state"
+req GET /metrics root; contains "$body" 'huginn_job_transitions_total{from="RUNNING",to="COMPLETED"} 1' "run metrics"
+
 # ---- tokens never reach the logs -------------------------------------------------------------------
-for l in main small; do
+for l in main small run; do
   ! grep -q 'tok-' "$work/$l.log" || fail "a bearer token appears in the $l log"
 done
 grep -q 'submitted by alice' main.log || fail "the log records submissions (log: $(cat main.log))"

@@ -45,7 +45,9 @@ static void testArithmetic(void **state) {
     assert_true(hgnMetricsValue(m, "c_total", b) == 1);
     expectError(hgnMetricsAdd(m, "c_total", a, -1), HGN_CODE_InvalidArgument, "counters only go up");
     expectError(hgnMetricsAdd(m, "c_total", NULL, 1), HGN_CODE_InvalidArgument, "label 'k' has no value");
-    expectError(hgnMetricsSet(m, "c_total", a, 1), HGN_CODE_InvalidArgument, "kind");
+    expectError(hgnMetricsSet(m, "c_total", a, 1), HGN_CODE_InvalidArgument, "from 5 down to 1");
+    assertOk(hgnMetricsSet(m, "c_total", a, 8));
+    assert_true(hgnMetricsValue(m, "c_total", a) == 8);
     expectError(hgnMetricsObserve(m, "g", NULL, 1), HGN_CODE_InvalidArgument, "kind");
     expectError(hgnMetricsAdd(m, "nope", NULL, 1), HGN_CODE_InvalidArgument, "unknown metric");
     assertOk(hgnMetricsSet(m, "g", NULL, 7));
