@@ -194,8 +194,23 @@ contains "$(cat runsse)" '"to":"COMPLETED"' "run: COMPLETED event"
 req GET "/v1/jobs/$runjob" alice; contains "$body" '"state":"COMPLETED"' "run: final state"
 req GET /metrics root; contains "$body" 'huginn_job_transitions_total{from="RUNNING",to="COMPLETED"} 1' "run metrics"
 
+# ---- optional TLS (libmicrohttpd with GnuTLS) --------------------------------------------------
+if command -v openssl >/dev/null &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem \
+    -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+  HUGINN_SERVER__TLS__CERT=$work/cert.pem HUGINN_SERVER__TLS__KEY=$work/key.pem start tls --workers 0
+  tlsbase=${base/http:/https:}
+  got=$(curl -s --cacert cert.pem -H "Authorization: Bearer tok-root-0123456789" "$tlsbase/v1/jobs")
+  contains "$got" '"jobs"' "TLS request"
+  curl -s --max-time 3 "$base/healthz" >/dev/null && fail "plain HTTP must not work on the TLS port"
+  curl -s --max-time 3 "$tlsbase/healthz" >/dev/null && fail "an untrusted certificate must be refused by curl"
+else
+  echo "SKIP TLS: openssl cannot make a self-signed certificate"
+fi
+
 # ---- tokens never reach the logs -------------------------------------------------------------------
-for l in main small run; do
+for l in main small run tls; do
+  [ -f "$work/$l.log" ] || continue
   ! grep -q 'tok-' "$work/$l.log" || fail "a bearer token appears in the $l log"
 done
 grep -q 'submitted by alice' main.log || fail "the log records submissions (log: $(cat main.log))"
