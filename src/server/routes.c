@@ -169,7 +169,13 @@ typedef struct EventStream {
     HgnBuf pending;
     size_t off;
     bool done;
+    bool sawEnd;    /* a state event into a terminal state was sent */
+    int gracePolls; /* polls since the job looked terminal without that event */
 } EventStream;
+
+static bool terminalName(const char *s) {
+    return s && (!strcmp(s, "COMPLETED") || !strcmp(s, "FAILED") || !strcmp(s, "CANCELLED"));
+}
 
 static ssize_t eventReader(void *cls, uint64_t pos, char *buf, size_t max) {
     EventStream *es = cls;
@@ -200,9 +206,12 @@ static ssize_t eventReader(void *cls, uint64_t pos, char *buf, size_t max) {
                           json_string_value(json_object_get(ev, "type")), data ? data : "{}");
             free(data);
             es->afterSeq = seq;
+            if (terminalName(json_string_value(json_object_get(ev, "to")))) es->sawEnd = true;
         }
         json_decref(events);
-        if (terminal) {
+        /* The job's state may be read before its final event is stored: end
+         * the stream once that event went out (or after ~2 s of waiting). */
+        if (terminal && (es->sawEnd || ++es->gracePolls > 20)) {
             hgnBufAppendStr(&es->pending, "event: end\ndata: {}\n\n");
             es->done = true;
         }

@@ -215,5 +215,15 @@ for l in main small run tls; do
 done
 grep -q 'submitted by alice' main.log || fail "the log records submissions (log: $(cat main.log))"
 
+# ---- clean shutdown on SIGTERM (under ASan: no leak, no error report) -------------------------------
+for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+for p in "${pids[@]}"; do wait "$p" || fail "huginnd (pid $p) exited $? on SIGTERM"; done
+pids=()
+for l in main small run tls; do
+  [ -f "$work/$l.log" ] || continue
+  ! grep -q 'Sanitizer' "$work/$l.log" || fail "sanitizer report in the $l log: $(grep -A20 Sanitizer "$work/$l.log")"
+done
+[ ! -e "$work/huginnd.sock" ] || fail "the Unix socket was not removed at shutdown"
+
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "huginnd: all checks passed"
