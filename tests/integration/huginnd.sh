@@ -172,6 +172,33 @@ else
   echo "SKIP promtool: not installed (Debian package prometheus)"
 fi
 
+# ---- a real Prometheus server scrapes huginnd --------------------------------------------------------
+if command -v prometheus >/dev/null; then
+  printf %s tok-alice-0123456789 >scrape.token
+  cat >prometheus.yml <<P
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: huginnd
+    authorization: {credentials_file: $work/scrape.token}
+    static_configs: [{targets: ["${base#http://}"]}]
+P
+  promport=$(( (RANDOM % 20000) + 30000 ))
+  prometheus --config.file=prometheus.yml --storage.tsdb.path="$work/tsdb" \
+    --web.listen-address="127.0.0.1:$promport" >prometheus.log 2>&1 &
+  pids+=($!)
+  scraped=
+  for _ in $(seq 100); do
+    q=$(curl -s "http://127.0.0.1:$promport/api/v1/query?query=huginn_jobs_submitted_total" 2>/dev/null)
+    case $q in *'"value":['*'"2"]'*) scraped=$q; break ;; esac
+    sleep 0.2
+  done
+  [ -n "$scraped" ] || fail "Prometheus did not scrape huginn_jobs_submitted_total=2 (last answer: ${q:-none}; $(tail -5 prometheus.log))"
+  up=$(curl -s "http://127.0.0.1:$promport/api/v1/targets")
+  contains "$up" '"health":"up"' "Prometheus target health"
+else
+  echo "SKIP Prometheus scrape: prometheus is not installed"
+fi
+
 # ---- limits: body size and queue ------------------------------------------------------------------
 start small --workers 0 --max-body-bytes 1000 --queue-limit 2
 big=$(head -c 3000 /dev/zero | tr '\0' ' ')
