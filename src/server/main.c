@@ -186,11 +186,22 @@ int main(int argc, char **argv) {
     atomic_init(&server.ready, false);
     server.maxBodyBytes = (uint64_t)hgnConfigGetInt(cfg, "server.maxBodyBytes", 16 << 20);
     const char *tokenFile = hgnConfigGetString(cfg, "server.tokenFile", "");
+    const char *authToken = hgnConfigGetString(cfg, "server.auth.token", "");
+    if (*authToken) hgnLogAddSecret(authToken);
     if (*tokenFile) {
         st = hgnTokenFileLoad(tokenFile, &server.tokens);
         server.authEnabled = true;
+        if (*authToken) HGN_WARN("server", "server.auth.token is ignored: server.tokenFile is set");
+    } else if (*authToken) {
+        /* One shared token: its holder is the admin "admin". */
+        char line[128];
+        hgnTokenHashHex(authToken, line);
+        strcat(line, " admin admin\n");
+        st = hgnTokenFileParse(line, strlen(line), "server.auth.token", &server.tokens);
+        server.authEnabled = true;
     } else
-        HGN_WARN("server", "no server.tokenFile: authentication is off, every TCP caller is admin");
+        HGN_WARN("server",
+                 "no server.tokenFile or server.auth.token: authentication is off, every TCP caller is admin");
     if (!st) st = hgnMetricsCreate(&server.metrics);
     if (!st) st = hgnMetricsRegisterStandard(server.metrics);
     if (!st) st = hgnApiSchemasLoad(&server.schemas);

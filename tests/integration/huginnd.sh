@@ -172,6 +172,18 @@ else
   echo "SKIP promtool: not installed (Debian package prometheus)"
 fi
 
+# ---- server.auth.token: one shared admin token instead of a token file --------------------------
+HUGINN_STORE__PATH=$work/shared.db HUGINN_SERVER__AUTH__TOKEN=shared-secret-42 "$HUGINND" --listen 127.0.0.1:0 \
+  --port-file "$work/shared.port" --workers 0 --log-level debug >"$work/shared.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/shared.port" ] && break; sleep 0.05; done
+sharedbase=http://127.0.0.1:$(cat "$work/shared.port")
+c=$(curl -s -o /dev/null -w '%{http_code}' "$sharedbase/v1/jobs")
+[ "$c" = 401 ] || fail "shared token: no token gave $c"
+c=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer shared-secret-42' "$sharedbase/v1/diagnostics")
+[ "$c" = 200 ] || fail "shared token: the admin token gave $c"
+! grep -q shared-secret-42 "$work/shared.log" || fail "server.auth.token appears in the log"
+
 # ---- a real Prometheus server scrapes huginnd --------------------------------------------------------
 if command -v prometheus >/dev/null; then
   printf %s tok-alice-0123456789 >scrape.token
@@ -236,7 +248,7 @@ else
 fi
 
 # ---- tokens never reach the logs -------------------------------------------------------------------
-for l in main small run tls; do
+for l in main small run tls shared; do
   [ -f "$work/$l.log" ] || continue
   ! grep -q 'tok-' "$work/$l.log" || fail "a bearer token appears in the $l log"
 done
@@ -246,7 +258,7 @@ grep -q 'submitted by alice' main.log || fail "the log records submissions (log:
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 for p in "${pids[@]}"; do wait "$p" || fail "huginnd (pid $p) exited $? on SIGTERM"; done
 pids=()
-for l in main small run tls; do
+for l in main small run tls shared; do
   [ -f "$work/$l.log" ] || continue
   ! grep -q 'Sanitizer' "$work/$l.log" || fail "sanitizer report in the $l log: $(grep -A20 Sanitizer "$work/$l.log")"
 done
