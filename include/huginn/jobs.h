@@ -133,6 +133,7 @@ typedef struct HgnJobStore HgnJobStore;
 typedef struct HgnJobStoreOps {
     const char *name; /* "sqlite", "postgresql" */
     void (*close)(HgnJobStore *s);
+    /* Inserts the job and its "submitted" STATE event (from == to == job->state) in one transaction. */
     HgnStatus (*insert)(HgnJobStore *s, const HgnJob *job);
     HgnStatus (*get)(HgnJobStore *s, const char *id, HgnJob *out); /* HGN-0006 when absent */
     HgnStatus (*list)(HgnJobStore *s, const HgnJobFilter *f, HgnJobList *out);

@@ -422,10 +422,20 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
         pthread_mutex_lock(&m->mu);
         m->counters.submitted++;
         pthread_mutex_unlock(&m->mu);
-        HgnJobEvent ev = {
-            .kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_QUEUED, .message = "submitted"};
+        /* the store wrote the "submitted" event with the row; subscribers get it with its seq */
+        HgnJobEvent *stored = NULL;
+        size_t n = 0;
+        HgnStatus re = m->store->ops->events(m->store, j.id, 0, 1, &stored, &n);
+        hgnStatusFree(re);
+        HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
+                          .from = HGN_JOB_QUEUED,
+                          .to = HGN_JOB_QUEUED,
+                          .timeMs = j.createdMs,
+                          .message = "submitted",
+                          .seq = n ? stored[0].seq : 0};
+        hgnJobEventsFree(stored, n);
         memcpy(ev.jobId, j.id, sizeof ev.jobId);
-        managerEmit(m, &ev);
+        managerEmitEx(m, &ev, false);
     }
     hgnJobClear(&j);
     return e;

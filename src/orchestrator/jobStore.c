@@ -2,6 +2,7 @@
  * journal, busy timeout, versioned schema migrations, compare-and-set state
  * updates, fair-share claiming with leases, and the event log.
  * A PostgreSQL adapter implements the same HgnJobStoreOps vtable. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,9 @@ typedef struct SqliteStore {
     HgnJobStore base;
     sqlite3 *db;
     int32_t version;
+    /* One connection shared by the manager's threads: every operation holds this (recursive) lock, so
+     * a statement of one thread never lands inside another thread's open transaction (claim). */
+    pthread_mutex_t mu;
 } SqliteStore;
 
 #define JOB_COLUMNS                                                                                                    \
@@ -161,27 +165,46 @@ static void opClose(HgnJobStore *base) {
     SqliteStore *s = (SqliteStore *)base;
     if (!s) return;
     sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->mu);
     hgnFree(s);
 }
 
-static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
+static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev);
+
+/* The job row and its "submitted" event commit together: one fsync per submission. */
+static HgnStatus implInsert(HgnJobStore *base, const HgnJob *job) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(
-        s, "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        &st);
+    HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin insert");
     if (e) return e;
-    bindJob(st, job);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? HGN_OK : dbError(s->db, "insert job");
+    e = prepare(s,
+                "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                &st);
+    if (!e) {
+        bindJob(st, job);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) e = dbError(s->db, "insert job");
+    }
+    if (!e) {
+        HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
+                          .from = job->state,
+                          .to = job->state,
+                          .timeMs = job->createdMs,
+                          .message = "submitted"};
+        memcpy(ev.jobId, job->id, sizeof ev.jobId);
+        e = implAppendEvent(base, &ev);
+    }
+    if (!e) e = execSql(s->db, "COMMIT", "commit insert");
+    if (e) hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback insert"));
+    return e;
 }
 
 static HgnStatus notFound(const char *id) {
     return hgnStatusNew(HGN_CODE_JobNotFound, NULL, "list your jobs with `huginn jobs`", "no job `%s`", id);
 }
 
-static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
+static HgnStatus implGet(HgnJobStore *base, const char *id, HgnJob *out) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     HgnStatus e = prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st);
@@ -197,7 +220,7 @@ static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
     return rc == SQLITE_DONE ? notFound(id) : dbError(s->db, "get job");
 }
 
-static HgnStatus opList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *out) {
+static HgnStatus implList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *out) {
     SqliteStore *s = (SqliteStore *)base;
     HgnJobFilter none = {0};
     if (!f) f = &none;
@@ -242,7 +265,7 @@ oom:
     return hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "listing jobs");
 }
 
-static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expectFrom) {
+static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expectFrom) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     HgnStatus e = prepare(
@@ -261,7 +284,7 @@ static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expe
     if (rc != SQLITE_DONE) return dbError(s->db, "update job");
     if (sqlite3_changes(s->db) == 1) return HGN_OK;
     HgnJob cur;
-    e = opGet(base, job->id, &cur);
+    e = implGet(base, job->id, &cur);
     if (e) return e;
     HgnJobState now = cur.state;
     hgnJobClear(&cur);
@@ -270,8 +293,8 @@ static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expe
                         hgnJobStateName(expectFrom));
 }
 
-static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                         int32_t maxRunningPerOwner, HgnJob *out, bool *found) {
+static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
+                           int32_t maxRunningPerOwner, HgnJob *out, bool *found) {
     SqliteStore *s = (SqliteStore *)base;
     *found = false;
     HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin claim");
@@ -342,7 +365,7 @@ static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowM
     }
     e = execSql(s->db, "COMMIT", "commit claim");
     if (e) goto fail;
-    e = opGet(base, id, out);
+    e = implGet(base, id, out);
     if (!e) *found = true;
     return e;
 fail:
@@ -351,7 +374,7 @@ fail:
     return e;
 }
 
-static HgnStatus opHeartbeat(HgnJobStore *base, const char *id, const char *leaseOwner, int64_t untilMs) {
+static HgnStatus implHeartbeat(HgnJobStore *base, const char *id, const char *leaseOwner, int64_t untilMs) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     HgnStatus e =
@@ -370,7 +393,7 @@ static HgnStatus opHeartbeat(HgnJobStore *base, const char *id, const char *leas
     return HGN_OK;
 }
 
-static HgnStatus opReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count) {
+static HgnStatus implReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     *count = 0;
@@ -387,7 +410,7 @@ static HgnStatus opReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count) 
     return HGN_OK;
 }
 
-static HgnStatus opCountByState(HgnJobStore *base, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
+static HgnStatus implCountByState(HgnJobStore *base, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
     SqliteStore *s = (SqliteStore *)base;
     for (int i = 0; i < HGN_JOB_STATE_COUNT; i++) counts[i] = 0;
     sqlite3_stmt *st;
@@ -403,7 +426,7 @@ static HgnStatus opCountByState(HgnJobStore *base, const char *owner, int64_t co
     return rc == SQLITE_DONE ? HGN_OK : dbError(s->db, "count jobs");
 }
 
-static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char *owner, int64_t *count) {
+static HgnStatus implCountInState(HgnJobStore *base, HgnJobState state, const char *owner, int64_t *count) {
     SqliteStore *s = (SqliteStore *)base;
     *count = 0;
     sqlite3_stmt *st;
@@ -417,7 +440,7 @@ static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char
     return rc == SQLITE_ROW ? HGN_OK : dbError(s->db, "count jobs");
 }
 
-static HgnStatus opAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
+static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     HgnStatus e = prepare(s,
@@ -440,8 +463,8 @@ static HgnStatus opAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
     return HGN_OK;
 }
 
-static HgnStatus opEvents(HgnJobStore *base, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
-                          size_t *count) {
+static HgnStatus implEvents(HgnJobStore *base, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
+                            size_t *count) {
     SqliteStore *s = (SqliteStore *)base;
     *out = NULL;
     *count = 0;
@@ -499,6 +522,96 @@ void hgnJobEventsFree(HgnJobEvent *ev, size_t count) {
     if (!ev) return;
     for (size_t i = 0; i < count; i++) hgnFree((void *)ev[i].message);
     hgnFree(ev);
+}
+
+static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implInsert(base, job);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implGet(base, id, out);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *out) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implList(base, f, out);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expectFrom) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implUpdate(base, job, expectFrom);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
+                         int32_t maxRunningPerOwner, HgnJob *out, bool *found) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implClaim(base, leaseOwner, nowMs, leaseMs, maxRunningPerOwner, out, found);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opHeartbeat(HgnJobStore *base, const char *id, const char *leaseOwner, int64_t untilMs) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implHeartbeat(base, id, leaseOwner, untilMs);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implReapExpired(base, nowMs, count);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opCountByState(HgnJobStore *base, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implCountByState(base, owner, counts);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implAppendEvent(base, ev);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opEvents(HgnJobStore *base, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
+                          size_t *count) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implEvents(base, jobId, afterSeq, max, out, count);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char *owner, int64_t *count) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implCountInState(base, state, owner, count);
+    pthread_mutex_unlock(&s->mu);
+    return e;
 }
 
 static const HgnJobStoreOps sqliteOps = {
@@ -562,6 +675,11 @@ HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durabilit
     SqliteStore *s = hgnCalloc(1, sizeof *s);
     if (!s) return hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "opening the store");
     s->base.ops = &sqliteOps;
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&s->mu, &attr);
+    pthread_mutexattr_destroy(&attr);
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
         SQLITE_OK) {
         HgnStatus e = dbError(s->db, "open");

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,6 +375,64 @@ static void testEndToEndFixture(void **state) {
     hgnJobManagerClose(m);
 }
 
+typedef struct ThreadArg {
+    HgnJobManager *m;
+    int claimed, errors;
+} ThreadArg;
+
+static void *submitAndClaim(void *p) {
+    ThreadArg *a = p;
+    char id[HGN_JOB_ID_LEN + 1];
+    for (int i = 0; i < 50; i++) {
+        HgnJobSubmit sub = {.owner = (i & 1) ? "alice" : "bob", .planJson = minimalPlan};
+        HgnStatus st = hgnJobSubmit(a->m, &sub, id);
+        if (st) {
+            a->errors++;
+            hgnStatusFree(st);
+        }
+    }
+    HgnJobStore *s = hgnJobManagerStore(a->m);
+    for (;;) {
+        HgnJob j;
+        bool found = false;
+        HgnStatus st = s->ops->claim(s, "w", 1, 100000, 1 << 30, &j, &found);
+        if (st) {
+            a->errors++;
+            hgnStatusFree(st);
+            continue;
+        }
+        if (!found) break;
+        a->claimed++;
+        hgnJobClear(&j);
+    }
+    return NULL;
+}
+
+static void testThreadsShareOneManager(void **state) {
+    (void)state;
+    HgnJobManagerConfig c;
+    hgnJobManagerConfigInit(&c);
+    c.storePath = ":memory:";
+    HgnJobManager *m = NULL;
+    assert_null(hgnJobManagerOpen(&c, &m));
+    pthread_t t[4];
+    ThreadArg a[4] = {{m, 0, 0}, {m, 0, 0}, {m, 0, 0}, {m, 0, 0}};
+    for (int i = 0; i < 4; i++) assert_int_equal(pthread_create(&t[i], NULL, submitAndClaim, &a[i]), 0);
+    int claimed = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].errors, 0);
+        claimed += a[i].claimed;
+    }
+    assert_int_equal(claimed, 200); /* every job claimed exactly once */
+    HgnJobStats st;
+    assert_null(hgnJobStatsGet(m, &st));
+    assert_int_equal(st.running, 200);
+    assert_int_equal(st.queueDepth, 0);
+    assert_int_equal(st.submitted, 200);
+    hgnJobManagerClose(m);
+}
+
 static void crashAtStep5(void *u, const HgnJobEvent *ev) {
     (void)u;
     if (ev->kind == HGN_JOB_EVENT_PROGRESS && ev->stepsDone >= 5) _exit(9); /* the process dies mid-run */
@@ -471,6 +530,7 @@ int main(void) {
         cmocka_unit_test(testCrashDuringWrites),
         cmocka_unit_test(testEndToEndFixture),
         cmocka_unit_test(testCrashRecoveryResumesFromCheckpoint),
+        cmocka_unit_test(testThreadsShareOneManager),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
