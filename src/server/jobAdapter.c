@@ -1,0 +1,220 @@
+/* jobAdapter.c — huginnd's seam to the job manager (include/huginn/jobs.h):
+ * submit/get/list/act/events rendered as JSON, worker threads that run
+ * queued jobs through the local runtime, and the job statistics exported as
+ * Prometheus metrics. */
+#include "server/jobAdapter.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "huginn/jobs.h"
+#include "huginn/log.h"
+
+struct JobAdapter {
+    HgnJobManager *manager;
+    pthread_t *threads;
+    int nThreads;
+    atomic_bool stopping;
+};
+
+static void *workerMain(void *arg) {
+    JobAdapter *a = arg;
+    while (!atomic_load(&a->stopping)) {
+        bool ran = false;
+        HgnStatus st = hgnJobRunNext(a->manager, &ran);
+        if (st) {
+            hgnLogStatus(HGN_LOG_WARN, "server", st);
+            hgnStatusFree(st);
+        }
+        if (!ran) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
+    *out = NULL;
+    JobAdapter *a = hgnCalloc(1, sizeof *a);
+    if (!a) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    atomic_init(&a->stopping, false);
+    HgnJobManagerConfig mc;
+    hgnJobManagerConfigInit(&mc);
+    mc.storePath = cfg->storePath && *cfg->storePath ? cfg->storePath : NULL;
+    if (cfg->queueLimit > 0) mc.maxQueuedTotal = (int32_t)(cfg->queueLimit > INT32_MAX ? INT32_MAX : cfg->queueLimit);
+    HgnStatus st = hgnJobManagerOpen(&mc, &a->manager);
+    size_t recovered = 0;
+    if (!st) st = hgnJobRecover(a->manager, &recovered);
+    if (!st && recovered) HGN_INFO("server", "recovered %zu job(s) whose lease had expired", recovered);
+    if (!st && cfg->workers > 0) {
+        a->threads = hgnCalloc((size_t)cfg->workers, sizeof *a->threads);
+        if (!a->threads) st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+        for (int i = 0; !st && i < cfg->workers; i++) {
+            if (pthread_create(&a->threads[i], NULL, workerMain, a) != 0)
+                st = hgnStatusNew(HGN_CODE_InternalError, "jobs", NULL, "cannot start a worker thread");
+            else
+                a->nThreads++;
+        }
+    }
+    if (st) {
+        jobAdapterClose(a);
+        return st;
+    }
+    *out = a;
+    return HGN_OK;
+}
+
+void jobAdapterClose(JobAdapter *a) {
+    if (!a) return;
+    atomic_store(&a->stopping, true);
+    for (int i = 0; i < a->nThreads; i++) pthread_join(a->threads[i], NULL);
+    hgnFree(a->threads);
+    hgnJobManagerClose(a->manager);
+    hgnFree(a);
+}
+
+HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *body, char id[64]) {
+    const json_t *plan = json_object_get(body, "plan");
+    char *planJson = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
+    if (plan && !planJson) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    HgnJobSubmit req = {.owner = owner,
+                        .planJson = planJson,
+                        .planPath = plan ? NULL : json_string_value(json_object_get(body, "planPath")),
+                        .priority = (int32_t)json_integer_value(json_object_get(body, "priority")),
+                        .maxAttempts = (int32_t)json_integer_value(json_object_get(body, "maxAttempts")),
+                        .prompt = json_string_value(json_object_get(body, "prompt")),
+                        .maxTokens = (int32_t)json_integer_value(json_object_get(body, "maxTokens"))};
+    char jobId[HGN_JOB_ID_LEN + 1];
+    HgnStatus st = hgnJobSubmit(a->manager, &req, jobId);
+    free(planJson);
+    if (!st) snprintf(id, 64, "%s", jobId);
+    return st;
+}
+
+static HgnStatus jobJson(const HgnJob *job, json_t **out) {
+    char *text = hgnJobToJson(job, false);
+    *out = text ? json_loads(text, 0, NULL) : NULL;
+    hgnFree(text);
+    return *out ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+}
+
+HgnStatus jobAdapterGet(JobAdapter *a, const char *id, json_t **out, char **owner) {
+    *out = NULL;
+    *owner = NULL;
+    HgnJob job;
+    memset(&job, 0, sizeof job);
+    HgnStatus st = hgnJobGet(a->manager, id, NULL, &job);
+    if (!st) st = jobJson(&job, out);
+    if (!st && !(*owner = hgnStrdup(job.owner ? job.owner : ""))) {
+        json_decref(*out);
+        *out = NULL;
+        st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    }
+    hgnJobClear(&job);
+    return st;
+}
+
+HgnStatus jobAdapterList(JobAdapter *a, const char *owner, json_t **out) {
+    *out = NULL;
+    HgnJobFilter f = {.owner = owner};
+    HgnJobList list = {0};
+    HgnStatus st = hgnJobList(a->manager, &f, &list);
+    json_t *arr = st ? NULL : json_array();
+    for (size_t i = 0; arr && !st && i < list.count; i++) {
+        json_t *j = NULL;
+        st = jobJson(&list.items[i], &j);
+        if (!st) json_array_append_new(arr, j);
+    }
+    hgnJobListFree(&list);
+    if (st) {
+        json_decref(arr);
+        return st;
+    }
+    *out = arr ? json_pack("{s:o}", "jobs", arr) : NULL;
+    return *out ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+}
+
+HgnStatus jobAdapterAct(JobAdapter *a, const char *id, const char *action) {
+    if (!strcmp(action, "cancel")) return hgnJobCancel(a->manager, id, NULL);
+    if (!strcmp(action, "pause")) return hgnJobPause(a->manager, id, NULL);
+    if (!strcmp(action, "resume")) return hgnJobResume(a->manager, id, NULL);
+    return hgnStatusNew(HGN_CODE_InvalidArgument, action, "actions are cancel, pause and resume", "unknown action");
+}
+
+static const char *kindName(HgnJobEventKind k) {
+    switch (k) {
+    case HGN_JOB_EVENT_STATE:
+        return "state";
+    case HGN_JOB_EVENT_PROGRESS:
+        return "progress";
+    case HGN_JOB_EVENT_CHECKPOINT:
+        return "checkpoint";
+    default:
+        return "log";
+    }
+}
+
+HgnStatus jobAdapterEvents(JobAdapter *a, const char *id, int64_t afterSeq, json_t **out, bool *isTerminal) {
+    *out = NULL;
+    HgnJob job;
+    memset(&job, 0, sizeof job);
+    /* State first, events second: a job that ended after the read still has
+     * its final event delivered by the next poll. */
+    HgnStatus st = hgnJobGet(a->manager, id, NULL, &job);
+    if (st) return st;
+    *isTerminal = hgnJobStateTerminal(job.state);
+    hgnJobClear(&job);
+    HgnJobEvent *ev = NULL;
+    size_t n = 0;
+    st = hgnJobEventsSince(a->manager, id, afterSeq, 256, &ev, &n);
+    if (st) return st;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++) {
+        json_t *e = json_pack("{s:I, s:s, s:I}", "seq", (json_int_t)ev[i].seq, "type", kindName(ev[i].kind), "timeMs",
+                              (json_int_t)ev[i].timeMs);
+        if (!e) continue;
+        if (ev[i].kind == HGN_JOB_EVENT_STATE) {
+            json_object_set_new(e, "from", json_string(hgnJobStateName(ev[i].from)));
+            json_object_set_new(e, "to", json_string(hgnJobStateName(ev[i].to)));
+        } else if (ev[i].kind == HGN_JOB_EVENT_PROGRESS) {
+            json_object_set_new(e, "stepsDone", json_integer(ev[i].stepsDone));
+            json_object_set_new(e, "stepsTotal", json_integer(ev[i].stepsTotal));
+        }
+        if (ev[i].message) json_object_set_new(e, "message", json_string(ev[i].message));
+        json_array_append_new(arr, e);
+    }
+    hgnJobEventsFree(ev, n);
+    if (n == 256) *isTerminal = false; /* more to read */
+    *out = arr;
+    return arr ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+}
+
+void jobAdapterExportMetrics(JobAdapter *a, HgnMetrics *metrics) {
+    HgnJobStats s;
+    memset(&s, 0, sizeof s);
+    HgnStatus st = hgnJobStatsGet(a->manager, &s);
+    if (st) {
+        hgnStatusFree(st);
+        return;
+    }
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_queue_depth", NULL, (double)s.queueDepth));
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_running", NULL, (double)s.running));
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_submitted_total", NULL, (double)s.submitted));
+    const char *reason[] = {"any"};
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_retries_total", reason, (double)s.retries));
+    int64_t failed = 0;
+    for (int f = 0; f < HGN_JOB_STATE_COUNT; f++) {
+        failed += s.transitions[f][HGN_JOB_FAILED];
+        for (int t = 0; t < HGN_JOB_STATE_COUNT; t++) {
+            if (!s.transitions[f][t]) continue;
+            const char *labels[] = {hgnJobStateName((HgnJobState)f), hgnJobStateName((HgnJobState)t)};
+            hgnStatusFree(hgnMetricsSet(metrics, "huginn_job_transitions_total", labels, (double)s.transitions[f][t]));
+        }
+    }
+    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_failed_total", NULL, (double)failed));
+}
