@@ -241,7 +241,7 @@ void oxGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alp
 
 /* ---- dispatch ---- */
 static const OxOp *const families[] = {hgnOxElementwiseOps, hgnOxMatmulOps, hgnOxConvOps, hgnOxTensorOps,
-                                       hgnOxReduceOps,      hgnOxNormOps,   hgnOxMiscOps};
+                                       hgnOxReduceOps,      hgnOxNormOps,   hgnOxMiscOps,  hgnOxLossOps, hgnOxRnnOps};
 
 static const OxOp *findOp(const char *op) {
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)

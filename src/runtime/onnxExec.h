@@ -46,6 +46,8 @@ extern const OxOp hgnOxTensorOps[];
 extern const OxOp hgnOxReduceOps[];
 extern const OxOp hgnOxNormOps[];
 extern const OxOp hgnOxMiscOps[];
+extern const OxOp hgnOxLossOps[];
+extern const OxOp hgnOxRnnOps[];
 
 /* ---- helpers (onnxExec.c) ---- */
 size_t oxElemSize(HgnDtype t);
