@@ -109,7 +109,23 @@ static HgnStatus opGreaterEq(OxCtx *c) { return binary(c, fGe, true); }
 static HgnStatus opAnd(OxCtx *c) { return binary(c, fAnd, true); }
 static HgnStatus opOr(OxCtx *c) { return binary(c, fOr, true); }
 static HgnStatus opXor(OxCtx *c) { return binary(c, fXor, true); }
-static HgnStatus opPrelu(OxCtx *c) { return binary(c, fPrelu, false); }
+static HgnStatus opPrelu(OxCtx *c) {
+    HgnStatus st = oxNeedIn(c, 0);
+    if (!st) st = oxNeedIn(c, 1);
+    if (st) return st;
+    const OxTensor *x = c->in[0], *s = c->in[1];
+    /* a per-channel slope [C] of an older exporter: broadcast along axis 1 */
+    if (s->rank == 1 && x->rank >= 2 && s->n == x->dims[1] && s->n != x->dims[x->rank - 1]) {
+        OxTensor view = *s;
+        view.rank = x->rank - 1;
+        view.dims[0] = s->n;
+        for (int i = 1; i < view.rank; i++) view.dims[i] = 1;
+        OxCtx sub = *c;
+        sub.in[1] = &view;
+        return binary(&sub, fPrelu, false);
+    }
+    return binary(c, fPrelu, false);
+}
 static HgnStatus opMod(OxCtx *c) {
     if (oxAttrI(c, "fmod", 0) || (c->in[0] && !isInt(c->in[0]->dtype))) {
         if (!oxAttrI(c, "fmod", 0)) return oxUnsupported(c, "float Mod needs fmod=1");

@@ -333,12 +333,7 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
         if (pick < 0 && k < nInputs && !used[k] && (!inputs[k].name || !*inputs[k].name ||
                                                     hgnGraphFindValue(g, inputs[k].name) < 0))
             pick = k;
-        if (pick < 0) {
-            if (val->lastUse < 0) continue;
-            st = hgnStatusNew(HGN_CODE_InvalidInput, val->name, "give one tensor file per graph input",
-                              "graph input `%s` has no tensor", val->name);
-            break;
-        }
+        if (pick < 0) continue; /* left unbound: an omitted optional input (kernels reject required ones) */
         used[pick] = true;
         if (inputs[pick].dtype != val->dtype && val->dtype != HGN_DTYPE_UNKNOWN) {
             st = hgnStatusNew(HGN_CODE_InvalidInput, val->name, NULL, "input `%s` is %s, the graph expects %s",
@@ -366,6 +361,9 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
         }
     }
     int64_t opset = hgnGraphOpset(g, "");
+    /* the sgemm calls of this run use the run's threads */
+    int blasThreads = nThreads > 0 ? nThreads : 1;
+    if (openblas_get_num_threads() != blasThreads) openblas_set_num_threads(blasThreads);
     for (int32_t i = 0; i < hgnGraphNodeCount(g) && !st; i++) {
         const HgnNode *node = hgnGraphNode(g, i);
         OxCtx c = {.node = node, .opset = opset, .nThreads = nThreads > 0 ? nThreads : 1};
@@ -385,6 +383,7 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
         for (int k = 0; k < node->nInputs; k++) {
             int32_t v = node->inputs[k];
             if (v < 0) continue;
+            if (!have[v] && hgnGraphValue(g, v)->producer < 0) continue; /* unbound optional graph input */
             if (!have[v]) {
                 st = hgnStatusNew(HGN_CODE_ExecutionFailed, c.where, NULL, "input `%s` was never computed",
                                   hgnGraphValue(g, v)->name);
@@ -439,7 +438,7 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
         outs[i].shape.rank = t->rank;
         for (int d = 0; d < t->rank; d++) outs[i].shape.dims[d] = (HgnDim){t->dims[d], HGN_DIM_KNOWN};
         outs[i].bytes = (uint64_t)t->n * oxElemSize(t->dtype);
-        if (isOut[v] && hgnGraphValue(g, v)->producer >= 0 && i == 0 + i) {
+        if (isOut[v] && hgnGraphValue(g, v)->producer >= 0) {
             /* move when no later output aliases the same value */
             bool later = false;
             for (int32_t j = i + 1; j < no; j++) later = later || hgnGraphOutput(g, j) == v;

@@ -184,7 +184,7 @@ static HgnStatus opTrilu(OxCtx *c) {
 enum { CT_HALF, CT_ASYM, CT_ALIGN, CT_PYTORCH, CT_TFNN };
 enum { NM_RPF, NM_RPC, NM_FLOOR, NM_CEIL };
 
-static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a, int64_t outLen, double scale,
+static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a, int64_t outLen, double outLenF, double scale,
                             bool linear, int ct, int nm) {
     int64_t d[HGN_MAX_RANK];
     memcpy(d, x->dims, sizeof d);
@@ -200,7 +200,7 @@ static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a,
         double xo;
         switch (ct) {
         case CT_ASYM: xo = j / scale; break;
-        case CT_ALIGN: xo = outLen == 1 ? 0 : (double)j * (double)(n - 1) / (double)(outLen - 1); break;
+        case CT_ALIGN: xo = outLenF == 1.0 ? 0 : (double)j * (double)(n - 1) / (outLenF - 1.0); break;
         case CT_PYTORCH: xo = outLen > 1 ? (j + 0.5) / scale - 0.5 : 0; break;
         case CT_TFNN: xo = (j + 0.5) / scale; break;
         default: xo = (j + 0.5) / scale - 0.5; break;
@@ -287,7 +287,7 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
     for (int a = 0; a < x->rank; a++) {
         if (sizes[a] == x->dims[a] && scales[a] == 1.0) continue;
         OxTensor nxt = {0};
-        st = resizeAxis(c, &cur, &nxt, a, sizes[a], scales[a], linear, ct, nm);
+        st = resizeAxis(c, &cur, &nxt, a, sizes[a], haveSizes ? (double)sizes[a] : (double)x->dims[a] * scales[a], scales[a], linear, ct, nm);
         oxTensorClear(&cur);
         if (st) return st;
         cur = nxt;
