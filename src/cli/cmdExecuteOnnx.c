@@ -78,7 +78,8 @@ static HgnStatus readInputs(const char *dir, HgnOnnxTensor **pTs, int32_t *pN, b
             hgnFree(ts[k].name);
             size_t stem = strlen(names[i]) - (isNpy ? 4 : 3);
             ts[k].name = hgnMalloc(stem + 1);
-            if (!ts[k].name) st = hgnStatusNew(HGN_CODE_OutOfMemory, dir, NULL, "out of memory");
+            if (!ts[k].name)
+                st = hgnStatusNew(HGN_CODE_OutOfMemory, dir, NULL, "out of memory");
             else
                 snprintf(ts[k].name, stem + 1, "%s", names[i]);
         }
@@ -175,11 +176,13 @@ HgnStatus cliExecuteOnnx(CliContext *ctx, const HgnPlan *plan, const char *planP
         json_array_append_new(arr, o);
         if (!ctx->json) {
             fprintf(ctx->out, "%s %s %s", outs[i].name ? outs[i].name : "", hgnDtypeName(outs[i].dtype), shape);
-            if (outDir) fprintf(ctx->out, " -> %s", file);
+            if (outDir)
+                fprintf(ctx->out, " -> %s", file);
             else if (outs[i].dtype == HGN_DTYPE_F32) {
                 uint64_t n = outs[i].bytes / 4;
                 fprintf(ctx->out, " =");
-                for (uint64_t k = 0; k < n && k < 8; k++) fprintf(ctx->out, " %g", (double)((const float *)outs[i].data)[k]);
+                for (uint64_t k = 0; k < n && k < 8; k++)
+                    fprintf(ctx->out, " %g", (double)((const float *)outs[i].data)[k]);
                 if (n > 8) fprintf(ctx->out, " …");
             }
             fputc('\n', ctx->out);

@@ -10,14 +10,14 @@
 #define MAXSP 8
 
 typedef struct Geo {
-    int ns;              /* spatial dims */
-    int64_t in[MAXSP];   /* input spatial */
-    int64_t k[MAXSP];    /* kernel */
-    int64_t s[MAXSP];    /* strides */
-    int64_t d[MAXSP];    /* dilations */
-    int64_t pb[MAXSP];   /* pad begin */
-    int64_t pe[MAXSP];   /* pad end */
-    int64_t out[MAXSP];  /* output spatial */
+    int ns;             /* spatial dims */
+    int64_t in[MAXSP];  /* input spatial */
+    int64_t k[MAXSP];   /* kernel */
+    int64_t s[MAXSP];   /* strides */
+    int64_t d[MAXSP];   /* dilations */
+    int64_t pb[MAXSP];  /* pad begin */
+    int64_t pe[MAXSP];  /* pad end */
+    int64_t out[MAXSP]; /* output spatial */
 } Geo;
 
 /* Reads strides/dilations/pads/auto_pad; kernel in g->k already. ceilMode for pools. */
@@ -55,8 +55,10 @@ static HgnStatus geometry(OxCtx *c, Geo *g, bool ceilMode, bool transpose) {
             g->out[i] = o;
             continue;
         }
-        if (!strcmp(ap, "VALID")) g->pb[i] = g->pe[i] = 0;
-        else if (strcmp(ap, "NOTSET")) return oxUnsupported(c, "auto_pad %s", ap);
+        if (!strcmp(ap, "VALID"))
+            g->pb[i] = g->pe[i] = 0;
+        else if (strcmp(ap, "NOTSET"))
+            return oxUnsupported(c, "auto_pad %s", ap);
         int64_t span = g->in[i] + g->pb[i] + g->pe[i] - ek;
         if (span < 0) return oxFail(c, "kernel larger than padded input");
         g->out[i] = (ceilMode ? (span + g->s[i] - 1) / g->s[i] : span / g->s[i]) + 1;
@@ -111,7 +113,8 @@ static HgnStatus opConv(OxCtx *c) {
     if (x->rank < 3 || x->rank - 2 > MAXSP || w->rank != x->rank) return oxFail(c, "bad ranks");
     Geo g = {.ns = x->rank - 2};
     int64_t N = x->dims[0], C = x->dims[1], M = w->dims[0], G = oxAttrI(c, "group", 1);
-    if (G <= 0 || C % G || M % G || w->dims[1] != C / G) return oxFail(c, "channels do not match group %lld", (long long)G);
+    if (G <= 0 || C % G || M % G || w->dims[1] != C / G)
+        return oxFail(c, "channels do not match group %lld", (long long)G);
     for (int i = 0; i < g.ns; i++) g.in[i] = x->dims[2 + i], g.k[i] = w->dims[2 + i];
     int32_t nk;
     int64_t kbuf[MAXSP];
@@ -280,9 +283,12 @@ static HgnStatus pool(OxCtx *c, int kind) {
                     off = off * g.in[i] + (oi[i] * g.s[i] - g.pb[i] + ki * g.d[i]);
                 }
                 double v = xc[off];
-                if (kind == POOL_MAX) acc = v > acc ? v : acc;
-                else if (kind == POOL_AVG) acc += v;
-                else acc += pow(fabs(v), p);
+                if (kind == POOL_MAX)
+                    acc = v > acc ? v : acc;
+                else if (kind == POOL_AVG)
+                    acc += v;
+                else
+                    acc += pow(fabs(v), p);
                 cnt++;
             }
             if (kind == POOL_AVG) acc = (incl ? cntPad : cnt) ? acc / (double)(incl ? cntPad : cnt) : 0.0;
@@ -316,9 +322,12 @@ static HgnStatus globalPool(OxCtx *c, int kind) {
         const float *xc = (const float *)x->data + i * S;
         double acc = kind == POOL_MAX ? -INFINITY : 0.0;
         for (int64_t j = 0; j < S; j++) {
-            if (kind == POOL_MAX) acc = xc[j] > acc ? xc[j] : acc;
-            else if (kind == POOL_AVG) acc += xc[j];
-            else acc += pow(fabs(xc[j]), p);
+            if (kind == POOL_MAX)
+                acc = xc[j] > acc ? xc[j] : acc;
+            else if (kind == POOL_AVG)
+                acc += xc[j];
+            else
+                acc += pow(fabs(xc[j]), p);
         }
         if (kind == POOL_AVG) acc /= (double)S;
         if (kind == POOL_LP) acc = pow(acc, 1.0 / p);

@@ -26,12 +26,12 @@ static HgnStatus bcastInit(OxCtx *c, int nT, const OxTensor *const *ts, BcastIte
 }
 
 /* offsets for flat output index walk: calls body via idx arrays */
-#define BCAST_LOOP(it, nT, OFF, BODY)                                                                                 \
+#define BCAST_LOOP(it, nT, OFF, BODY)                                                                                  \
     do {                                                                                                               \
         int64_t idx_[HGN_MAX_RANK] = {0};                                                                              \
         int64_t OFF[3] = {0, 0, 0};                                                                                    \
         int64_t total_ = 1;                                                                                            \
-        for (int d_ = 0; d_ < (it).rank; d_++) total_ *= (it).dims[d_];                                               \
+        for (int d_ = 0; d_ < (it).rank; d_++) total_ *= (it).dims[d_];                                                \
         for (int64_t o_ = 0; o_ < total_; o_++) {                                                                      \
             int64_t oi = o_;                                                                                           \
             BODY;                                                                                                      \
@@ -204,8 +204,8 @@ static HgnStatus unary(OxCtx *c, Un f, const double *p, HgnDtype outType) {
     return HGN_OK;
 }
 
-#define UNARY(name, expr)                                                                                             \
-    static double u##name(double x, const double *p) {                                                                \
+#define UNARY(name, expr)                                                                                              \
+    static double u##name(double x, const double *p) {                                                                 \
         (void)p;                                                                                                       \
         return (expr);                                                                                                 \
     }                                                                                                                  \
@@ -258,9 +258,7 @@ static double uIsNaN(double x, const double *p) {
     (void)p;
     return x != x;
 }
-static double uIsInf(double x, const double *p) {
-    return isinf(x) && ((x > 0 && p[0] != 0) || (x < 0 && p[1] != 0));
-}
+static double uIsInf(double x, const double *p) { return isinf(x) && ((x > 0 && p[0] != 0) || (x < 0 && p[1] != 0)); }
 static double uGelu(double x, const double *p) {
     if (p[0] != 0) return 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
     return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));

@@ -75,8 +75,16 @@ HgnStatus oxFail(OxCtx *c, const char *fmt, ...) {
 
 bool oxIsNumeric(HgnDtype t) {
     switch (t) {
-    case HGN_DTYPE_F32: case HGN_DTYPE_F64: case HGN_DTYPE_I8: case HGN_DTYPE_I16: case HGN_DTYPE_I32:
-    case HGN_DTYPE_I64: case HGN_DTYPE_U8: case HGN_DTYPE_U16: case HGN_DTYPE_U32: case HGN_DTYPE_U64:
+    case HGN_DTYPE_F32:
+    case HGN_DTYPE_F64:
+    case HGN_DTYPE_I8:
+    case HGN_DTYPE_I16:
+    case HGN_DTYPE_I32:
+    case HGN_DTYPE_I64:
+    case HGN_DTYPE_U8:
+    case HGN_DTYPE_U16:
+    case HGN_DTYPE_U32:
+    case HGN_DTYPE_U64:
     case HGN_DTYPE_BOOL:
         return true;
     default:
@@ -86,25 +94,39 @@ bool oxIsNumeric(HgnDtype t) {
 
 double oxGet(const OxTensor *t, int64_t i) {
     switch (t->dtype) {
-    case HGN_DTYPE_F32: return ((const float *)t->data)[i];
-    case HGN_DTYPE_F64: return ((const double *)t->data)[i];
-    case HGN_DTYPE_I8: return ((const int8_t *)t->data)[i];
-    case HGN_DTYPE_I16: return ((const int16_t *)t->data)[i];
-    case HGN_DTYPE_I32: return ((const int32_t *)t->data)[i];
-    case HGN_DTYPE_I64: return (double)((const int64_t *)t->data)[i];
-    case HGN_DTYPE_U8: return ((const uint8_t *)t->data)[i];
-    case HGN_DTYPE_U16: return ((const uint16_t *)t->data)[i];
-    case HGN_DTYPE_U32: return ((const uint32_t *)t->data)[i];
-    case HGN_DTYPE_U64: return (double)((const uint64_t *)t->data)[i];
-    case HGN_DTYPE_BOOL: return ((const uint8_t *)t->data)[i] ? 1.0 : 0.0;
-    default: return 0.0;
+    case HGN_DTYPE_F32:
+        return ((const float *)t->data)[i];
+    case HGN_DTYPE_F64:
+        return ((const double *)t->data)[i];
+    case HGN_DTYPE_I8:
+        return ((const int8_t *)t->data)[i];
+    case HGN_DTYPE_I16:
+        return ((const int16_t *)t->data)[i];
+    case HGN_DTYPE_I32:
+        return ((const int32_t *)t->data)[i];
+    case HGN_DTYPE_I64:
+        return (double)((const int64_t *)t->data)[i];
+    case HGN_DTYPE_U8:
+        return ((const uint8_t *)t->data)[i];
+    case HGN_DTYPE_U16:
+        return ((const uint16_t *)t->data)[i];
+    case HGN_DTYPE_U32:
+        return ((const uint32_t *)t->data)[i];
+    case HGN_DTYPE_U64:
+        return (double)((const uint64_t *)t->data)[i];
+    case HGN_DTYPE_BOOL:
+        return ((const uint8_t *)t->data)[i] ? 1.0 : 0.0;
+    default:
+        return 0.0;
     }
 }
 
 int64_t oxGetI(const OxTensor *t, int64_t i) {
     switch (t->dtype) {
-    case HGN_DTYPE_I64: return ((const int64_t *)t->data)[i];
-    case HGN_DTYPE_U64: return (int64_t)((const uint64_t *)t->data)[i];
+    case HGN_DTYPE_I64:
+        return ((const int64_t *)t->data)[i];
+    case HGN_DTYPE_U64:
+        return (int64_t)((const uint64_t *)t->data)[i];
     default: {
         double v = oxGet(t, i);
         if (v != v) return 0;
@@ -124,18 +146,41 @@ static int64_t satI(double v, double lo, double hi) {
 
 void oxSet(OxTensor *t, int64_t i, double v) {
     switch (t->dtype) {
-    case HGN_DTYPE_F32: ((float *)t->data)[i] = (float)v; break;
-    case HGN_DTYPE_F64: ((double *)t->data)[i] = v; break;
-    case HGN_DTYPE_I8: ((int8_t *)t->data)[i] = (int8_t)satI(v, -128, 127); break;
-    case HGN_DTYPE_I16: ((int16_t *)t->data)[i] = (int16_t)satI(v, -32768, 32767); break;
-    case HGN_DTYPE_I32: ((int32_t *)t->data)[i] = (int32_t)satI(v, -2147483648.0, 2147483647.0); break;
-    case HGN_DTYPE_I64: ((int64_t *)t->data)[i] = satI(v, -9.2e18, 9.2e18); break;
-    case HGN_DTYPE_U8: ((uint8_t *)t->data)[i] = (uint8_t)satI(v, 0, 255); break;
-    case HGN_DTYPE_U16: ((uint16_t *)t->data)[i] = (uint16_t)satI(v, 0, 65535); break;
-    case HGN_DTYPE_U32: ((uint32_t *)t->data)[i] = (uint32_t)satI(v, 0, 4294967295.0); break;
-    case HGN_DTYPE_U64: ((uint64_t *)t->data)[i] = (uint64_t)satI(v, 0, 9.2e18); break;
-    case HGN_DTYPE_BOOL: ((uint8_t *)t->data)[i] = v != 0.0; break;
-    default: break;
+    case HGN_DTYPE_F32:
+        ((float *)t->data)[i] = (float)v;
+        break;
+    case HGN_DTYPE_F64:
+        ((double *)t->data)[i] = v;
+        break;
+    case HGN_DTYPE_I8:
+        ((int8_t *)t->data)[i] = (int8_t)satI(v, -128, 127);
+        break;
+    case HGN_DTYPE_I16:
+        ((int16_t *)t->data)[i] = (int16_t)satI(v, -32768, 32767);
+        break;
+    case HGN_DTYPE_I32:
+        ((int32_t *)t->data)[i] = (int32_t)satI(v, -2147483648.0, 2147483647.0);
+        break;
+    case HGN_DTYPE_I64:
+        ((int64_t *)t->data)[i] = satI(v, -9.2e18, 9.2e18);
+        break;
+    case HGN_DTYPE_U8:
+        ((uint8_t *)t->data)[i] = (uint8_t)satI(v, 0, 255);
+        break;
+    case HGN_DTYPE_U16:
+        ((uint16_t *)t->data)[i] = (uint16_t)satI(v, 0, 65535);
+        break;
+    case HGN_DTYPE_U32:
+        ((uint32_t *)t->data)[i] = (uint32_t)satI(v, 0, 4294967295.0);
+        break;
+    case HGN_DTYPE_U64:
+        ((uint64_t *)t->data)[i] = (uint64_t)satI(v, 0, 9.2e18);
+        break;
+    case HGN_DTYPE_BOOL:
+        ((uint8_t *)t->data)[i] = v != 0.0;
+        break;
+    default:
+        break;
     }
 }
 
@@ -153,7 +198,8 @@ HgnStatus oxNeedF32(OxCtx *c, int k) {
 }
 
 HgnStatus oxAxis(OxCtx *c, int64_t axis, int32_t rank, int32_t *out) {
-    if (axis < -rank || axis >= (rank ? rank : 1)) return oxFail(c, "axis %lld out of range for rank %d", (long long)axis, rank);
+    if (axis < -rank || axis >= (rank ? rank : 1))
+        return oxFail(c, "axis %lld out of range for rank %d", (long long)axis, rank);
     *out = (int32_t)(axis < 0 ? axis + rank : axis);
     return HGN_OK;
 }
@@ -240,8 +286,9 @@ void oxGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alp
 }
 
 /* ---- dispatch ---- */
-static const OxOp *const families[] = {hgnOxElementwiseOps, hgnOxMatmulOps, hgnOxConvOps, hgnOxTensorOps,
-                                       hgnOxReduceOps,      hgnOxNormOps,   hgnOxMiscOps,  hgnOxLossOps, hgnOxRnnOps};
+static const OxOp *const families[] = {hgnOxElementwiseOps, hgnOxMatmulOps, hgnOxConvOps,
+                                       hgnOxTensorOps,      hgnOxReduceOps, hgnOxNormOps,
+                                       hgnOxMiscOps,        hgnOxLossOps,   hgnOxRnnOps};
 
 static const OxOp *findOp(const char *op) {
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
@@ -278,8 +325,8 @@ static HgnStatus fromOnnx(OxTensor *t, const HgnOnnxTensor *src, const char *nam
         dims[i] = src->shape.dims[i].n;
     }
     if (!oxElemSize(src->dtype))
-        return hgnStatusNew(HGN_CODE_UnsupportedDtype, name, "use numeric tensors", "tensor `%s` has dtype %s, not executable",
-                            name, hgnDtypeName(src->dtype));
+        return hgnStatusNew(HGN_CODE_UnsupportedDtype, name, "use numeric tensors",
+                            "tensor `%s` has dtype %s, not executable", name, hgnDtypeName(src->dtype));
     HgnStatus st = oxAlloc(t, src->dtype, src->shape.rank, dims);
     if (st) return st;
     uint64_t need = (uint64_t)t->n * oxElemSize(t->dtype);
@@ -330,8 +377,8 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
         int32_t pick = -1;
         for (int32_t j = 0; j < nInputs && pick < 0; j++)
             if (!used[j] && inputs[j].name && !strcmp(inputs[j].name, val->name)) pick = j;
-        if (pick < 0 && k < nInputs && !used[k] && (!inputs[k].name || !*inputs[k].name ||
-                                                    hgnGraphFindValue(g, inputs[k].name) < 0))
+        if (pick < 0 && k < nInputs && !used[k] &&
+            (!inputs[k].name || !*inputs[k].name || hgnGraphFindValue(g, inputs[k].name) < 0))
             pick = k;
         if (pick < 0) continue; /* left unbound: an omitted optional input (kernels reject required ones) */
         used[pick] = true;
@@ -356,7 +403,8 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
         const HgnValue *val = hgnGraphValue(g, v);
         if (!have[v] && val->producer < 0 && val->externalPath) {
             st = hgnStatusNew(HGN_CODE_UnsupportedOperator, val->name, "inline the weights",
-                              "weight `%s` is stored as external data, which the ONNX executor does not read", val->name);
+                              "weight `%s` is stored as external data, which the ONNX executor does not read",
+                              val->name);
             goto done;
         }
     }
@@ -428,8 +476,8 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
         int32_t v = hgnGraphOutput(g, i);
         OxTensor *t = &vals[v];
         if (!have[v]) {
-            st = hgnStatusNew(HGN_CODE_ExecutionFailed, hgnGraphValue(g, v)->name, NULL, "graph output `%s` was not computed",
-                              hgnGraphValue(g, v)->name);
+            st = hgnStatusNew(HGN_CODE_ExecutionFailed, hgnGraphValue(g, v)->name, NULL,
+                              "graph output `%s` was not computed", hgnGraphValue(g, v)->name);
             hgnOnnxTensorsFree(outs, no);
             goto done;
         }

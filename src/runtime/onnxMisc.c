@@ -25,7 +25,8 @@ static HgnStatus castTo(OxCtx *c, HgnDtype to) {
 
 static HgnStatus opCast(OxCtx *c) {
     HgnDtype to;
-    if (!hgnOnnxDtype((int32_t)oxAttrI(c, "to", 0), &to)) return oxUnsupported(c, "target type %lld", (long long)oxAttrI(c, "to", 0));
+    if (!hgnOnnxDtype((int32_t)oxAttrI(c, "to", 0), &to))
+        return oxUnsupported(c, "target type %lld", (long long)oxAttrI(c, "to", 0));
     return castTo(c, to);
 }
 
@@ -70,7 +71,8 @@ static HgnStatus opTopK(OxCtx *c) {
     const OxTensor *x = c->in[0];
     if (!oxIsNumeric(x->dtype)) return oxUnsupported(c, "dtype");
     int64_t k;
-    if (c->opset < 10) k = oxAttrI(c, "k", -1);
+    if (c->opset < 10)
+        k = oxAttrI(c, "k", -1);
     else {
         int64_t kb[1];
         int32_t n1;
@@ -184,8 +186,8 @@ static HgnStatus opTrilu(OxCtx *c) {
 enum { CT_HALF, CT_ASYM, CT_ALIGN, CT_PYTORCH, CT_TFNN };
 enum { NM_RPF, NM_RPC, NM_FLOOR, NM_CEIL };
 
-static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a, int64_t outLen, double outLenF, double scale,
-                            bool linear, int ct, int nm) {
+static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a, int64_t outLen, double outLenF,
+                            double scale, bool linear, int ct, int nm) {
     int64_t d[HGN_MAX_RANK];
     memcpy(d, x->dims, sizeof d);
     d[a] = outLen;
@@ -199,11 +201,21 @@ static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a,
     for (int64_t j = 0; j < outLen; j++) {
         double xo;
         switch (ct) {
-        case CT_ASYM: xo = j / scale; break;
-        case CT_ALIGN: xo = outLenF == 1.0 ? 0 : (double)j * (double)(n - 1) / (outLenF - 1.0); break;
-        case CT_PYTORCH: xo = outLen > 1 ? (j + 0.5) / scale - 0.5 : 0; break;
-        case CT_TFNN: xo = (j + 0.5) / scale; break;
-        default: xo = (j + 0.5) / scale - 0.5; break;
+        case CT_ASYM:
+            xo = j / scale;
+            break;
+        case CT_ALIGN:
+            xo = outLenF == 1.0 ? 0 : (double)j * (double)(n - 1) / (outLenF - 1.0);
+            break;
+        case CT_PYTORCH:
+            xo = outLen > 1 ? (j + 0.5) / scale - 0.5 : 0;
+            break;
+        case CT_TFNN:
+            xo = (j + 0.5) / scale;
+            break;
+        default:
+            xo = (j + 0.5) / scale - 0.5;
+            break;
         }
         int64_t i0, i1;
         double w;
@@ -216,10 +228,18 @@ static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a,
         } else {
             double r;
             switch (nm) {
-            case NM_FLOOR: r = floor(xo); break;
-            case NM_CEIL: r = ceil(xo); break;
-            case NM_RPC: r = (xo - floor(xo) == 0.5) ? ceil(xo) : round(xo); break;
-            default: r = (xo - floor(xo) == 0.5) ? floor(xo) : round(xo); break;
+            case NM_FLOOR:
+                r = floor(xo);
+                break;
+            case NM_CEIL:
+                r = ceil(xo);
+                break;
+            case NM_RPC:
+                r = (xo - floor(xo) == 0.5) ? ceil(xo) : round(xo);
+                break;
+            default:
+                r = (xo - floor(xo) == 0.5) ? floor(xo) : round(xo);
+                break;
             }
             i0 = (int64_t)r;
             if (i0 < 0) i0 = 0;
@@ -246,12 +266,19 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
     if (!linear && strcmp(mode, "nearest")) return oxUnsupported(c, "mode %s", mode);
     bool v10 = upsample || c->opset < 11;
     const char *ctm = v10 ? "asymmetric" : hgnNodeAttrString(c->node, "coordinate_transformation_mode", "half_pixel");
-    int ct = !strcmp(ctm, "half_pixel") ? CT_HALF : !strcmp(ctm, "asymmetric") ? CT_ASYM : !strcmp(ctm, "align_corners") ? CT_ALIGN
-             : !strcmp(ctm, "pytorch_half_pixel") ? CT_PYTORCH : !strcmp(ctm, "tf_half_pixel_for_nn") ? CT_TFNN : -1;
+    int ct = !strcmp(ctm, "half_pixel")             ? CT_HALF
+             : !strcmp(ctm, "asymmetric")           ? CT_ASYM
+             : !strcmp(ctm, "align_corners")        ? CT_ALIGN
+             : !strcmp(ctm, "pytorch_half_pixel")   ? CT_PYTORCH
+             : !strcmp(ctm, "tf_half_pixel_for_nn") ? CT_TFNN
+                                                    : -1;
     if (ct < 0) return oxUnsupported(c, "coordinate_transformation_mode %s", ctm);
     const char *nms = v10 ? "floor" : hgnNodeAttrString(c->node, "nearest_mode", "round_prefer_floor");
-    int nm = !strcmp(nms, "round_prefer_floor") ? NM_RPF : !strcmp(nms, "round_prefer_ceil") ? NM_RPC : !strcmp(nms, "floor") ? NM_FLOOR
-             : !strcmp(nms, "ceil") ? NM_CEIL : -1;
+    int nm = !strcmp(nms, "round_prefer_floor")  ? NM_RPF
+             : !strcmp(nms, "round_prefer_ceil") ? NM_RPC
+             : !strcmp(nms, "floor")             ? NM_FLOOR
+             : !strcmp(nms, "ceil")              ? NM_CEIL
+                                                 : -1;
     if (nm < 0) return oxUnsupported(c, "nearest_mode %s", nms);
     if (!v10 && (hgnNodeAttr(c->node, "axes") || oxAttrI(c, "antialias", 0) ||
                  strcmp(hgnNodeAttrString(c->node, "keep_aspect_ratio_policy", "stretch"), "stretch")))
@@ -269,7 +296,8 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
         const OxTensor *z = !v10 && c->nIn > 3 ? c->in[3] : NULL;
         if (z && z->n) {
             if (z->n != x->rank) return oxFail(c, "sizes length");
-            for (int i = 0; i < x->rank; i++) sizes[i] = oxGetI(z, i), scales[i] = (double)sizes[i] / (double)x->dims[i];
+            for (int i = 0; i < x->rank; i++)
+                sizes[i] = oxGetI(z, i), scales[i] = (double)sizes[i] / (double)x->dims[i];
             haveSizes = true;
         } else if (s && s->n) {
             if (s->n != x->rank || s->dtype != HGN_DTYPE_F32) return oxFail(c, "scales length");
@@ -287,7 +315,8 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
     for (int a = 0; a < x->rank; a++) {
         if (sizes[a] == x->dims[a] && scales[a] == 1.0) continue;
         OxTensor nxt = {0};
-        st = resizeAxis(c, &cur, &nxt, a, sizes[a], haveSizes ? (double)sizes[a] : (double)x->dims[a] * scales[a], scales[a], linear, ct, nm);
+        st = resizeAxis(c, &cur, &nxt, a, sizes[a], haveSizes ? (double)sizes[a] : (double)x->dims[a] * scales[a],
+                        scales[a], linear, ct, nm);
         oxTensorClear(&cur);
         if (st) return st;
         cur = nxt;
@@ -300,14 +329,8 @@ static HgnStatus opResize(OxCtx *c) { return resize(c, false); }
 static HgnStatus opUpsample(OxCtx *c) { return resize(c, true); }
 
 const OxOp hgnOxMiscOps[] = {
-    {"Cast", opCast},
-    {"CastLike", opCastLike},
-    {"Range", opRange},
-    {"TopK", opTopK},
-    {"NonZero", opNonZero},
-    {"OneHot", opOneHot},
-    {"Trilu", opTrilu},
-    {"Resize", opResize},
-    {"Upsample", opUpsample},
+    {"Cast", opCast},   {"CastLike", opCastLike}, {"Range", opRange},
+    {"TopK", opTopK},   {"NonZero", opNonZero},   {"OneHot", opOneHot},
+    {"Trilu", opTrilu}, {"Resize", opResize},     {"Upsample", opUpsample},
     {NULL, NULL},
 };

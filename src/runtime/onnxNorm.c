@@ -16,7 +16,8 @@ static HgnStatus opBatchNorm(OxCtx *c) {
     int64_t C = x->dims[1], S = 1;
     for (int i = 2; i < x->rank; i++) S *= x->dims[i];
     for (int k = 1; k < 5; k++)
-        if (c->in[k]->n != C) return oxFail(c, "parameter %d has %lld values, C is %lld", k, (long long)c->in[k]->n, (long long)C);
+        if (c->in[k]->n != C)
+            return oxFail(c, "parameter %d has %lld values, C is %lld", k, (long long)c->in[k]->n, (long long)C);
     double eps = oxAttrF(c, "epsilon", 1e-5f);
     if ((st = oxAlloc(c->out[0], HGN_DTYPE_F32, x->rank, x->dims))) return st;
     const float *sc = c->in[1]->data, *b = c->in[2]->data, *mean = c->in[3]->data, *var = c->in[4]->data;
@@ -133,7 +134,8 @@ static HgnStatus opLayerNorm(OxCtx *c) {
         for (int64_t i = 0; i < len; i++) {
             int64_t so = 0, bo = 0;
             for (int k = 0; k < r; k++) so += idx[k] * ss[k], bo += b ? idx[k] * bs[k] : 0;
-            yr[i] = (float)((xr[i] - m) * inv * ((const float *)sc->data)[so] + (b ? ((const float *)b->data)[bo] : 0.0));
+            yr[i] =
+                (float)((xr[i] - m) * inv * ((const float *)sc->data)[so] + (b ? ((const float *)b->data)[bo] : 0.0));
             for (int k = r - 1; k >= 0; k--) {
                 if (++idx[k] < d[k]) break;
                 idx[k] = 0;
@@ -203,9 +205,12 @@ static HgnStatus opMvn(OxCtx *c) {
         for (int64_t i = 0; i < x->n; i++) {
             int64_t off = 0;
             for (int d = 0; d < x->rank; d++) off += red[d] ? 0 : idx[d] * os[d];
-            if (pass == 0) m[off] += xs[i];
-            else if (pass == 1) v[off] += (xs[i] - m[off]) * (xs[i] - m[off]);
-            else ((float *)c->out[0]->data)[i] = (float)((xs[i] - m[off]) / (sqrt(v[off]) + 1e-9));
+            if (pass == 0)
+                m[off] += xs[i];
+            else if (pass == 1)
+                v[off] += (xs[i] - m[off]) * (xs[i] - m[off]);
+            else
+                ((float *)c->out[0]->data)[i] = (float)((xs[i] - m[off]) / (sqrt(v[off]) + 1e-9));
             for (int d = x->rank - 1; d >= 0; d--) {
                 if (++idx[d] < x->dims[d]) break;
                 idx[d] = 0;

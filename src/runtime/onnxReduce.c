@@ -60,14 +60,32 @@ static HgnStatus reduce(OxCtx *c, int kind) {
     for (int64_t i = 0; i < x->n; i++) {
         double v = oxGet(x, i), *b = &buf[off];
         switch (kind) {
-        case R_SUM: case R_MEAN: case R_LOGSUM: *b += v; break;
-        case R_MAX: *b = (v > *b || v != v) ? v : *b; break;
-        case R_MIN: *b = (v < *b || v != v) ? v : *b; break;
-        case R_PROD: *b *= v; break;
-        case R_L1: *b += fabs(v); break;
-        case R_L2: case R_SUMSQ: *b += v * v; break;
-        case R_LOGSUMEXP: *b += exp(v); break;
-        default: break;
+        case R_SUM:
+        case R_MEAN:
+        case R_LOGSUM:
+            *b += v;
+            break;
+        case R_MAX:
+            *b = (v > *b || v != v) ? v : *b;
+            break;
+        case R_MIN:
+            *b = (v < *b || v != v) ? v : *b;
+            break;
+        case R_PROD:
+            *b *= v;
+            break;
+        case R_L1:
+            *b += fabs(v);
+            break;
+        case R_L2:
+        case R_SUMSQ:
+            *b += v * v;
+            break;
+        case R_LOGSUMEXP:
+            *b += exp(v);
+            break;
+        default:
+            break;
         }
         for (int d = x->rank - 1; d >= 0; d--) {
             idx[d]++;
@@ -174,7 +192,8 @@ static HgnStatus softmaxOp(OxCtx *c, int kind) {
             double s = 0;
             for (int64_t j = 0; j < n; j++) s += exp(xr[j * inner] - mx);
             for (int64_t j = 0; j < n; j++)
-                yr[j * inner] = kind == S_SOFTMAX ? (float)(exp(xr[j * inner] - mx) / s) : (float)(xr[j * inner] - mx - log(s));
+                yr[j * inner] =
+                    kind == S_SOFTMAX ? (float)(exp(xr[j * inner] - mx) / s) : (float)(xr[j * inner] - mx - log(s));
         }
     return HGN_OK;
 }

@@ -13,9 +13,12 @@ enum { ACT_TANH, ACT_SIGMOID, ACT_RELU };
 
 static float act(int a, float x) {
     switch (a) {
-    case ACT_SIGMOID: return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
-    case ACT_RELU: return x > 0 ? x : 0.0f;
-    default: return tanhf(x);
+    case ACT_SIGMOID:
+        return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
+    case ACT_RELU:
+        return x > 0 ? x : 0.0f;
+    default:
+        return tanhf(x);
     }
 }
 
@@ -58,7 +61,10 @@ static HgnStatus rnn(OxCtx *c, int kind) {
         if (aa->type != HGN_ATTR_STRINGS || aa->n != na * nd) return oxFail(c, "activations count");
         for (int i = 0; i < aa->n; i++) {
             const char *s = aa->strings[i];
-            acts[i] = !strcmp(s, "Tanh") ? ACT_TANH : !strcmp(s, "Sigmoid") ? ACT_SIGMOID : !strcmp(s, "Relu") ? ACT_RELU : -1;
+            acts[i] = !strcmp(s, "Tanh")      ? ACT_TANH
+                      : !strcmp(s, "Sigmoid") ? ACT_SIGMOID
+                      : !strcmp(s, "Relu")    ? ACT_RELU
+                                              : -1;
             if (acts[i] < 0) return oxUnsupported(c, "activation %s", s);
         }
     }
@@ -90,7 +96,8 @@ static HgnStatus rnn(OxCtx *c, int kind) {
         oxGemm(false, true, S * B, GH, I, 1.0f, x->data, I, W, I, 0.0f, xw, GH);
         if (Wb)
             for (int64_t i = 0; i < S * B; i++)
-                for (int64_t j = 0; j < GH; j++) xw[i * GH + j] += Wb[j] + (kind == KIND_GRU && lbr && j >= 2 * H ? 0.0f : Rb[j]);
+                for (int64_t j = 0; j < GH; j++)
+                    xw[i * GH + j] += Wb[j] + (kind == KIND_GRU && lbr && j >= 2 * H ? 0.0f : Rb[j]);
         for (int64_t i = 0; i < B * H; i++) {
             hcur[i] = h0 ? ((const float *)h0->data)[d * B * H + i] : 0.0f;
             ccur[i] = c0 ? ((const float *)c0->data)[d * B * H + i] : 0.0f;
@@ -127,7 +134,8 @@ static HgnStatus rnn(OxCtx *c, int kind) {
                         for (int64_t j = 0; j < H; j++) {
                             float rb = Rb ? Rb[2 * H + j] : 0.0f;
                             float hh = act(A[1], clipv(xt[bi * GH + 2 * H + j] +
-                                                           hr[bi * GH + H + j] * (hr[bi * GH + 2 * H + j] + rb), clip));
+                                                           hr[bi * GH + H + j] * (hr[bi * GH + 2 * H + j] + rb),
+                                                       clip));
                             float z = hr[bi * GH + j];
                             hcur[bi * H + j] = (1.0f - z) * hh + z * hcur[bi * H + j];
                         }

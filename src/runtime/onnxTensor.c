@@ -29,7 +29,8 @@ static HgnStatus reshapeTo(OxCtx *c, int32_t rank, const int64_t *dims) {
     const OxTensor *x = c->in[0];
     HgnStatus st = oxAlloc(c->out[0], x->dtype, rank, dims);
     if (st) return st;
-    if (c->out[0]->n != x->n) return oxFail(c, "element count changes (%lld -> %lld)", (long long)x->n, (long long)c->out[0]->n);
+    if (c->out[0]->n != x->n)
+        return oxFail(c, "element count changes (%lld -> %lld)", (long long)x->n, (long long)c->out[0]->n);
     if (x->n) memcpy(c->out[0]->data, x->data, (size_t)x->n * oxElemSize(x->dtype));
     return HGN_OK;
 }
@@ -237,8 +238,8 @@ static HgnStatus opSplit(OxCtx *c) {
             if ((st = oxAlloc(c->out[k], x->dtype, x->rank, d))) return st;
             int64_t blk = sz[k] * inner;
             for (int64_t o = 0; o < outer; o++)
-                memcpy((char *)c->out[k]->data + o * blk * es, (const char *)x->data + (o * x->dims[a] * inner + pos) * es,
-                       (size_t)blk * es);
+                memcpy((char *)c->out[k]->data + o * blk * es,
+                       (const char *)x->data + (o * x->dims[a] * inner + pos) * es, (size_t)blk * es);
         }
         pos += sz[k] * inner;
     }
@@ -419,7 +420,8 @@ static HgnStatus ndOp(OxCtx *c, bool scatter) {
             off += v * xs[j];
         }
         if (scatter)
-            memcpy((char *)c->out[0]->data + off * es, (const char *)c->in[2]->data + t * inner * es, (size_t)inner * es);
+            memcpy((char *)c->out[0]->data + off * es, (const char *)c->in[2]->data + t * inner * es,
+                   (size_t)inner * es);
         else
             memcpy((char *)c->out[0]->data + t * inner * es, (const char *)x->data + off * es, (size_t)inner * es);
     }
@@ -459,14 +461,19 @@ static HgnStatus opPad(OxCtx *c) {
         for (int i = 0; i < x->rank; i++) pb[i] = pads[i], pe[i] = pads[x->rank + i];
     }
     const char *mode = hgnNodeAttrString(c->node, "mode", "constant");
-    int m = !strcmp(mode, "constant") ? 0 : !strcmp(mode, "reflect") ? 1 : !strcmp(mode, "edge") ? 2 : !strcmp(mode, "wrap") ? 3 : -1;
+    int m = !strcmp(mode, "constant")  ? 0
+            : !strcmp(mode, "reflect") ? 1
+            : !strcmp(mode, "edge")    ? 2
+            : !strcmp(mode, "wrap")    ? 3
+                                       : -1;
     if (m < 0) return oxUnsupported(c, "mode %s", mode);
     int64_t d[HGN_MAX_RANK];
     for (int i = 0; i < x->rank; i++) {
         d[i] = x->dims[i] + pb[i] + pe[i];
         if (d[i] < 0) return oxFail(c, "negative output dim");
         if (m && (pb[i] < 0 || pe[i] < 0)) return oxUnsupported(c, "negative pads with mode %s", mode);
-        if (m == 1 && (pb[i] >= x->dims[i] || pe[i] >= x->dims[i]) && (pb[i] || pe[i])) return oxUnsupported(c, "reflect pad >= dim");
+        if (m == 1 && (pb[i] >= x->dims[i] || pe[i] >= x->dims[i]) && (pb[i] || pe[i]))
+            return oxUnsupported(c, "reflect pad >= dim");
         if (m && x->dims[i] == 0 && d[i]) return oxFail(c, "cannot pad an empty axis");
     }
     if ((st = oxAlloc(c->out[0], x->dtype, x->rank, d))) return st;
@@ -479,17 +486,22 @@ static HgnStatus opPad(OxCtx *c) {
         for (int i = 0; i < x->rank; i++) {
             int64_t p = idx[i] - pb[i], n = x->dims[i];
             if (p < 0 || p >= n) {
-                if (m == 0) inside = false;
-                else if (m == 2) p = p < 0 ? 0 : n - 1;
-                else if (m == 3) p = ((p % n) + n) % n;
+                if (m == 0)
+                    inside = false;
+                else if (m == 2)
+                    p = p < 0 ? 0 : n - 1;
+                else if (m == 3)
+                    p = ((p % n) + n) % n;
                 else {
                     while (p < 0 || p >= n) p = p < 0 ? -p : 2 * (n - 1) - p;
                 }
             }
             off += p * xs[i];
         }
-        if (inside) memcpy((char *)c->out[0]->data + o * es, (const char *)x->data + off * es, es);
-        else oxSet(c->out[0], o, cv);
+        if (inside)
+            memcpy((char *)c->out[0]->data + o * es, (const char *)x->data + off * es, es);
+        else
+            oxSet(c->out[0], o, cv);
         for (int i = x->rank - 1; i >= 0; i--) {
             if (++idx[i] < d[i]) break;
             idx[i] = 0;
@@ -499,7 +511,8 @@ static HgnStatus opPad(OxCtx *c) {
 }
 
 /* out[idx] = x[map(idx)] with broadcast-style strides */
-static HgnStatus strided(OxCtx *c, const OxTensor *x, int32_t rank, const int64_t *d, const int64_t *xs, const int64_t *mod) {
+static HgnStatus strided(OxCtx *c, const OxTensor *x, int32_t rank, const int64_t *d, const int64_t *xs,
+                         const int64_t *mod) {
     HgnStatus st = oxAlloc(c->out[0], x->dtype, rank, d);
     if (st) return st;
     size_t es = oxElemSize(x->dtype);

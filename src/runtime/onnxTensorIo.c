@@ -16,8 +16,8 @@ static const struct {
     const char *descr;
     HgnDtype t;
 } npyTypes[] = {
-    {"f4", HGN_DTYPE_F32}, {"f8", HGN_DTYPE_F64}, {"i1", HGN_DTYPE_I8},  {"i2", HGN_DTYPE_I16},
-    {"i4", HGN_DTYPE_I32}, {"i8", HGN_DTYPE_I64}, {"u1", HGN_DTYPE_U8},  {"u2", HGN_DTYPE_U16},
+    {"f4", HGN_DTYPE_F32}, {"f8", HGN_DTYPE_F64}, {"i1", HGN_DTYPE_I8},   {"i2", HGN_DTYPE_I16},
+    {"i4", HGN_DTYPE_I32}, {"i8", HGN_DTYPE_I64}, {"u1", HGN_DTYPE_U8},   {"u2", HGN_DTYPE_U16},
     {"u4", HGN_DTYPE_U32}, {"u8", HGN_DTYPE_U64}, {"b1", HGN_DTYPE_BOOL}, {"f2", HGN_DTYPE_F16},
 };
 
@@ -161,15 +161,17 @@ HgnStatus hgnNpySave(const char *path, const HgnOnnxTensor *t) {
         return hgnStatusNew(HGN_CODE_UnsupportedDtype, path, NULL, "dtype %s has no .npy form", hgnDtypeName(t->dtype));
     HgnBuf h;
     hgnBufInit(&h);
-    hgnBufAppendf(&h, "{'descr': '%c%s', 'fortran_order': False, 'shape': (", descr[0] == 'b' || descr[1] == '1' ? '|' : '<',
-                  descr);
-    for (int i = 0; i < t->shape.rank; i++) hgnBufAppendf(&h, "%lld,%s", (long long)t->shape.dims[i].n, i + 1 < t->shape.rank ? " " : "");
+    hgnBufAppendf(&h, "{'descr': '%c%s', 'fortran_order': False, 'shape': (",
+                  descr[0] == 'b' || descr[1] == '1' ? '|' : '<', descr);
+    for (int i = 0; i < t->shape.rank; i++)
+        hgnBufAppendf(&h, "%lld,%s", (long long)t->shape.dims[i].n, i + 1 < t->shape.rank ? " " : "");
     hgnBufAppendStr(&h, "), }");
     while ((10 + h.len + 1) % 64) hgnBufAppendChar(&h, ' ');
     hgnBufAppendChar(&h, '\n');
     HgnBuf b;
     hgnBufInit(&b);
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(h.len & 0xff), (unsigned char)(h.len >> 8)};
+    unsigned char pre[10] = {
+        0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(h.len & 0xff), (unsigned char)(h.len >> 8)};
     hgnBufAppend(&b, (const char *)pre, 10);
     hgnBufAppend(&b, h.data, h.len);
     if (t->bytes) hgnBufAppend(&b, t->data, t->bytes);

@@ -51,17 +51,29 @@ static int cmpStr(const void *a, const void *b) { return strcmp(*(char *const *)
 
 static double getD(const HgnOnnxTensor *t, int64_t i) {
     switch (t->dtype) {
-    case HGN_DTYPE_F32: return ((const float *)t->data)[i];
-    case HGN_DTYPE_F64: return ((const double *)t->data)[i];
-    case HGN_DTYPE_I64: return (double)((const int64_t *)t->data)[i];
-    case HGN_DTYPE_I32: return ((const int32_t *)t->data)[i];
-    case HGN_DTYPE_I16: return ((const int16_t *)t->data)[i];
-    case HGN_DTYPE_I8: return ((const int8_t *)t->data)[i];
-    case HGN_DTYPE_U8: case HGN_DTYPE_BOOL: return ((const uint8_t *)t->data)[i];
-    case HGN_DTYPE_U16: return ((const uint16_t *)t->data)[i];
-    case HGN_DTYPE_U32: return ((const uint32_t *)t->data)[i];
-    case HGN_DTYPE_U64: return (double)((const uint64_t *)t->data)[i];
-    default: return NAN;
+    case HGN_DTYPE_F32:
+        return ((const float *)t->data)[i];
+    case HGN_DTYPE_F64:
+        return ((const double *)t->data)[i];
+    case HGN_DTYPE_I64:
+        return (double)((const int64_t *)t->data)[i];
+    case HGN_DTYPE_I32:
+        return ((const int32_t *)t->data)[i];
+    case HGN_DTYPE_I16:
+        return ((const int16_t *)t->data)[i];
+    case HGN_DTYPE_I8:
+        return ((const int8_t *)t->data)[i];
+    case HGN_DTYPE_U8:
+    case HGN_DTYPE_BOOL:
+        return ((const uint8_t *)t->data)[i];
+    case HGN_DTYPE_U16:
+        return ((const uint16_t *)t->data)[i];
+    case HGN_DTYPE_U32:
+        return ((const uint32_t *)t->data)[i];
+    case HGN_DTYPE_U64:
+        return (double)((const uint64_t *)t->data)[i];
+    default:
+        return NAN;
     }
 }
 
@@ -153,7 +165,8 @@ static int runModel(const char *dir, bool *isF32, char *detail, size_t detailSiz
     if (st) {
         char *s = hgnStatusToString(st);
         snprintf(detail, detailSize, "load: %s", s);
-        result = hgnStatusCode(st) == HGN_CODE_UnsupportedOperator || hgnStatusCode(st) == HGN_CODE_UnsupportedDtype ? 2 : 3;
+        result =
+            hgnStatusCode(st) == HGN_CODE_UnsupportedOperator || hgnStatusCode(st) == HGN_CODE_UnsupportedDtype ? 2 : 3;
         hgnFree(s);
         hgnStatusFree(st);
         goto out;
@@ -266,8 +279,11 @@ static void testSuite(void **state) {
                 if (r == 2) t.unsupported++;
                 if (r == 3) t.otherErrors++;
                 if (r != 0 && (verbose || r == 1 || r == 3))
-                    printf("  %-9s %s/%s: %s\n", r == 1 ? "WRONG" : r == 2 ? "unsupp" : "error", folders[f], names[i],
-                           detail);
+                    printf("  %-9s %s/%s: %s\n",
+                           r == 1   ? "WRONG"
+                           : r == 2 ? "unsupp"
+                                    : "error",
+                           folders[f], names[i], detail);
             }
             free(names[i]);
         }
@@ -278,8 +294,8 @@ static void testSuite(void **state) {
             printf("  %-28s %3d/%-3d %5.1f%%\n", opStats[i].op, opStats[i].passed, opStats[i].models,
                    100.0 * opStats[i].passed / opStats[i].models);
     double rate = t.f32Models ? 100.0 * t.f32Passed / t.f32Models : 0.0;
-    printf("\nmodels %d (skipped %d without test data): passed %d, wrong %d, unsupported %d, other errors %d\n", t.models,
-           t.skipped, t.passed, t.wrong, t.unsupported, t.otherErrors);
+    printf("\nmodels %d (skipped %d without test data): passed %d, wrong %d, unsupported %d, other errors %d\n",
+           t.models, t.skipped, t.passed, t.wrong, t.unsupported, t.otherErrors);
     printf("float32 models: %d/%d passed = %.1f%% (floor %.1f%%)\n", t.f32Passed, t.f32Models, rate, MIN_PASS_PERCENT);
     if (only) return;
     assert_true(t.models > 1000);
