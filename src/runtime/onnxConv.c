@@ -243,7 +243,7 @@ static HgnStatus pool(OxCtx *c, int kind) {
     if (st) return st;
     const OxTensor *x = c->in[0];
     if (x->rank < 3 || x->rank - 2 > MAXSP) return oxFail(c, "bad rank");
-    if (c->nOut > 1 && c->out[1]) return oxUnsupported(c, "the Indices output");
+    OxTensor *ind = kind == POOL_MAX && c->nOut > 1 ? c->out[1] : NULL;
     Geo g = {.ns = x->rank - 2};
     int32_t nk;
     if (!oxAttrInts(c, "kernel_shape", g.k, MAXSP, &nk) || nk != g.ns) return oxFail(c, "kernel_shape missing");
@@ -256,6 +256,7 @@ static HgnStatus pool(OxCtx *c, int kind) {
     for (int i = 0; i < g.ns; i++) od[2 + i] = g.out[i];
     OxTensor *o = c->out[0];
     if ((st = oxAlloc(o, HGN_DTYPE_F32, x->rank, od))) return st;
+    if (ind && (st = oxAlloc(ind, HGN_DTYPE_I64, x->rank, od))) return st;
     int64_t K = prod(g.k, g.ns), P = prod(g.out, g.ns), inSz = prod(g.in, g.ns), NC = x->dims[0] * x->dims[1];
     for (int64_t nc = 0; nc < NC; nc++) {
         const float *xc = (const float *)x->data + nc * inSz;
@@ -263,7 +264,7 @@ static HgnStatus pool(OxCtx *c, int kind) {
         int64_t oi[MAXSP] = {0};
         for (int64_t q = 0; q < P; q++) {
             double acc = kind == POOL_MAX ? -INFINITY : 0.0;
-            int64_t cnt = 0, cntPad = 0;
+            int64_t cnt = 0, cntPad = 0, arg = 0;
             for (int64_t kk = 0; kk < K; kk++) {
                 int64_t r = kk, off = 0;
                 bool ok = true, inPad = true;
@@ -283,9 +284,9 @@ static HgnStatus pool(OxCtx *c, int kind) {
                     off = off * g.in[i] + (oi[i] * g.s[i] - g.pb[i] + ki * g.d[i]);
                 }
                 double v = xc[off];
-                if (kind == POOL_MAX)
-                    acc = v > acc ? v : acc;
-                else if (kind == POOL_AVG)
+                if (kind == POOL_MAX) {
+                    if (v > acc) acc = v, arg = nc * inSz + off;
+                } else if (kind == POOL_AVG)
                     acc += v;
                 else
                     acc += pow(fabs(v), p);
@@ -294,6 +295,7 @@ static HgnStatus pool(OxCtx *c, int kind) {
             if (kind == POOL_AVG) acc = (incl ? cntPad : cnt) ? acc / (double)(incl ? cntPad : cnt) : 0.0;
             if (kind == POOL_LP) acc = pow(acc, 1.0 / p);
             y[q] = (float)acc;
+            if (ind) ((int64_t *)ind->data)[nc * P + q] = arg;
             for (int i = g.ns - 1; i >= 0; i--) {
                 if (++oi[i] < g.out[i]) break;
                 oi[i] = 0;

@@ -45,7 +45,9 @@ static HgnStatus bcastInit(OxCtx *c, int nT, const OxTensor *const *ts, BcastIte
         }                                                                                                              \
     } while (0)
 
-static bool isInt(HgnDtype t) { return t != HGN_DTYPE_F32 && t != HGN_DTYPE_F64; }
+static bool isInt(HgnDtype t) {
+    return t != HGN_DTYPE_F32 && t != HGN_DTYPE_F64 && t != HGN_DTYPE_F16 && t != HGN_DTYPE_BF16;
+}
 
 static HgnStatus binary(OxCtx *c, Bin f, bool predicate) {
     HgnStatus st = oxNeedIn(c, 0);
@@ -310,6 +312,11 @@ static HgnStatus opClip(OxCtx *c) {
     }
     return unary(c, uClip, p, HGN_DTYPE_UNKNOWN);
 }
+static double uShrink(double x, const double *p) { return x < -p[0] ? x + p[1] : (x > p[0] ? x - p[1] : 0.0); }
+static HgnStatus opShrink(OxCtx *c) {
+    double p[2] = {oxAttrF(c, "lambd", 0.5f), oxAttrF(c, "bias", 0.0f)};
+    return unary(c, uShrink, p, HGN_DTYPE_UNKNOWN);
+}
 static HgnStatus opNot(OxCtx *c) { return unary(c, uNot, NULL, HGN_DTYPE_BOOL); }
 static HgnStatus opIsNaN(OxCtx *c) { return unary(c, uIsNaN, NULL, HGN_DTYPE_BOOL); }
 static HgnStatus opIsInf(OxCtx *c) {
@@ -376,6 +383,7 @@ const OxOp hgnOxElementwiseOps[] = {
     {"Gelu", opGelu},
     {"Clip", opClip},
     {"Not", opNot},
+    {"Shrink", opShrink},
     {"IsNaN", opIsNaN},
     {"IsInf", opIsInf},
     {NULL, NULL},

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "huginn/onnxRuntime.h"
+#include "runtime/cpu/kernels.h"
 #include "runtime/onnxExec.h"
 
 size_t oxElemSize(HgnDtype t) {
@@ -86,6 +87,8 @@ bool oxIsNumeric(HgnDtype t) {
     case HGN_DTYPE_U32:
     case HGN_DTYPE_U64:
     case HGN_DTYPE_BOOL:
+    case HGN_DTYPE_F16:
+    case HGN_DTYPE_BF16:
         return true;
     default:
         return false;
@@ -116,6 +119,10 @@ double oxGet(const OxTensor *t, int64_t i) {
         return (double)((const uint64_t *)t->data)[i];
     case HGN_DTYPE_BOOL:
         return ((const uint8_t *)t->data)[i] ? 1.0 : 0.0;
+    case HGN_DTYPE_F16:
+        return hgnF16ToF32(((const uint16_t *)t->data)[i]);
+    case HGN_DTYPE_BF16:
+        return hgnBf16ToF32(((const uint16_t *)t->data)[i]);
     default:
         return 0.0;
     }
@@ -178,6 +185,12 @@ void oxSet(OxTensor *t, int64_t i, double v) {
         break;
     case HGN_DTYPE_BOOL:
         ((uint8_t *)t->data)[i] = v != 0.0;
+        break;
+    case HGN_DTYPE_F16:
+        ((uint16_t *)t->data)[i] = hgnF32ToF16((float)v);
+        break;
+    case HGN_DTYPE_BF16:
+        ((uint16_t *)t->data)[i] = hgnF32ToBf16((float)v);
         break;
     default:
         break;
@@ -382,12 +395,15 @@ HgnStatus hgnOnnxRun(const HgnGraph *g, const HgnOnnxTensor *inputs, int32_t nIn
             pick = k;
         if (pick < 0) continue; /* left unbound: an omitted optional input (kernels reject required ones) */
         used[pick] = true;
-        if (inputs[pick].dtype != val->dtype && val->dtype != HGN_DTYPE_UNKNOWN) {
+        /* bfloat16 tensor files read as u16 bit patterns */
+        bool bf16Bits = inputs[pick].dtype == HGN_DTYPE_U16 && val->dtype == HGN_DTYPE_BF16;
+        if (inputs[pick].dtype != val->dtype && val->dtype != HGN_DTYPE_UNKNOWN && !bf16Bits) {
             st = hgnStatusNew(HGN_CODE_InvalidInput, val->name, NULL, "input `%s` is %s, the graph expects %s",
                               val->name, hgnDtypeName(inputs[pick].dtype), hgnDtypeName(val->dtype));
             break;
         }
         st = fromOnnx(&vals[v], &inputs[pick], val->name);
+        if (!st && bf16Bits) vals[v].dtype = HGN_DTYPE_BF16;
         have[v] = !st;
     }
     hgnFree(used);

@@ -13,6 +13,8 @@ static HgnStatus castTo(OxCtx *c, HgnDtype to) {
     HgnStatus st = oxNeedIn(c, 0);
     if (st) return st;
     const OxTensor *x = c->in[0];
+    if (to == HGN_DTYPE_BF16 && x->dtype != HGN_DTYPE_BF16) /* ONNX versions differ: truncation vs rounding */
+        return oxUnsupported(c, "cast to bfloat16 (rounding differs between ONNX versions)");
     if (!oxIsNumeric(x->dtype) || !oxIsNumeric(to))
         return oxUnsupported(c, "cast %s -> %s", hgnDtypeName(x->dtype), hgnDtypeName(to));
     if ((st = oxAlloc(c->out[0], to, x->rank, x->dims))) return st;

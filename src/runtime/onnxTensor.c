@@ -17,7 +17,9 @@ static HgnStatus opIdentity(OxCtx *c) {
 static HgnStatus opDropout(OxCtx *c) {
     HgnStatus st = opIdentity(c);
     if (st) return st;
-    if (c->nIn > 2 && c->in[2] && oxGet(c->in[2], 0) != 0) return oxUnsupported(c, "training_mode=true");
+    bool training = c->nIn > 2 && c->in[2] && c->in[2]->n && oxGet(c->in[2], 0) != 0;
+    double ratio = c->nIn > 1 && c->in[1] && c->in[1]->n ? oxGet(c->in[1], 0) : 0.5;
+    if (training && ratio != 0.0) return oxUnsupported(c, "training_mode=true with ratio %g (random)", ratio);
     if (c->nOut > 1 && c->out[1]) {
         if ((st = oxAlloc(c->out[1], HGN_DTYPE_BOOL, c->in[0]->rank, c->in[0]->dims))) return st;
         memset(c->out[1]->data, 1, (size_t)c->out[1]->n);
