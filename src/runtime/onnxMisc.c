@@ -189,7 +189,8 @@ enum { CT_HALF, CT_ASYM, CT_ALIGN, CT_PYTORCH, CT_TFNN };
 enum { NM_RPF, NM_RPC, NM_FLOOR, NM_CEIL };
 
 static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a, int64_t outLen, double outLenF,
-                            double scale, bool linear, int ct, int nm) {
+                            double scale, int mode, int ct, int nm, double A, bool exclude) {
+    bool linear = mode == 1;
     int64_t d[HGN_MAX_RANK];
     memcpy(d, x->dims, sizeof d);
     d[a] = outLen;
@@ -221,6 +222,32 @@ static HgnStatus resizeAxis(OxCtx *c, const OxTensor *x, OxTensor *y, int32_t a,
         }
         int64_t i0, i1;
         double w;
+        if (mode == 2) { /* cubic: taps floor-1 .. floor+2, edge-padded */
+            double f = floor(xo), t = xo - f, cf[4];
+            cf[0] = ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A;
+            cf[1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+            cf[2] = ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1;
+            cf[3] = ((A * (2 - t) - 5 * A) * (2 - t) + 8 * A) * (2 - t) - 4 * A;
+            int64_t idx[4];
+            double sum = 0;
+            for (int k = 0; k < 4; k++) {
+                int64_t q = (int64_t)f - 1 + k;
+                if (exclude && (q < 0 || q >= n)) cf[k] = 0;
+                sum += cf[k];
+                idx[k] = q < 0 ? 0 : (q >= n ? n - 1 : q);
+            }
+            if (exclude && sum != 0)
+                for (int k = 0; k < 4; k++) cf[k] /= sum;
+            for (int64_t o = 0; o < outer; o++) {
+                float *dst = ys + (o * outLen + j) * inner;
+                for (int64_t in = 0; in < inner; in++) {
+                    double v = 0;
+                    for (int k = 0; k < 4; k++) v += cf[k] * xs[(o * n + idx[k]) * inner + in];
+                    dst[in] = (float)v;
+                }
+            }
+            continue;
+        }
         if (linear) {
             if (xo < 0) xo = 0;
             if (xo > n - 1) xo = (double)(n - 1);
@@ -265,7 +292,10 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
     const OxTensor *x = c->in[0];
     const char *mode = hgnNodeAttrString(c->node, "mode", "nearest");
     bool linear = !strcmp(mode, "linear") || !strcmp(mode, "bilinear");
-    if (!linear && strcmp(mode, "nearest")) return oxUnsupported(c, "mode %s", mode);
+    bool cubic = !strcmp(mode, "cubic") || !strcmp(mode, "bicubic");
+    if (!linear && !cubic && strcmp(mode, "nearest")) return oxUnsupported(c, "mode %s", mode);
+    double cubicA = oxAttrF(c, "cubic_coeff_a", -0.75f);
+    bool exclude = oxAttrI(c, "exclude_outside", 0) != 0;
     bool v10 = upsample || c->opset < 11;
     const char *ctm = v10 ? "asymmetric" : hgnNodeAttrString(c->node, "coordinate_transformation_mode", "half_pixel");
     int ct = !strcmp(ctm, "half_pixel")             ? CT_HALF
@@ -318,7 +348,11 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
         if (sizes[a] == x->dims[a] && scales[a] == 1.0) continue;
         OxTensor nxt = {0};
         st = resizeAxis(c, &cur, &nxt, a, sizes[a], haveSizes ? (double)sizes[a] : (double)x->dims[a] * scales[a],
-                        scales[a], linear, ct, nm);
+                        scales[a],
+                        cubic    ? 2
+                        : linear ? 1
+                                 : 0,
+                        ct, nm, cubicA, exclude);
         oxTensorClear(&cur);
         if (st) return st;
         cur = nxt;
