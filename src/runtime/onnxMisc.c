@@ -364,9 +364,129 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
 static HgnStatus opResize(OxCtx *c) { return resize(c, false); }
 static HgnStatus opUpsample(OxCtx *c) { return resize(c, true); }
 
+static HgnStatus opEyeLike(OxCtx *c) {
+    HgnStatus st = oxNeedIn(c, 0);
+    if (st) return st;
+    const OxTensor *x = c->in[0];
+    if (x->rank != 2) return oxFail(c, "input must be 2-D");
+    HgnDtype t = x->dtype;
+    const HgnAttr *da = hgnNodeAttr(c->node, "dtype");
+    if (da && !hgnOnnxDtype((int32_t)da->i, &t)) return oxUnsupported(c, "dtype %lld", (long long)da->i);
+    if (!oxIsNumeric(t)) return oxUnsupported(c, "dtype %s", hgnDtypeName(t));
+    if ((st = oxAlloc(c->out[0], t, 2, x->dims))) return st;
+    int64_t k = oxAttrI(c, "k", 0);
+    for (int64_t i = 0; i < x->dims[0]; i++)
+        if (i + k >= 0 && i + k < x->dims[1]) oxSet(c->out[0], i * x->dims[1] + i + k, 1.0);
+    return HGN_OK;
+}
+
+enum { W_HANN, W_HAMMING, W_BLACKMAN };
+
+static HgnStatus window(OxCtx *c, int kind) {
+    int64_t nb[1];
+    int32_t n1;
+    HgnStatus st = oxInInts(c, 0, nb, 1, &n1);
+    if (st) return st;
+    if (n1 != 1 || nb[0] < 0) return oxFail(c, "size must be a non-negative scalar");
+    HgnDtype t = HGN_DTYPE_F32;
+    if (!hgnOnnxDtype((int32_t)oxAttrI(c, "output_datatype", 1), &t) || !oxIsNumeric(t))
+        return oxUnsupported(c, "output_datatype");
+    if ((st = oxAlloc(c->out[0], t, 1, nb))) return st;
+    double N = (double)nb[0], D = oxAttrI(c, "periodic", 1) ? N : N - 1;
+    for (int64_t i = 0; i < nb[0]; i++) {
+        double a = D > 0 ? 2.0 * M_PI * (double)i / D : 0.0, v;
+        if (kind == W_HANN)
+            v = 0.5 - 0.5 * cos(a);
+        else if (kind == W_HAMMING)
+            v = 25.0 / 46.0 - 21.0 / 46.0 * cos(a);
+        else
+            v = 0.42 - 0.5 * cos(a) + 0.08 * cos(2 * a);
+        oxSet(c->out[0], i, v);
+    }
+    return HGN_OK;
+}
+static HgnStatus opHannWindow(OxCtx *c) { return window(c, W_HANN); }
+static HgnStatus opHammingWindow(OxCtx *c) { return window(c, W_HAMMING); }
+static HgnStatus opBlackmanWindow(OxCtx *c) { return window(c, W_BLACKMAN); }
+
+static HgnStatus opCompress(OxCtx *c) {
+    HgnStatus st = oxNeedIn(c, 0);
+    if (!st) st = oxNeedIn(c, 1);
+    if (st) return st;
+    const OxTensor *x = c->in[0], *cond = c->in[1];
+    if (!oxIsNumeric(cond->dtype)) return oxFail(c, "condition must be bool");
+    const HgnAttr *aa = hgnNodeAttr(c->node, "axis");
+    size_t es = oxElemSize(x->dtype);
+    if (!aa) {
+        int64_t n = 0;
+        for (int64_t i = 0; i < x->n && i < cond->n; i++) n += oxGet(cond, i) != 0;
+        if ((st = oxAlloc(c->out[0], x->dtype, 1, &n))) return st;
+        int64_t k = 0;
+        for (int64_t i = 0; i < x->n && i < cond->n; i++)
+            if (oxGet(cond, i) != 0) memcpy((char *)c->out[0]->data + (k++) * es, (const char *)x->data + i * es, es);
+        return HGN_OK;
+    }
+    int32_t a;
+    if ((st = oxAxis(c, aa->i, x->rank, &a))) return st;
+    int64_t outer = 1, inner = 1, n = x->dims[a], keep = 0;
+    for (int i = 0; i < a; i++) outer *= x->dims[i];
+    for (int i = a + 1; i < x->rank; i++) inner *= x->dims[i];
+    for (int64_t j = 0; j < n && j < cond->n; j++) keep += oxGet(cond, j) != 0;
+    int64_t d[HGN_MAX_RANK];
+    memcpy(d, x->dims, sizeof d);
+    d[a] = keep;
+    if ((st = oxAlloc(c->out[0], x->dtype, x->rank, d))) return st;
+    for (int64_t o = 0; o < outer; o++) {
+        int64_t k = 0;
+        for (int64_t j = 0; j < n && j < cond->n; j++)
+            if (oxGet(cond, j) != 0)
+                memcpy((char *)c->out[0]->data + ((o * keep + k++) * inner) * es,
+                       (const char *)x->data + ((o * n + j) * inner) * es, (size_t)inner * es);
+    }
+    return HGN_OK;
+}
+
+static HgnStatus opReverseSequence(OxCtx *c) {
+    HgnStatus st = oxNeedIn(c, 0);
+    if (!st) st = oxNeedIn(c, 1);
+    if (st) return st;
+    const OxTensor *x = c->in[0], *sl = c->in[1];
+    int64_t ba = oxAttrI(c, "batch_axis", 1), ta = oxAttrI(c, "time_axis", 0);
+    if (x->rank < 2 || (ba != 0 && ba != 1) || (ta != 0 && ta != 1) || ba == ta) return oxFail(c, "bad axes");
+    if (sl->n != x->dims[ba]) return oxFail(c, "sequence_lens must have one value per batch");
+    if ((st = oxCopy(c->out[0], x))) return st;
+    int64_t inner = 1;
+    for (int i = 2; i < x->rank; i++) inner *= x->dims[i];
+    size_t es = oxElemSize(x->dtype);
+    int64_t T = x->dims[ta], B = x->dims[ba];
+    for (int64_t b = 0; b < B; b++) {
+        int64_t len = oxGetI(sl, b);
+        if (len < 0 || len > T) return oxFail(c, "sequence length out of range");
+        for (int64_t t = 0; t < len; t++) {
+            int64_t src = ta == 0 ? (t * B + b) : (b * T + t),
+                    dst = ta == 0 ? ((len - 1 - t) * B + b) : (b * T + len - 1 - t);
+            memcpy((char *)c->out[0]->data + dst * inner * es, (const char *)x->data + src * inner * es,
+                   (size_t)inner * es);
+        }
+    }
+    return HGN_OK;
+}
+
 const OxOp hgnOxMiscOps[] = {
-    {"Cast", opCast},   {"CastLike", opCastLike}, {"Range", opRange},
-    {"TopK", opTopK},   {"NonZero", opNonZero},   {"OneHot", opOneHot},
-    {"Trilu", opTrilu}, {"Resize", opResize},     {"Upsample", opUpsample},
+    {"EyeLike", opEyeLike},
+    {"HannWindow", opHannWindow},
+    {"HammingWindow", opHammingWindow},
+    {"BlackmanWindow", opBlackmanWindow},
+    {"Compress", opCompress},
+    {"ReverseSequence", opReverseSequence},
+    {"Cast", opCast},
+    {"CastLike", opCastLike},
+    {"Range", opRange},
+    {"TopK", opTopK},
+    {"NonZero", opNonZero},
+    {"OneHot", opOneHot},
+    {"Trilu", opTrilu},
+    {"Resize", opResize},
+    {"Upsample", opUpsample},
     {NULL, NULL},
 };
