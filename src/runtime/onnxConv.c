@@ -266,23 +266,18 @@ static HgnStatus pool(OxCtx *c, int kind) {
             double acc = kind == POOL_MAX ? -INFINITY : 0.0;
             int64_t cnt = 0, cntPad = 0, arg = 0;
             for (int64_t kk = 0; kk < K; kk++) {
-                int64_t r = kk, off = 0;
+                int64_t r = kk, off = 0, pos[MAXSP];
                 bool ok = true, inPad = true;
                 for (int i = g.ns - 1; i >= 0; i--) {
                     int64_t ki = r % g.k[i];
                     r /= g.k[i];
-                    int64_t pos = oi[i] * g.s[i] - g.pb[i] + ki * g.d[i];
-                    if (pos < 0 || pos >= g.in[i]) ok = false;
-                    if (pos >= g.in[i] + g.pe[i]) inPad = false;
+                    pos[i] = oi[i] * g.s[i] - g.pb[i] + ki * g.d[i];
+                    if (pos[i] < 0 || pos[i] >= g.in[i]) ok = false;
+                    if (pos[i] >= g.in[i] + g.pe[i]) inPad = false;
                 }
                 if (inPad) cntPad++;
                 if (!ok) continue;
-                for (int i = 0; i < g.ns; i++) {
-                    int64_t r2 = kk;
-                    for (int j = g.ns - 1; j > i; j--) r2 /= g.k[j];
-                    int64_t ki = r2 % g.k[i];
-                    off = off * g.in[i] + (oi[i] * g.s[i] - g.pb[i] + ki * g.d[i]);
-                }
+                for (int i = 0; i < g.ns; i++) off = off * g.in[i] + pos[i];
                 double v = xc[off];
                 if (kind == POOL_MAX) {
                     if (v > acc) acc = v, arg = nc * inSz + off;
