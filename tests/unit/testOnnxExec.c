@@ -344,6 +344,7 @@ static void testSuite(void **state) {
     if (only) return;
     assert_true(t.models > 1000);
     assert_true(rate >= MIN_PASS_PERCENT);
+    assert_int_equal(t.wrong, 0); /* never a wrong answer presented as a result */
 }
 
 static void testNpyRoundTrip(void **state) {
