@@ -181,6 +181,7 @@ static HgnStatus opWhere(OxCtx *c) {
     size_t es = oxElemSize(o->dtype);
     const uint8_t *cond = ts[0]->data;
     if (ts[0]->dtype != HGN_DTYPE_BOOL) return oxFail(c, "condition must be bool");
+    if (ts[1]->dtype != ts[2]->dtype) return oxFail(c, "X and Y differ in dtype");
     BCAST_LOOP(it, 3, off,
                memcpy((char *)o->data + oi * es,
                       cond[off[0]] ? (const char *)ts[1]->data + off[1] * es : (const char *)ts[2]->data + off[2] * es,

@@ -342,6 +342,8 @@ static HgnStatus resize(OxCtx *c, bool upsample) {
             if (scales[i] <= 0) return oxFail(c, "non-positive scale");
             sizes[i] = (int64_t)floor((double)x->dims[i] * scales[i]);
         }
+    for (int i = 0; i < x->rank; i++)
+        if (x->dims[i] == 0 && sizes[i] != 0) return oxFail(c, "cannot resize an empty axis");
     OxTensor cur = {0};
     if ((st = oxCopy(&cur, x))) return st;
     for (int a = 0; a < x->rank; a++) {

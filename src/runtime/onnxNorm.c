@@ -110,7 +110,18 @@ static HgnStatus opLayerNorm(OxCtx *c) {
     if ((st = oxBroadcastShape(c, 2, ts, &r, d))) return st;
     if (r != nshape.rank) return oxFail(c, "scale does not broadcast");
     oxBroadcastStrides(sc, r, d, ss);
-    if (b) oxBroadcastStrides(b, r, d, bs);
+    if (b) {
+        const OxTensor *tb[2] = {&nshape, b};
+        int32_t rb;
+        int64_t db[HGN_MAX_RANK];
+        if ((st = oxBroadcastShape(c, 2, tb, &rb, db))) return st;
+        if (rb != r) return oxFail(c, "bias does not broadcast");
+        for (int k = 0; k < r; k++)
+            if (db[k] != d[k]) return oxFail(c, "bias does not broadcast");
+        oxBroadcastStrides(b, r, d, bs);
+    }
+    for (int k = 0; k < r; k++)
+        if (d[k] != nshape.dims[k]) return oxFail(c, "scale does not broadcast to the normalised shape");
     float *y = c->out[0]->data;
     double eps = oxAttrF(c, "epsilon", 1e-5f);
     const float *xs = x->data;

@@ -133,6 +133,7 @@ static HgnStatus argOp(OxCtx *c, bool isMax) {
     int32_t a;
     if ((st = oxAxis(c, oxAttrI(c, "axis", 0), x->rank, &a))) return st;
     bool keep = oxAttrI(c, "keepdims", 1) != 0, last = oxAttrI(c, "select_last_index", 0) != 0;
+    if (x->dims[a] == 0) return oxFail(c, "empty axis");
     int64_t od[HGN_MAX_RANK];
     int32_t r = 0;
     for (int i = 0; i < x->rank; i++)

@@ -217,6 +217,7 @@ static HgnStatus opSplit(OxCtx *c) {
         ns = c->nOut;
         int64_t nos = oxAttrI(c, "num_outputs", 0);
         if (nos > 0) ns = (int32_t)nos;
+        if (ns <= 0) return oxFail(c, "no outputs to split into");
         int64_t each = (x->dims[a] + ns - 1) / ns;
         for (int i = 0; i < ns; i++) {
             int64_t rem = x->dims[a] - each * i;
@@ -352,6 +353,8 @@ static HgnStatus elementsOp(OxCtx *c, bool scatter) {
     if (scatter && strcmp(red, "none") && strcmp(red, "add") && strcmp(red, "mul"))
         return oxUnsupported(c, "reduction %s", red);
     size_t es = oxElemSize(x->dtype);
+    if (scatter && (c->in[2]->n != ix->n || c->in[2]->dtype != x->dtype))
+        return oxFail(c, "updates must match indices in shape and data in dtype");
     if (scatter) {
         if ((st = oxCopy(c->out[0], x))) return st;
     } else if ((st = oxAlloc(c->out[0], x->dtype, ix->rank, ix->dims)))
@@ -403,6 +406,9 @@ static HgnStatus ndOp(OxCtx *c, bool scatter) {
     int64_t xs[HGN_MAX_RANK];
     oxStrides(x->rank, x->dims, xs);
     int64_t nt = q ? ix->n / q : 0;
+    if (q == 0) return oxUnsupported(c, "empty index tuples");
+    if (scatter && (c->in[2]->n != nt * inner || c->in[2]->dtype != x->dtype))
+        return oxFail(c, "updates must hold one slice per index tuple");
     if (scatter) {
         if ((st = oxCopy(c->out[0], x))) return st;
     } else {
