@@ -398,8 +398,15 @@ static HgnStatus ndOp(OxCtx *c, bool scatter) {
     if (ix->rank < 1) return oxFail(c, "indices must have rank >= 1");
     int64_t q = ix->dims[ix->rank - 1];
     if (q > x->rank) return oxFail(c, "index tuple longer than data rank");
-    if (scatter && strcmp(hgnNodeAttrString(c->node, "reduction", "none"), "none"))
-        return oxUnsupported(c, "reduction");
+    const char *red = scatter ? hgnNodeAttrString(c->node, "reduction", "none") : "none";
+    int rk = !strcmp(red, "none")  ? 0
+             : !strcmp(red, "add") ? 1
+             : !strcmp(red, "mul") ? 2
+             : !strcmp(red, "max") ? 3
+             : !strcmp(red, "min") ? 4
+                                   : -1;
+    if (rk < 0) return oxUnsupported(c, "reduction %s", red);
+    if (rk && !oxIsNumeric(x->dtype)) return oxUnsupported(c, "reduction on dtype %s", hgnDtypeName(x->dtype));
     size_t es = oxElemSize(x->dtype);
     int64_t inner = 1;
     for (int i = (int)q; i < x->rank; i++) inner *= x->dims[i];
@@ -427,7 +434,16 @@ static HgnStatus ndOp(OxCtx *c, bool scatter) {
             if (v < 0 || v >= x->dims[j]) return oxFail(c, "index out of range");
             off += v * xs[j];
         }
-        if (scatter)
+        if (scatter && rk)
+            for (int64_t e = 0; e < inner; e++) {
+                double o = oxGet(c->out[0], off + e), u = oxGet(c->in[2], t * inner + e);
+                oxSet(c->out[0], off + e,
+                      rk == 1   ? o + u
+                      : rk == 2 ? o * u
+                      : rk == 3 ? (u > o ? u : o)
+                                : (u < o ? u : o));
+            }
+        else if (scatter)
             memcpy((char *)c->out[0]->data + off * es, (const char *)c->in[2]->data + t * inner * es,
                    (size_t)inner * es);
         else
