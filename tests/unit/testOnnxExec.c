@@ -385,7 +385,50 @@ static void testNpyRoundTrip(void **state) {
     rmdir(dir);
 }
 
+/* every allocation failure during a run of a convolution + an LSTM model is an
+ * OutOfMemory status, never a crash or a leak; the run succeeds once allocations do */
+static void testAllocFailures(void **state) {
+    (void)state;
+    const char *models[] = {TESTDATA "/pytorch-converted/test_Conv2d", TESTDATA "/node/test_lstm_with_peepholes",
+                            TESTDATA "/node/test_einsum_batch_diagonal"};
+    struct stat sb;
+    if (stat(TESTDATA, &sb) != 0) skip();
+    for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/model.onnx", models[m]);
+        HgnGraph *g = NULL;
+        assert_null(hgnOnnxLoad(p, &g));
+        char sd[600];
+        snprintf(sd, sizeof sd, "%s/test_data_set_0", models[m]);
+        HgnOnnxTensor in[16];
+        int ni = loadSet(sd, "input", in, 16);
+        assert_true(ni > 0);
+        bool done = false;
+        for (uint64_t n = 1; n < 400 && !done; n++) {
+            hgnAllocFailAt(n, 0);
+            HgnOnnxTensor *outs = NULL;
+            int32_t no = 0;
+            HgnStatus st = hgnOnnxRun(g, in, ni, 1, &outs, &no);
+            uint64_t injected = hgnAllocInjectedFailures();
+            hgnAllocFailAt(0, 0);
+            if (st) {
+                assert_int_equal(hgnStatusCode(st), HGN_CODE_OutOfMemory);
+                assert_null(outs);
+                hgnStatusFree(st);
+            } else {
+                assert_int_equal(injected, 0);
+                done = true;
+            }
+            hgnOnnxTensorsFree(outs, no);
+        }
+        assert_true(done);
+        for (int k = 0; k < ni; k++) hgnOnnxTensorFree(&in[k]);
+        hgnGraphFree(g);
+    }
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(testNpyRoundTrip), cmocka_unit_test(testSuite)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(testNpyRoundTrip), cmocka_unit_test(testAllocFailures),
+                                       cmocka_unit_test(testSuite)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
