@@ -336,14 +336,127 @@ static HgnStatus opGlobalMaxPool(OxCtx *c) { return globalPool(c, POOL_MAX); }
 static HgnStatus opGlobalAveragePool(OxCtx *c) { return globalPool(c, POOL_AVG); }
 static HgnStatus opGlobalLpPool(OxCtx *c) { return globalPool(c, POOL_LP); }
 
+/* ---- GridSample (4-D) ---- */
+static double gsReflect(double x, double lo, double hi) {
+    double rng = hi - lo;
+    if (rng <= 0) return lo;
+    if (x < lo) {
+        double dx = lo - x, n = floor(dx / rng), r = dx - n * rng;
+        return fmod(n, 2.0) == 0 ? lo + r : hi - r;
+    }
+    if (x > hi) {
+        double dx = x - hi, n = floor(dx / rng), r = dx - n * rng;
+        return fmod(n, 2.0) == 0 ? hi - r : lo + r;
+    }
+    return x;
+}
+
+typedef struct GsCtx {
+    const float *img;
+    int64_t H, W;
+    int pad; /* 0 zeros, 1 border, 2 reflection */
+    double bx[2], by[2];
+} GsCtx;
+
+static double gsPixel(const GsCtx *g, int64_t r, int64_t col) {
+    if (g->pad == 0) return (r >= 0 && r < g->H && col >= 0 && col < g->W) ? g->img[r * g->W + col] : 0.0;
+    if (g->pad == 2) {
+        r = (int64_t)gsReflect((double)r, g->by[0], g->by[1]);
+        col = (int64_t)gsReflect((double)col, g->bx[0], g->bx[1]);
+    }
+    r = r < 0 ? 0 : (r >= g->H ? g->H - 1 : r);
+    col = col < 0 ? 0 : (col >= g->W ? g->W - 1 : col);
+    return g->img[r * g->W + col];
+}
+
+static void cubicCoeffs(double t, double *cf) {
+    const double A = -0.75;
+    cf[0] = ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A;
+    cf[1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+    cf[2] = ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1;
+    cf[3] = ((A * (2 - t) - 5 * A) * (2 - t) + 8 * A) * (2 - t) - 4 * A;
+}
+
+static HgnStatus opGridSample(OxCtx *c) {
+    HgnStatus st = oxNeedF32(c, 0);
+    if (!st) st = oxNeedF32(c, 1);
+    if (st) return st;
+    const OxTensor *x = c->in[0], *grid = c->in[1];
+    if (x->rank != 4 || grid->rank != 4 || grid->dims[3] != 2 || grid->dims[0] != x->dims[0])
+        return oxUnsupported(c, "only 4-D inputs with a [N,Ho,Wo,2] grid");
+    const char *mode = hgnNodeAttrString(c->node, "mode", "bilinear");
+    const char *pm = hgnNodeAttrString(c->node, "padding_mode", "zeros");
+    int m = !strcmp(mode, "bilinear") || !strcmp(mode, "linear") ? 0
+            : !strcmp(mode, "nearest")                           ? 1
+            : !strcmp(mode, "bicubic") || !strcmp(mode, "cubic") ? 2
+                                                                 : -1;
+    int pad = !strcmp(pm, "zeros") ? 0 : !strcmp(pm, "border") ? 1 : !strcmp(pm, "reflection") ? 2 : -1;
+    if (m < 0 || pad < 0) return oxUnsupported(c, "mode %s / padding_mode %s", mode, pm);
+    bool ac = oxAttrI(c, "align_corners", 0) != 0;
+    int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3], Ho = grid->dims[1], Wo = grid->dims[2];
+    int64_t od[4] = {N, C, Ho, Wo};
+    if ((st = oxAlloc(c->out[0], HGN_DTYPE_F32, 4, od))) return st;
+    if (H == 0 || W == 0) return oxFail(c, "empty input");
+    GsCtx g = {.H = H, .W = W, .pad = pad};
+    g.bx[0] = ac ? 0 : -0.5, g.bx[1] = ac ? (double)W - 1 : (double)W - 0.5;
+    g.by[0] = ac ? 0 : -0.5, g.by[1] = ac ? (double)H - 1 : (double)H - 0.5;
+    const float *gr = grid->data;
+    float *y = c->out[0]->data;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t ch = 0; ch < C; ch++) {
+            g.img = (const float *)x->data + (n * C + ch) * H * W;
+            for (int64_t oy = 0; oy < Ho; oy++)
+                for (int64_t ox = 0; ox < Wo; ox++) {
+                    const float *gp = gr + ((n * Ho + oy) * Wo + ox) * 2;
+                    double gx = ac ? (gp[0] + 1) / 2.0 * (double)(W - 1) : ((gp[0] + 1) * (double)W - 1) / 2.0;
+                    double gy = ac ? (gp[1] + 1) / 2.0 * (double)(H - 1) : ((gp[1] + 1) * (double)H - 1) / 2.0;
+                    double v;
+                    if (m == 1) {
+                        gx = nearbyint(gx), gy = nearbyint(gy);
+                        if (pad == 1) {
+                            gx = gx < 0 ? 0 : (gx > W - 1 ? (double)(W - 1) : gx);
+                            gy = gy < 0 ? 0 : (gy > H - 1 ? (double)(H - 1) : gy);
+                        } else if (pad == 2) {
+                            gx = gsReflect(gx, g.bx[0], g.bx[1]);
+                            gy = gsReflect(gy, g.by[0], g.by[1]);
+                        }
+                        v = gsPixel(&g, (int64_t)gy, (int64_t)gx);
+                    } else {
+                        if (pad == 1) {
+                            gx = gx < 0 ? 0 : (gx > W - 1 ? (double)(W - 1) : gx);
+                            gy = gy < 0 ? 0 : (gy > H - 1 ? (double)(H - 1) : gy);
+                        } else if (pad == 2) {
+                            gx = gsReflect(gx, g.bx[0], g.bx[1]);
+                            gy = gsReflect(gy, g.by[0], g.by[1]);
+                        }
+                        if (m == 0) {
+                            int64_t x1 = (int64_t)floor(gx), y1 = (int64_t)floor(gy);
+                            double dx = gx - (double)x1, dy = gy - (double)y1;
+                            v = (1 - dy) * ((1 - dx) * gsPixel(&g, y1, x1) + dx * gsPixel(&g, y1, x1 + 1)) +
+                                dy * ((1 - dx) * gsPixel(&g, y1 + 1, x1) + dx * gsPixel(&g, y1 + 1, x1 + 1));
+                        } else {
+                            int64_t x0 = (int64_t)floor(gx) - 1, y0 = (int64_t)floor(gy) - 1;
+                            double cx[4], cy[4];
+                            cubicCoeffs(gx - floor(gx), cx);
+                            cubicCoeffs(gy - floor(gy), cy);
+                            v = 0;
+                            for (int i = 0; i < 4; i++) {
+                                double row = 0;
+                                for (int j = 0; j < 4; j++) row += cx[j] * gsPixel(&g, y0 + i, x0 + j);
+                                v += cy[i] * row;
+                            }
+                        }
+                    }
+                    y[((n * C + ch) * Ho + oy) * Wo + ox] = (float)v;
+                }
+        }
+    return HGN_OK;
+}
+
 const OxOp hgnOxConvOps[] = {
-    {"Conv", opConv},
-    {"ConvTranspose", opConvTranspose},
-    {"MaxPool", opMaxPool},
-    {"AveragePool", opAveragePool},
-    {"LpPool", opLpPool},
-    {"GlobalMaxPool", opGlobalMaxPool},
-    {"GlobalAveragePool", opGlobalAveragePool},
-    {"GlobalLpPool", opGlobalLpPool},
-    {NULL, NULL},
+    {"GridSample", opGridSample},       {"Conv", opConv},
+    {"ConvTranspose", opConvTranspose}, {"MaxPool", opMaxPool},
+    {"AveragePool", opAveragePool},     {"LpPool", opLpPool},
+    {"GlobalMaxPool", opGlobalMaxPool}, {"GlobalAveragePool", opGlobalAveragePool},
+    {"GlobalLpPool", opGlobalLpPool},   {NULL, NULL},
 };

@@ -25,7 +25,7 @@
 
 #define TESTDATA "/usr/share/libonnx-testdata/data"
 /* committed floor (percent of float32 models passing); raise it as kernels land */
-#define MIN_PASS_PERCENT 92.0
+#define MIN_PASS_PERCENT 93.0
 
 typedef struct OpStat {
     char op[64];
