@@ -10,6 +10,7 @@
 
 #include "cli/cliOutput.h"
 #include "cli/commands.h"
+#include "cli/executeOnnx.h"
 #include "core/alloc.h"
 #include "core/fileIo.h"
 #include "core/strBuf.h"
@@ -226,6 +227,19 @@ static char *validUtf8(const char *s) {
 
 static HgnStatus runLocal(CliContext *ctx) {
     const HgnCliArgs *a = ctx->args;
+    {
+        /* ONNX plans run on the ONNX executor; any other plan (or one that does not read) goes on below */
+        const char *pp = hgnCliArgsString(a, "PLAN", "plan.json");
+        HgnPlan *peek = NULL;
+        HgnStatus ps = hgnPlanReadFile(pp, &peek);
+        if (!ps && peek->modelSource && strcmp(peek->modelSource, "onnx") == 0) {
+            ps = cliExecuteOnnx(ctx, peek, pp);
+            hgnPlanFree(peek);
+            return ps;
+        }
+        hgnStatusFree(ps);
+        hgnPlanFree(peek);
+    }
     HgnStatus st = checkLocalSupport(ctx);
     if (st) return st;
     HgnGenerateOptions inj = {0}; /* the fault, checked before anything is loaded */

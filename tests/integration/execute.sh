@@ -110,7 +110,8 @@ rm m/fixture/model-f32.gguf
 run 6 execute m/runtime/plan.json --prompt hi;         contains "$err" "HGN-0014" "missing model file"
 contains "$err" "model-f32.gguf" "missing file named"
 run 8 execute "$DATA/plans/llama-3.1-8b.rtx4090.json" --prompt hi; contains "$err" "only the cpu backend" "GPU plan"
-run 8 execute "$DATA/plans/onnx-operator-basic.cpu.json" --prompt hi; contains "$err" "ONNX" "ONNX plan"
+# ONNX plans take tensors (--inputs DIR; onnxExecute.sh), not a prompt
+run 2 execute "$DATA/plans/onnx-operator-basic.cpu.json" --prompt hi; contains "$err" "ONNX plan" "ONNX plan"
 printf '{"not":"a plan"}' >bad.json
 run 4 execute bad.json --prompt hi;                    contains "$err" "HGN-0002" "not a plan"
 
