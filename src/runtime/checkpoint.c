@@ -242,6 +242,7 @@ HgnStatus rtCheckpointDecode(const uint8_t *data, size_t len, const char *where,
         return hgnStatusNew(HGN_CODE_PlanSchemaViolation, where, "resume with the Huginn version that wrote it",
                             "checkpoint format version %u; this Huginn reads version %d", version,
                             RT_CHECKPOINT_VERSION);
+    if (getU32At(data + 12) != 0) return bad(where, "the checkpoint's header has %s", "unknown flags set");
     uint64_t raw = getU64At(data + 16), sum = getU64At(data + 24), z = getU64At(data + 32);
     if (z != len - HEADER_BYTES)
         return hgnStatusNew(HGN_CODE_PlanSchemaViolation, where, "the checkpoint is damaged; start the run again",
