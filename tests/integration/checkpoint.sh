@@ -47,12 +47,18 @@ for mode in greedy seeded; do
   ref=$(tokens ref-$mode.json)
   [ "$(field ref-$mode.json 'len(d["tokens"])')" = 300 ] || fail "$mode reference run: 300 tokens expected"
 
-  # killed mid-run at random points (a few tries may land before the first checkpoint or after the end)
+  # killed mid-run at random points (a few tries may land before the first checkpoint or after the end);
+  # the delays are fractions of a whole checkpointed run's time on this machine
+  t0=$(date +%s.%N)
+  HUGINN_RUNTIME__ARTIFACTS_DIR=$work/timed-$mode "$HUGINN" execute plan.json "${common[@]}" "${samp[@]}" \
+    --checkpoint-every 4 --json >timed.json 2>err || fail "$mode checkpointed run: $(cat err)"
+  span=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$(date +%s.%N)")
+  [ "$(tokens timed.json)" = "$ref" ] || fail "$mode: checkpoints change the tokens"
   resumed=0
   for try in $(seq 1 20); do
     [ $resumed -ge 3 ] && break
     base=$work/kill-$mode-$try
-    delay=$(python3 -c 'import random; print(round(random.uniform(0.02, 0.6), 3))')
+    delay=$(python3 -c 'import random,sys; print(round(random.uniform(0.15, 0.95) * float(sys.argv[1]), 4))' "$span")
     HUGINN_RUNTIME__ARTIFACTS_DIR=$base "$HUGINN" execute plan.json "${common[@]}" "${samp[@]}" --checkpoint-every 4 \
       --json >/dev/null 2>&1 &
     pid=$!
@@ -70,7 +76,7 @@ for mode in greedy seeded; do
     [ -n "$n" ] && [ "$n" -gt 0 ] && [ $((n % 4)) = 0 ] || fail "$mode: resumedAt $n is not a checkpoint boundary"
     resumed=$((resumed + 1))
   done
-  [ $resumed -ge 3 ] || fail "$mode: only $resumed of 20 kills landed mid-run"
+  [ $resumed -ge 3 ] || fail "$mode: only $resumed of 20 kills landed mid-run (a run takes ${span}s)"
 
   # device loss: drained and failed devices, identical tokens
   for inj in drain:cpu:1@step=37 fail:cpu:1@step=37 fail:cpu:0@step=2; do
