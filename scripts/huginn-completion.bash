@@ -15,7 +15,7 @@ _huginn_options() { # options of one command (by its full name)
     plan) echo "--topology-xml --hardware --policy --objective --context --batch --quant-config --reserve --dot --out
 --check" ;;
     execute) echo "--prompt --prompt-file --max-tokens --temperature --top-k --top-p --min-p --repeat-penalty --seed
---stop --threads --inputs --outputs --checkpoint-every --resume --inject --server --follow" ;;
+--stop --ignore-eos --threads --inputs --outputs --checkpoint-every --resume --inject --server --follow" ;;
     quantize) echo "--method --bits --group-size --calibration --out" ;;
     explain) echo "--topology-xml --hardware" ;;
     calibrate) echo "--out" ;;

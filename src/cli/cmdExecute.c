@@ -272,6 +272,7 @@ static HgnStatus runLocal(CliContext *ctx) {
     go.sampler.minP = (float)hgnCliArgsReal(a, "min-p", 0.05);
     go.sampler.repeatPenalty = (float)hgnCliArgsReal(a, "repeat-penalty", 1.0);
     go.sampler.seed = (uint64_t)hgnCliArgsInt(a, "seed", 0);
+    go.ignoreEos = hgnCliArgsHas(a, "ignore-eos");
     size_t nStop = hgnCliArgsCount(a, "stop");
     const char **stops = hgnCalloc(nStop + 1, sizeof *stops);
     if (!stops && !st) st = hgnStatusNew(HGN_CODE_OutOfMemory, "execute", NULL, "out of memory");

@@ -312,6 +312,7 @@ static const HgnCliOption executeOptions[] = {
      .flags = HGN_CLI_REPEAT,
      .metavar = "STR",
      .help = "stop when STR is generated"},
+    {.name = "ignore-eos", .type = HGN_CLI_FLAG, .help = "keep generating past end-of-generation tokens"},
     {.name = "threads",
      .type = HGN_CLI_INT,
      .metavar = "N",

@@ -242,12 +242,15 @@ HgnStatus rtCheckpointDecode(const uint8_t *data, size_t len, const char *where,
         return hgnStatusNew(HGN_CODE_PlanSchemaViolation, where, "resume with the Huginn version that wrote it",
                             "checkpoint format version %u; this Huginn reads version %d", version,
                             RT_CHECKPOINT_VERSION);
+    if (getU32At(data + 12) != 0) return bad(where, "the checkpoint's header has %s", "unknown flags set");
     uint64_t raw = getU64At(data + 16), sum = getU64At(data + 24), z = getU64At(data + 32);
     if (z != len - HEADER_BYTES)
         return hgnStatusNew(HGN_CODE_PlanSchemaViolation, where, "the checkpoint is damaged; start the run again",
                             "the checkpoint is truncated or padded: header says %llu compressed bytes, %zu follow",
                             (unsigned long long)z, len - HEADER_BYTES);
-    if (raw > MAX_PAYLOAD) return bad(where, "the checkpoint's payload size is %s", "implausibly large");
+    /* zstd expands at most ~32768:1 (RLE blocks): a larger claim is a lie, refused before allocating */
+    if (raw > MAX_PAYLOAD || raw > z * 32768 + 4096)
+        return bad(where, "the checkpoint's payload size is %s", "implausibly large");
     unsigned long long frame = ZSTD_getFrameContentSize(data + HEADER_BYTES, (size_t)z);
     if (frame == ZSTD_CONTENTSIZE_ERROR || frame == ZSTD_CONTENTSIZE_UNKNOWN || frame != raw)
         return bad(where, "the checkpoint's compressed data is %s", "not the zstd frame its header describes");

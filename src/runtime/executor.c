@@ -731,8 +731,9 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
         return st;
     }
     /* digests: the plan carries one per model file (a folder: its weights file) */
+    char *digest = NULL; /* kept for checkpoints */
     if (plan->nFileDigests > 0) {
-        char *file = NULL, *digest = NULL;
+        char *file = NULL;
         struct stat sb;
         size_t pl = strlen(path);
         bool folderFile = pl > 5 && strcmp(path + pl - 5, ".json") == 0;
@@ -755,14 +756,18 @@ HgnStatus hgnRuntimeOpenPlan(const HgnPlan *plan, const char *planPath, const Hg
                               "plan again for this model: huginn plan MODEL --out plan.json",
                               "the model file does not match the plan: its digest is %s, the plan expects %s", digest,
                               plan->fileDigests[0]);
-        hgnFree(digest);
         hgnFree(file);
         if (st) {
+            hgnFree(digest);
             hgnFree(path);
             return st;
         }
     }
     st = openCommon(path, plan, opt, -1, NULL, out);
+    if (!st)
+        (*out)->modelDigest = digest;
+    else
+        hgnFree(digest);
     hgnFree(path);
     return st;
 }

@@ -406,9 +406,9 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
             rtArtifactsTrace(&art, "deviceLost", t0, t1, NULL);
             HGN_WARN("runtime",
                      "cpu:%d %s at token %d: fallback placement, %llu bytes moved, restored to token %zu "
-                     "in %.3f s",
+                     "in %.3f s (retry %d, reason device_lost)",
                      opt->injectDevice, drain ? "drained" : "failed", opt->injectStep, (unsigned long long)moved, nGen,
-                     t1 - t0);
+                     t1 - t0, retries);
         }
     }
     if (!st && opt->onText && text.len > emitted)
