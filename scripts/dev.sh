@@ -24,7 +24,7 @@ packages=(
   libjansson-dev libcmocka-dev libpcre2-dev libhwloc-dev hwloc libzstd-dev libssl-dev
   libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libopenblas-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata json-schema-test-suite
-  sentencepiece python3-regex graphviz
+  sentencepiece python3-regex graphviz prometheus wrk
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
