@@ -1,7 +1,9 @@
 /* benchOnnxExec.c — latency of the ONNX executor on the larger
  * libonnx-testdata models: the pytorch-converted convolutions, transposed
  * convolutions, pools and MLPs, and the node RNN/GRU/LSTM models, at 1 and
- * 2 threads (OpenBLAS threads for the sgemm calls). Prints milliseconds per
+ * 2 threads (OpenBLAS threads for the sgemm calls), and a transformer block
+ * exported by PyTorch (tests/data/onnx/transformerBlock; run from the repository
+ * root). Prints milliseconds per
  * run (best of repeated runs of test_data_set_0), the slowest first. */
 #include <dirent.h>
 #include <stdio.h>
@@ -15,6 +17,9 @@
 #include "huginn/onnxRuntime.h"
 
 #define TD "/usr/share/libonnx-testdata/data"
+#ifndef HGN_TRANSFORMER_DIR
+#define HGN_TRANSFORMER_DIR "tests/data/onnx/transformerBlock" /* run from the repository root */
+#endif
 
 typedef struct Row {
     char name[96];
@@ -122,6 +127,8 @@ int main(void) {
         }
         closedir(d);
     }
+    /* a transformer block exported by PyTorch (tests/data/onnx/transformerBlock) */
+    if (n < 512 && benchModel(HGN_TRANSFORMER_DIR, "pytorch TransformerEncoderLayer (64, 4 heads)", &rows[n])) n++;
     qsort(rows, (size_t)n, sizeof *rows, cmpRow);
     printf("%-44s %-28s %10s %10s %8s\n", "model", "heavy ops", "1 thr ms", "2 thr ms", "speedup");
     for (int i = 0; i < n; i++)
