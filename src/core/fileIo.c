@@ -29,6 +29,28 @@ int hgnFileReadStream(FILE *f, HgnBuf *out) {
     return ferror(f) ? (errno ? errno : EIO) : 0;
 }
 
+HgnStatus hgnFileReadAll(const char *path, uint64_t maxBytes, const char *what, const char *hint, HgnBuf *out) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hgnStatusNew(errno == ENOENT ? HGN_CODE_NotFound : HGN_CODE_IoError, path, hint, "cannot open %s: %s",
+                            what, strerror(errno));
+    HgnStatus st = HGN_OK;
+    char chunk[65536];
+    size_t n;
+    uint64_t total = 0;
+    while (!st && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        total += n;
+        if (total > maxBytes)
+            st = hgnStatusNew(HGN_CODE_InvalidArgument, path, NULL, "%s exceeds %llu bytes", what,
+                              (unsigned long long)maxBytes);
+        else if (!hgnBufAppend(out, chunk, n))
+            st = hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "cannot read %s", what);
+    }
+    if (!st && ferror(f)) st = hgnStatusNew(HGN_CODE_IoError, path, hint, "cannot read %s", what);
+    fclose(f);
+    return st;
+}
+
 static HgnStatus ioError(const HgnAtomicFile *f, int err) {
     return hgnStatusNew(HGN_CODE_IoError, f->path, NULL, "cannot write%s%s: %s", f->what ? " " : "",
                         f->what ? f->what : "", strerror(err));

@@ -21,6 +21,12 @@ bool hgnFileWriteAllAt(int fd, const void *p, uint64_t n, uint64_t at);
  * error; an allocation failure leaves out failed (check hgnBufOk). */
 int hgnFileReadStream(FILE *f, HgnBuf *out);
 
+/* Reads the whole file at path into out (appended), refusing files larger
+ * than maxBytes. Errors name path and `what` ("the plan"): NotFound (14) or
+ * IoError (11) with hint, InvalidArgument (15) when too large, OutOfMemory. */
+HGN_NODISCARD HgnStatus hgnFileReadAll(const char *path, uint64_t maxBytes, const char *what, const char *hint,
+                                       HgnBuf *out);
+
 /* A file being written in place of path. Errors are sticky: after one,
  * writes do nothing and hgnAtomicFileCommit reports it. */
 typedef struct HgnAtomicFile {

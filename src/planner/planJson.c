@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "huginn/plan.h"
 
 #define REAL_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(9))
@@ -439,34 +440,10 @@ HgnStatus hgnPlanReadJson(const char *text, size_t len, const char *sourceName, 
 
 HgnStatus hgnPlanReadFile(const char *path, HgnPlan **out) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return hgnStatusNew(errno == ENOENT ? HGN_CODE_NotFound : HGN_CODE_IoError, path, "check the plan path",
-                            "cannot open the plan: %s", strerror(errno));
-    HgnStatus st = HGN_OK;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? cap * 2 : 1 << 17;
-            if (cap > (1u << 30)) {
-                st = hgnStatusNew(HGN_CODE_InvalidArgument, path, NULL, "the plan exceeds 1 GiB");
-                break;
-            }
-            char *n = hgnRealloc(buf, cap);
-            if (!n) {
-                st = hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "cannot read the plan");
-                break;
-            }
-            buf = n;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-    }
-    if (!st && ferror(f)) st = hgnStatusNew(HGN_CODE_IoError, path, NULL, "read error");
-    fclose(f);
-    if (!st) st = hgnPlanReadJson(buf, len, path, out);
-    hgnFree(buf);
+    HgnBuf text;
+    hgnBufInit(&text);
+    HgnStatus st = hgnFileReadAll(path, (uint64_t)1 << 30, "the plan", "check the plan path", &text);
+    if (!st) st = hgnPlanReadJson(hgnBufStr(&text), text.len, path, out);
+    hgnBufFree(&text);
     return st;
 }

@@ -11,6 +11,7 @@
 
 #include "cliparse/cliValue.h"
 #include "core/alloc.h"
+#include "core/fileIo.h"
 #include "huginn/deviceProfile.h"
 #include "huginn/diagnostics.h"
 #include "huginn/jsonSchema.h"
@@ -357,35 +358,12 @@ HgnStatus hgnMachineFromHardwareJson(const char *text, size_t len, const char *s
 
 HgnStatus hgnMachineFromHardwareFile(const char *path, HgnMachine *out) {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return hgnStatusNew(errno == ENOENT ? HGN_CODE_NotFound : HGN_CODE_IoError, path, "check the --hardware path",
-                            "cannot open the hardware description: %s", strerror(errno));
-    HgnStatus st = HGN_OK;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > (16u << 20)) {
-                st = hgnStatusNew(HGN_CODE_InvalidArgument, path, NULL, "the hardware description exceeds 16 MiB");
-                break;
-            }
-            char *n = hgnRealloc(buf, cap);
-            if (!n) {
-                st = hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "cannot read the hardware description");
-                break;
-            }
-            buf = n;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-    }
-    if (!st && ferror(f)) st = hgnStatusNew(HGN_CODE_IoError, path, NULL, "read error");
-    fclose(f);
-    if (!st) st = hgnMachineFromHardwareJson(buf, len, path, out);
-    hgnFree(buf);
+    HgnBuf text;
+    hgnBufInit(&text);
+    HgnStatus st =
+        hgnFileReadAll(path, (uint64_t)16 << 20, "the hardware description", "check the --hardware path", &text);
+    if (!st) st = hgnMachineFromHardwareJson(hgnBufStr(&text), text.len, path, out);
+    hgnBufFree(&text);
     return st;
 }
 

@@ -122,6 +122,43 @@ static void testReadStream(void **state) {
     free(dir);
 }
 
+static void testReadAll(void **state) {
+    (void)state;
+    char *dir = makeScratchDir("fileio");
+    char *path = pathJoin(dir, "all.json");
+    HgnBuf big;
+    hgnBufInit(&big);
+    for (int i = 0; i < 30000; i++) hgnBufAppendf(&big, "%d,", i); /* spans several read chunks */
+    writeBytes(path, big.data, big.len);
+    HgnBuf b;
+    hgnBufInit(&b);
+    assert_null(hgnFileReadAll(path, big.len, "the file", NULL, &b));
+    assert_int_equal(b.len, big.len);
+    assert_memory_equal(b.data, big.data, big.len);
+    hgnBufClear(&b);
+    HgnStatus st = hgnFileReadAll(path, big.len - 1, "the plan", NULL, &b); /* one byte over the limit */
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_InvalidArgument);
+    assert_string_equal(hgnStatusWhere(st), path);
+    assert_non_null(strstr(hgnStatusMessage(st), "the plan exceeds"));
+    hgnStatusFree(st);
+    char *missing = pathJoin(dir, "missing.json");
+    st = hgnFileReadAll(missing, 1 << 20, "the hardware description", "check the --hardware path", &b);
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_NotFound);
+    assert_string_equal(hgnStatusWhere(st), missing);
+    assert_string_equal(hgnStatusHint(st), "check the --hardware path");
+    assert_non_null(strstr(hgnStatusMessage(st), "cannot open the hardware description"));
+    hgnStatusFree(st);
+    st = hgnFileReadAll(dir, 1 << 20, "the plan", NULL, &b); /* a folder: a read error, not a crash */
+    assert_int_equal(hgnStatusCode(st), HGN_CODE_IoError);
+    hgnStatusFree(st);
+    hgnBufFree(&b);
+    hgnBufFree(&big);
+    removeTree(dir);
+    free(missing);
+    free(path);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testAtomicReplace),
@@ -129,6 +166,7 @@ int main(void) {
         cmocka_unit_test(testFailedWriteRemovesTemp),
         cmocka_unit_test(testWriteAllAt),
         cmocka_unit_test(testReadStream),
+        cmocka_unit_test(testReadAll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
