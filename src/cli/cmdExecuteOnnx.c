@@ -45,7 +45,7 @@ static HgnStatus readInputs(const char *dir, HgnOnnxTensor **pTs, int32_t *pN, b
         return hgnStatusNew(errno == ENOENT ? HGN_CODE_NotFound : HGN_CODE_IoError, dir,
                             "give a folder of .pb or .npy tensor files", "cannot open --inputs folder: %s",
                             strerror(errno));
-    char *names[256];
+    char *names[256] = {0};
     int n = 0;
     struct dirent *e;
     HgnStatus st = HGN_OK;

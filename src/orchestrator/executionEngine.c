@@ -173,6 +173,7 @@ HgnStatus executionRunJob(HgnJobManager *m, HgnJob *job) {
     if (e) {
         hgnFree(result);
         hgnStatusFree(runErr);
+        /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
         return e;
     }
     job->cancelRequested = cur.cancelRequested;

@@ -438,6 +438,7 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
         managerEmitEx(m, &ev, false);
     }
     hgnJobClear(&j);
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
     return e;
 }
 
@@ -523,10 +524,12 @@ HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {
     *ran = false;
     size_t reaped = 0;
     HgnStatus e = hgnJobRecover(m, &reaped);
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
     if (e) return e;
     HgnJob j;
     bool found = false;
     e = m->store->ops->claim(m->store, m->id, managerNow(m), m->cfg.leaseMs, m->cfg.maxRunningPerOwner, &j, &found);
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
     if (e || !found) return e;
     *ran = true;
     pthread_mutex_lock(&m->mu);

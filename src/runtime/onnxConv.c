@@ -79,7 +79,7 @@ static void im2col(const float *x, int64_t cin, const Geo *g, float *col) {
     for (int64_t ci = 0; ci < cin; ci++) {
         const float *xc = x + ci * inSz;
         for (int64_t kk = 0; kk < K; kk++) {
-            int64_t ki[MAXSP], r = kk;
+            int64_t ki[MAXSP] = {0}, r = kk;
             for (int i = g->ns - 1; i >= 0; i--) ki[i] = r % g->k[i], r /= g->k[i];
             float *dst = col + (ci * K + kk) * P;
             int64_t oi[MAXSP] = {0};
@@ -206,7 +206,7 @@ static HgnStatus opConvTranspose(OxCtx *c) {
             float *y = (float *)o->data + (n * M + gi * mg) * outSz;
             for (int64_t m = 0; m < mg; m++)
                 for (int64_t kk = 0; kk < K; kk++) {
-                    int64_t ki[MAXSP], r = kk;
+                    int64_t ki[MAXSP] = {0}, r = kk;
                     for (int i = g.ns - 1; i >= 0; i--) ki[i] = r % g.k[i], r /= g.k[i];
                     const float *src = col + (m * K + kk) * P;
                     int64_t ii[MAXSP] = {0};
@@ -266,7 +266,7 @@ static HgnStatus pool(OxCtx *c, int kind) {
             double acc = kind == POOL_MAX ? -INFINITY : 0.0;
             int64_t cnt = 0, cntPad = 0, arg = 0;
             for (int64_t kk = 0; kk < K; kk++) {
-                int64_t r = kk, off = 0, pos[MAXSP];
+                int64_t r = kk, off = 0, pos[MAXSP] = {0};
                 bool ok = true, inPad = true;
                 for (int i = g.ns - 1; i >= 0; i--) {
                     int64_t ki = r % g.k[i];

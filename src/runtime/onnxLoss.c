@@ -72,7 +72,7 @@ static HgnStatus opSce(OxCtx *c) {
             double mx = -INFINITY, s = 0;
             for (int64_t j = 0; j < C; j++) mx = fmax(mx, xs[(n * C + j) * D + k]);
             for (int64_t j = 0; j < C; j++) s += exp(xs[(n * C + j) * D + k] - mx);
-            double ls = log(s);
+            double ls = s > 0 ? log(s) : -INFINITY; /* C = 0: no class at all */
             for (int64_t j = 0; j < C; j++) l[(n * C + j) * D + k] = (float)(xs[(n * C + j) * D + k] - mx - ls);
         }
     st = nll(c, l, x, c->in[1], c->nIn > 2 ? c->in[2] : NULL, c->out[0]);

@@ -162,6 +162,7 @@ static HgnStatus opEinsum(OxCtx *c) {
     const char *arrow = strstr(eq, "->");
     size_t lhsLen = arrow ? (size_t)(arrow - eq) : strlen(eq);
     EinTerm in[8], out;
+    memset(in, 0, sizeof in);
     int nEll = -1;
     const char *p = eq;
     for (int k = 0; k < c->nIn; k++) {

@@ -172,6 +172,7 @@ static HgnStatus opConcat(OxCtx *c) {
     const OxTensor *x0 = NULL;
     for (int k = 0; k < c->nIn; k++)
         if (c->in[k] && (!x0 || c->in[k]->rank > 0)) x0 = c->in[k];
+    if (!x0) return oxFail(c, "Concat has no input");
     int32_t a;
     if ((st = oxAxis(c, oxAttrI(c, "axis", 0), x0->rank, &a))) return st;
     int64_t d[HGN_MAX_RANK];
