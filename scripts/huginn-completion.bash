@@ -19,8 +19,9 @@ _huginn_options() { # options of one command (by its full name)
     quantize) echo "--method --bits --group-size --calibration --out" ;;
     explain) echo "--topology-xml --hardware" ;;
     calibrate) echo "--out" ;;
-    status) echo "--follow" ;;
-    jobs) echo "--all" ;;
+    status) echo "--follow --server" ;;
+    cancel) echo "--server" ;;
+    jobs) echo "--all --server" ;;
   esac
 }
 

@@ -1,6 +1,7 @@
-/* cmdCancel.c — `huginn cancel ID`: cancel a queued, paused or running job in the local store. */
+/* cmdCancel.c — `huginn cancel ID`: cancel a queued, paused or running job in the local store or on huginnd. */
 #include "cli/cliJobs.h"
 #include "cli/cliOutput.h"
+#include "cli/cliRemote.h"
 #include "cli/commands.h"
 #include "core/strBuf.h"
 
@@ -14,6 +15,8 @@ HgnStatus cmdCancel(CliContext *ctx) {
         hgnBufFree(&action);
         return st;
     }
+    const char *server = cliServerUrl(ctx);
+    if (server) return cliRemoteCancel(ctx, server, id);
     HgnJobManager *m = NULL;
     HgnStatus st = cliJobManagerOpen(ctx, &m);
     if (st) return st;

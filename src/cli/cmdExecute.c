@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cliOutput.h"
+#include "cli/cliRemote.h"
 #include "cli/commands.h"
 #include "cli/executeOnnx.h"
 #include "core/alloc.h"
@@ -17,9 +18,11 @@
 #include "huginn/plan.h"
 #include "huginn/runtime.h"
 
-static HgnStatus checkCombinations(const HgnCliArgs *a) {
-    if (hgnCliArgsHas(a, "follow") && !hgnCliArgsHas(a, "server"))
-        return hgnStatusNew(HGN_CODE_UsageError, "--follow", "add --server URL, or drop --follow (local runs stream)",
+static HgnStatus checkCombinations(const CliContext *ctx) {
+    const HgnCliArgs *a = ctx->args;
+    if (hgnCliArgsHas(a, "follow") && !cliServerUrl(ctx))
+        return hgnStatusNew(HGN_CODE_UsageError, "--follow",
+                            "add --server URL (or set server.url), or drop --follow (local runs stream)",
                             "--follow follows a job on a server and needs --server URL");
     if (hgnCliArgsHas(a, "inputs") && (hgnCliArgsHas(a, "prompt") || hgnCliArgsHas(a, "prompt-file")))
         return hgnStatusNew(HGN_CODE_UsageError, "--inputs",
@@ -33,8 +36,11 @@ static HgnStatus checkCombinations(const HgnCliArgs *a) {
 
 static void describe(const HgnCliArgs *a, const HgnConfig *cfg, HgnBuf *b) {
     hgnBufAppendf(b, "run plan `%s`", hgnCliArgsString(a, "PLAN", ""));
-    if (hgnCliArgsHas(a, "server"))
-        hgnBufAppendf(b, " on the server %s", hgnCliArgsString(a, "server", ""));
+    const char *server = hgnCliArgsHas(a, "local")    ? NULL
+                         : hgnCliArgsHas(a, "server") ? hgnCliArgsString(a, "server", "")
+                                                      : NULL;
+    if (server)
+        hgnBufAppendf(b, " on the server %s", server);
     else if (hgnConfigGetInt(cfg, "runtime.threads", 0) > 0)
         hgnBufAppendf(b, " locally with %lld threads", (long long)hgnConfigGetInt(cfg, "runtime.threads", 0));
     else
@@ -65,7 +71,7 @@ static void describe(const HgnCliArgs *a, const HgnConfig *cfg, HgnBuf *b) {
 /* What the local runtime does not do yet (issue 7): a clear HGN-0010. */
 static HgnStatus checkLocalSupport(CliContext *ctx) {
     const HgnCliArgs *a = ctx->args;
-    static const char *const later[] = {"server", "inputs", "outputs"};
+    static const char *const later[] = {"inputs", "outputs"};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (hgnCliArgsHas(a, later[i])) {
             char what[64];
@@ -336,9 +342,13 @@ static HgnStatus runLocal(CliContext *ctx) {
 }
 
 HgnStatus cmdExecute(CliContext *ctx) {
-    HgnStatus st = checkCombinations(ctx->args);
+    HgnStatus st = checkCombinations(ctx);
     if (st) return st;
-    if (!ctx->dryRun) return runLocal(ctx);
+    const char *server = cliServerUrl(ctx);
+    if (server && hgnCliArgsHas(ctx->args, "inject"))
+        return hgnStatusNew(HGN_CODE_UsageError, "--inject", "inject faults in a local run (add --local)",
+                            "--inject works only for local runs, not on a server");
+    if (!ctx->dryRun) return server ? cliRemoteExecute(ctx, server) : runLocal(ctx);
     HgnBuf b;
     hgnBufInit(&b);
     describe(ctx->args, ctx->config, &b);

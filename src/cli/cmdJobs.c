@@ -1,8 +1,9 @@
-/* cmdJobs.c — `huginn jobs [--all] [--json]`: list jobs in the local store. */
+/* cmdJobs.c — `huginn jobs [--all] [--json]`: list jobs in the local store or on huginnd. */
 #include <jansson.h>
 
 #include "cli/cliJobs.h"
 #include "cli/cliOutput.h"
+#include "cli/cliRemote.h"
 #include "cli/commands.h"
 #include "core/alloc.h"
 
@@ -11,6 +12,8 @@ HgnStatus cmdJobs(CliContext *ctx) {
     if (ctx->dryRun)
         return cliDryRun(ctx,
                          all ? "list every job, finished ones included" : "list the queued, running and paused jobs");
+    const char *server = cliServerUrl(ctx);
+    if (server) return cliRemoteJobs(ctx, server, all);
     HgnJobManager *m = NULL;
     HgnStatus st = cliJobManagerOpen(ctx, &m);
     if (st) return st;

@@ -3,6 +3,7 @@
 
 #include "cli/cliJobs.h"
 #include "cli/cliOutput.h"
+#include "cli/cliRemote.h"
 #include "cli/commands.h"
 #include "core/strBuf.h"
 
@@ -53,6 +54,8 @@ HgnStatus cmdStatus(CliContext *ctx) {
         hgnBufFree(&action);
         return st;
     }
+    const char *server = cliServerUrl(ctx);
+    if (server) return cliRemoteStatus(ctx, server, id, doFollow);
     HgnJobManager *m = NULL;
     HgnStatus st = cliJobManagerOpen(ctx, &m);
     if (st) return st;

@@ -390,6 +390,11 @@ static const HgnCliOption statusOptions[] = {
      .metavar = "ID",
      .help = "job id (default: every active job)"},
     {.name = "follow", .type = HGN_CLI_FLAG, .help = "keep printing progress until the job ends"},
+    {.name = "server",
+     .type = HGN_CLI_URL,
+     .metavar = "URL",
+     .help = "ask huginnd at URL instead of the local job store",
+     .configKey = "server.url"},
     {0},
 };
 
@@ -399,11 +404,21 @@ static const HgnCliOption cancelOptions[] = {
      .flags = HGN_CLI_POSITIONAL | HGN_CLI_REQUIRED,
      .metavar = "ID",
      .help = "job id"},
+    {.name = "server",
+     .type = HGN_CLI_URL,
+     .metavar = "URL",
+     .help = "ask huginnd at URL instead of the local job store",
+     .configKey = "server.url"},
     {0},
 };
 
 static const HgnCliOption jobsOptions[] = {
     {.name = "all", .type = HGN_CLI_FLAG, .help = "include finished, failed and cancelled jobs"},
+    {.name = "server",
+     .type = HGN_CLI_URL,
+     .metavar = "URL",
+     .help = "ask huginnd at URL instead of the local job store",
+     .configKey = "server.url"},
     {0},
 };
 
