@@ -13,9 +13,8 @@
 #include "cli/cliPlanModel.h"
 #include "cli/commands.h"
 #include "huginn/calibrate.h"
+#include "huginn/planRequest.h"
 #include "huginn/planner.h"
-
-#define NOMINAL_DISK_READ_BPS 2e9 /* NVMe sequential read assumed for the live cache disk */
 
 HgnStatus cliPlanLoadMachine(CliContext *ctx, HgnMachine *m) {
     const HgnCliArgs *a = ctx->args;
@@ -23,15 +22,8 @@ HgnStatus cliPlanLoadMachine(CliContext *ctx, HgnMachine *m) {
     json_t *report = NULL;
     HgnStatus st = cliCollectDiagnostics(ctx, &report);
     if (st) return st;
-    st = hgnMachineFromTopology(json_object_get(report, "topology"), 0, m);
-    if (!st && !hgnCliArgsHas(a, "topology-xml")) {
-        /* this host: its cache disk takes spilled weights */
-        json_t *free = json_object_get(json_object_get(report, "disk"), "freeBytes");
-        if (json_is_integer(free) && json_integer_value(free) > 0) {
-            m->diskBytes = (uint64_t)json_integer_value(free);
-            m->diskBandwidth = NOMINAL_DISK_READ_BPS;
-        }
-    }
+    st = hgnCliArgsHas(a, "topology-xml") ? hgnMachineFromTopology(json_object_get(report, "topology"), 0, m)
+                                          : hgnMachineFromDiagnostics(report, m);
     json_decref(report);
     /* this host: the runtime's virtual CPU devices (runtime.devices) replace cpu:0 */
     const json_t *cpus = hgnConfigGet(ctx->config, "runtime.devices");
@@ -110,12 +102,7 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
     const HgnCliArgs *a = ctx->args;
     const HgnConfig *cfg = ctx->config;
     HgnPlanOptions opts = {0};
-    if (!hgnPlanPolicyFromName(hgnConfigGetString(cfg, "planner.policy", "balanced"), &opts.policy) ||
-        !hgnPlanObjectiveFromName(hgnConfigGetString(cfg, "planner.objective", "latency"), &opts.objective))
-        return hgnStatusNew(HGN_CODE_InvalidConfig, "planner.policy", NULL, "unknown planner policy or objective");
-    opts.context = (uint64_t)hgnConfigGetInt(cfg, "planner.contextLength", 4096);
     opts.contextFixed = hgnCliArgsHas(a, "context");
-    opts.batch = (uint64_t)hgnConfigGetInt(cfg, "planner.batchSize", 1);
     opts.batchFixed = hgnCliArgsHas(a, "batch");
     HgnPlanItems items;
     hgnPlanItemsInit(&items);
@@ -133,20 +120,14 @@ HgnStatus cliPlanRun(CliContext *ctx, const char *model, const char *format) {
         /* reservations: planner.reserveBytes for every device, planner.reserve."gpu:0" per device, then
          * --reserve (later entries win) */
         size_t nRes = hgnCliArgsCount(a, "reserve");
-        res = hgnCalloc(nRes + machine.count, sizeof *res);
-        if (!res) st = hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot allocate reservations");
-        int64_t all = hgnConfigGetInt(cfg, "planner.reserveBytes", 0);
-        const json_t *perDevice = hgnConfigGet(cfg, "planner.reserve");
-        for (size_t d = 0; !st && d < machine.count; d++) {
-            json_t *v = json_object_get(perDevice, machine.devices[d].id);
-            int64_t bytes = json_is_integer(v) ? json_integer_value(v) : all;
-            res[opts.nReserves++] = (HgnPlanReserve){machine.devices[d].id, bytes > 0 ? (uint64_t)bytes : 0};
-        }
+        bool contextFixed = opts.contextFixed, batchFixed = opts.batchFixed;
+        st = hgnPlanOptionsFromConfig(cfg, &machine, nRes, &opts, &res);
+        opts.contextFixed = contextFixed;
+        opts.batchFixed = batchFixed;
         for (size_t i = 0; !st && i < nRes; i++) {
             const HgnCliArg *r = hgnCliArgsAt(a, "reserve", i);
             res[opts.nReserves++] = (HgnPlanReserve){r->device, r->size};
         }
-        opts.reserves = res;
     }
     if (!st && items.isLlm && items.maxContext && !opts.contextFixed && opts.context > items.maxContext)
         opts.context = items.maxContext;

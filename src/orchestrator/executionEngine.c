@@ -17,6 +17,7 @@
 #include "huginn/plan.h"
 #include "huginn/runtime.h"
 #include "orchestrator/jobManagerInt.h"
+#include "orchestrator/jobTrace.h"
 
 typedef ExecStep RunCtx;
 
@@ -88,6 +89,7 @@ void executionRecordStep(ExecStep *c) {
         c->lastBeatMs = now;
         noteCheckpoint(c);
     }
+    if (c->trace) jobTraceStep(c->trace);
     pthread_mutex_lock(&c->m->mu);
     c->m->counters.stepsRecorded++;
     pthread_mutex_unlock(&c->m->mu);
@@ -114,6 +116,7 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         resume = !e && stat(ck, &sb) == 0;
         if (resume) c->checkpointMtimeNs = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
     }
+    if (!e && c->trace) jobTraceBegin(c->trace, j->artefactsPath, j->id, plan);
     if (!e) {
         HgnGenerateOptions go;
         hgnGenerateOptionsInit(&go);
@@ -156,9 +159,11 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
 }
 
 HgnStatus executionRunJob(HgnJobManager *m, HgnJob *job) {
-    RunCtx c = {.m = m, .job = job, .lastBeatMs = managerNow(m)};
+    JobTrace trace = {0};
+    RunCtx c = {.m = m, .job = job, .lastBeatMs = managerNow(m), .trace = &trace};
     char *result = NULL;
     HgnStatus runErr = runOnce(&c, &result);
+    jobTraceEnd(&trace, !runErr); /* a no-op write when tracing never began */
     /* the lease must still be ours before anything is written */
     HgnStatus e = m->store->ops->heartbeat(m->store, job->id, m->id, managerNow(m) + m->cfg.leaseMs);
     if (e || c.leaseLost) {

@@ -45,6 +45,7 @@ typedef struct ExecStep {
     int64_t lastBeatMs;
     bool leaseLost;
     int64_t checkpointMtimeNs; /* of the last checkpoint.zst seen */
+    struct JobTrace *trace;    /* spans of this run (jobTrace.h); NULL: none */
 } ExecStep;
 /* Counts the step, notifies subscribers; every leaseMs/3 renews the lease and stores the
  * progress event (so the per-step cost is a few microseconds, not a durable commit). */

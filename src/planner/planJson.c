@@ -173,7 +173,7 @@ HgnStatus hgnPlanToJson(const HgnPlan *plan, json_t **out) {
         set(&jb, o, "decodeLatencyMs", f->feasible ? real(&jb, f->decodeLatencyMs) : chk(&jb, json_null()));
         set(&jb, o, "deltaPercent", f->feasible ? real(&jb, f->deltaPercent) : chk(&jb, json_null()));
         for (size_t d = 0; f->ranges && d < plan->nDevices; d++) {
-            if (f->ranges[2 * d] < 0) continue;
+            if (f->ranges[2 * d] < 0 || f->ranges[2 * d + 1] < 0) continue; /* an unknown node id read back */
             json_t *r = chk(&jb, json_object());
             set(&jb, r, "device", str(&jb, plan->devices[d].id));
             set(&jb, r, "firstNode", str(&jb, plan->nodes[f->ranges[2 * d]].id));

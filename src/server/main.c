@@ -185,6 +185,7 @@ int main(int argc, char **argv) {
     atomic_init(&server.stopping, false);
     atomic_init(&server.ready, false);
     server.maxBodyBytes = (uint64_t)hgnConfigGetInt(cfg, "server.maxBodyBytes", 16 << 20);
+    server.config = cfg;
     const char *tokenFile = hgnConfigGetString(cfg, "server.tokenFile", "");
     const char *authToken = hgnConfigGetString(cfg, "server.auth.token", "");
     if (*authToken) hgnLogAddSecret(authToken);

@@ -15,6 +15,7 @@
 #include "huginn/diagnostics.h"
 #include "huginn/log.h"
 #include "huginn/plan.h"
+#include "huginn/planRequest.h"
 #include "server/server.h"
 
 typedef struct Request {
@@ -294,6 +295,76 @@ static enum MHD_Result submitJob(struct MHD_Connection *conn, Request *r, Server
     return sendJson(conn, r, 201, job);
 }
 
+/* POST /v1/plans: plans a registry id or a server-side model path (read as
+ * the server, as POST /v1/jobs reads planPath) for the inline hardware or
+ * this host; 200 with the plan JSON, 422 HGN-0003 when it does not fit. */
+static enum MHD_Result planModel(struct MHD_Connection *conn, Request *r, Server *s) {
+    json_t *req = NULL;
+    HgnStatus st = hgnApiParseBody(s->schemas, "PlanRequest", r->body.data, r->body.len, &req);
+    if (st) return sendError(conn, r, st, 400);
+    HgnPlanItems items;
+    hgnPlanItemsInit(&items);
+    HgnMachine machine = {0};
+    bool haveMachine = false;
+    if (!st) st = hgnPlanItemsLoadModel(json_string_value(json_object_get(req, "model")), "/model", NULL, &items);
+    json_t *hw = json_object_get(req, "hardware");
+    if (!st && hw) {
+        char *text = json_dumps(hw, JSON_COMPACT);
+        st = text ? hgnMachineFromHardwareJson(text, strlen(text), "/hardware", &machine)
+                  : hgnStatusNew(HGN_CODE_OutOfMemory, "/hardware", NULL, "cannot copy the hardware");
+        free(text);
+        haveMachine = !st;
+    } else if (!st) {
+        json_t *report = NULL;
+        st = hgnDiagnosticsCollect(NULL, &report);
+        if (!st) st = hgnMachineFromDiagnostics(report, &machine);
+        json_decref(report);
+        haveMachine = !st;
+    }
+    HgnPlanOptions opts = {0};
+    HgnPlanReserve *res = NULL;
+    if (!st) st = hgnPlanOptionsFromConfig(s->config, &machine, 0, &opts, &res);
+    const char *policy = json_string_value(json_object_get(req, "policy"));
+    const char *objective = json_string_value(json_object_get(req, "objective"));
+    if (!st && policy && !hgnPlanPolicyFromName(policy, &opts.policy))
+        st = hgnStatusNew(HGN_CODE_InvalidArgument, "/policy", "use balanced, locality-first or throughput-max",
+                          "unknown planner policy `%s`", policy);
+    if (!st && objective && !hgnPlanObjectiveFromName(objective, &opts.objective))
+        st = hgnStatusNew(HGN_CODE_InvalidArgument, "/objective", "use latency or throughput",
+                          "unknown planner objective `%s`", objective);
+    json_t *ctxLen = json_object_get(req, "context"), *batch = json_object_get(req, "batch");
+    if (ctxLen) opts.context = (uint64_t)json_integer_value(ctxLen), opts.contextFixed = true;
+    if (batch) opts.batch = (uint64_t)json_integer_value(batch), opts.batchFixed = true;
+    if (!st && items.isLlm && items.maxContext && !opts.contextFixed && opts.context > items.maxContext)
+        opts.context = items.maxContext;
+    HgnPlan *plan = NULL;
+    char *text = NULL;
+    if (!st) st = hgnPlanCreate(&items, &machine, &opts, &plan);
+    if (!st) st = hgnPlanWriteJson(plan, &text);
+    hgnPlanFree(plan);
+    hgnFree(res);
+    if (haveMachine) hgnMachineFree(&machine);
+    hgnPlanItemsFree(&items);
+    json_decref(req);
+    if (st) {
+        HgnCode code = hgnStatusCode(st);
+        unsigned http = code == HGN_CODE_OverBudget || code == HGN_CODE_PlanInfeasible   ? 422
+                        : code == HGN_CODE_NotFound                                      ? 404
+                        : code == HGN_CODE_OutOfMemory || code == HGN_CODE_InternalError ? 500
+                                                                                         : 400;
+        hgnFree(text);
+        return sendError(conn, r, st, http);
+    }
+    size_t n = strlen(text);
+    char *body = malloc(n + 2);
+    if (body) {
+        memcpy(body, text, n);
+        memcpy(body + n, "\n", 2);
+    }
+    hgnFree(text);
+    return sendText(conn, r, body ? 200 : 500, "application/json", body);
+}
+
 /* Loads the job and checks the caller may see it (owner or admin). */
 static HgnStatus visibleJob(Server *s, const Identity *who, const char *id, json_t **job) {
     char *owner = NULL;
@@ -428,14 +499,7 @@ static enum MHD_Result dispatch(Listener *l, struct MHD_Connection *conn, Reques
     }
     if (!strcmp(r->route, "/v1/plans")) {
         if (!post) return sendError(conn, r, methodNotAllowed(method, url), 405);
-        json_t *req = NULL;
-        st = hgnApiParseBody(s->schemas, "PlanRequest", r->body.data, r->body.len, &req);
-        json_decref(req);
-        if (st) return sendError(conn, r, st, 400);
-        return sendError(conn, r,
-                         hgnStatusNew(HGN_CODE_NotImplemented, url, "plan with `huginn plan MODEL` and submit the plan",
-                                      "planning through the server is not built yet"),
-                         501);
+        return planModel(conn, r, s);
     }
     if (!strcmp(r->route, "/v1/jobs")) {
         if (post) return submitJob(conn, r, s, &who);

@@ -10,6 +10,7 @@
 
 #include "api/apiRequest.h"
 #include "auth/tokenFile.h"
+#include "huginn/config.h"
 #include "huginn/metrics.h"
 #include "server/jobAdapter.h"
 
@@ -17,6 +18,7 @@ typedef struct Server {
     HgnTokenFile tokens;
     bool authEnabled; /* false: no token file; every caller is the admin "anonymous" */
     uint64_t maxBodyBytes;
+    const HgnConfig *config; /* planner.* defaults for POST /v1/plans */
     HgnMetrics *metrics;
     HgnApiSchemas *schemas;
     JobAdapter *jobs;

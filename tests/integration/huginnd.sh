@@ -105,7 +105,6 @@ req GET /v1/diagnostics alice; expect 403 "diagnostics as user"
 req GET /v1/diagnostics root; expect 200 "diagnostics as admin"; contains "$body" '"topology"' diagnostics
 req POST /v1/plans none '{"model":"x.gguf"}'; expect 401 "plans without token"
 req POST /v1/plans alice '{"modell":"x.gguf"}'; expect 400 "plans schema"; contains "$body" HGN-0601 "plans schema"
-req POST /v1/plans alice '{"model":"x.gguf"}'; expect 501 "plans not built"; contains "$body" HGN-0010 plans
 
 # ---- transitions, unknown jobs --------------------------------------------------
 req POST "/v1/jobs/$job:resume" alice; expect 409 "resume a QUEUED job"; contains "$body" HGN-0500 "409 code"
@@ -246,6 +245,27 @@ if command -v openssl >/dev/null &&
 else
   echo "SKIP TLS: openssl cannot make a self-signed certificate"
 fi
+
+# ---- POST /v1/plans: plan a registry id or a server-side model for inline hardware or this host ------
+base="http://127.0.0.1:$(cat "$work/main.port")"
+hwJson=$(cat "$DATA/hardware/rtx4090.json")
+req POST /v1/plans alice '{"model":"llama-3.1-8b","context":8192,"hardware":'"$hwJson"'}'; expect 200 "plan a registry id"
+contains "$body" '"nodes"' "plan JSON"; contains "$body" '"gpu:0"' "plan on the inline hardware"
+printf %s "$body" >"$work/served.json"
+"$HUGINN" plan --check "$work/served.json" >/dev/null 2>&1 || fail "the served plan does not validate"
+"$HUGINN" plan llama-3.1-8b --hardware "$DATA/hardware/rtx4090.json" --context 8192 --out "$work/cli.json" >/dev/null 2>&1
+"$HUGINN" plan diff "$work/cli.json" "$work/served.json" 2>&1 | grep -q "same plan" ||
+  fail "the served plan differs from huginn plan's: $("$HUGINN" plan diff "$work/cli.json" "$work/served.json" 2>&1)"
+req POST /v1/plans alice '{"model":"'"$DATA"'/fixture/model-f32.gguf","policy":"balanced","objective":"throughput","batch":2}'
+expect 200 "plan a server-side GGUF for this host"; contains "$body" '"cpu:0"' "this host's plan"
+req POST /v1/plans alice '{"model":"llama-3.1-70b","context":131072,"batch":4,"hardware":'"$(cat "$DATA/hardware/gpu6plus24.json")"'}'
+expect 422 "over budget"; contains "$body" HGN-0003 "over budget code"; contains "$body" "does not fit" "over budget ledger"
+req POST /v1/plans alice '{"model":"no-such-model"}'; expect 404 "unknown model"; contains "$body" HGN-0014 "unknown model code"
+req POST /v1/plans alice '{"model":"llama-3.1-8b","policy":"fastest"}'; expect 400 "bad policy"; contains "$body" /policy "policy pointer"
+req POST /v1/plans alice '{"model":"llama-3.1-8b","context":0}'; expect 400 "bad context"; contains "$body" HGN-0601 "context schema"
+req POST /v1/plans alice '{"model":"llama-3.1-8b","hardware":{"devices":"many"}}'; expect 400 "bad hardware"
+contains "$body" /hardware "hardware pointer"
+req POST /v1/plans alice '{"model":"'"$DATA"'/fixture/README.md"}'; expect 400 "not a model"; contains "$body" HGN-0102 "not a model code"
 
 # ---- tokens never reach the logs -------------------------------------------------------------------
 for l in main small run tls shared; do

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -519,6 +520,78 @@ static void testCrashRecoveryResumesFromCheckpoint(void **state) {
     unlink(path);
 }
 
+/* One job span and one span per recorded step in <artefacts>/trace.jsonl, linked by traceId and parentSpanId. */
+static void testTraceSpans(void **state) {
+    (void)state;
+    char plan[512], path[256];
+    snprintf(plan, sizeof plan, "%s/runtime/fixture.plan.json", HGN_TEST_DATA);
+    if (access(plan, R_OK) != 0) skip();
+    tmpPath(path, sizeof path, "trace");
+    snprintf(artRoot, sizeof artRoot, "/tmp/hgnJobs-%d-trace", (int)getpid());
+    HgnJobManager *m = resumeManager(path);
+    char id[HGN_JOB_ID_LEN + 1];
+    HgnJobSubmit sub = {.owner = "alice", .planPath = plan, .prompt = "Once upon a time", .maxTokens = 4};
+    assert_null(hgnJobSubmit(m, &sub, id));
+    bool ran = false;
+    assert_null(hgnJobRunNext(m, &ran));
+    assert_true(ran);
+    HgnJob j;
+    assert_null(hgnJobGet(m, id, NULL, &j));
+    assert_int_equal(j.state, HGN_JOB_COMPLETED);
+    char tpath[4096];
+    snprintf(tpath, sizeof tpath, "%s/trace.jsonl", j.artefactsPath);
+    FILE *f = fopen(tpath, "rb");
+    assert_non_null(f);
+    char line[65536];
+    int steps = 0, jobs = 0;
+    char traceId[64] = "", jobSpan[64] = "";
+    int64_t lastEnd = 0, jobStart = 0, jobEnd = 0;
+    while (fgets(line, sizeof line, f)) {
+        json_error_t err;
+        json_t *o = json_loads(line, 0, &err);
+        assert_non_null(o);
+        const char *tid = json_string_value(json_object_get(o, "traceId"));
+        assert_non_null(tid);
+        assert_int_equal(strlen(tid), 32);
+        if (!traceId[0]) snprintf(traceId, sizeof traceId, "%s", tid);
+        assert_string_equal(tid, traceId);
+        assert_string_equal(json_string_value(json_object_get(o, "jobId")), id);
+        assert_true(json_array_size(json_object_get(o, "planNodeIds")) > 0);
+        assert_string_equal(json_string_value(json_object_get(o, "status")), "ok");
+        int64_t start = json_integer_value(json_object_get(o, "startUs"));
+        int64_t end = json_integer_value(json_object_get(o, "endUs"));
+        assert_true(start > 0 && end >= start);
+        if (json_is_null(json_object_get(o, "parentSpanId"))) {
+            jobs++;
+            assert_string_equal(json_string_value(json_object_get(o, "name")), "job");
+            snprintf(jobSpan, sizeof jobSpan, "%s", json_string_value(json_object_get(o, "spanId")));
+            jobStart = start;
+            jobEnd = end;
+        } else {
+            steps++;
+            assert_true(start >= lastEnd);
+            lastEnd = end;
+        }
+        json_decref(o);
+    }
+    fclose(f);
+    assert_int_equal(jobs, 1);
+    assert_int_equal(steps, (int)j.stepsDone);
+    assert_true(steps > 0);
+    assert_true(lastEnd <= jobEnd && jobStart > 0);
+    /* every step span's parent is the job span */
+    f = fopen(tpath, "rb");
+    assert_non_null(f);
+    char want[128];
+    snprintf(want, sizeof want, "\"parentSpanId\":\"%s\"", jobSpan);
+    int children = 0;
+    while (fgets(line, sizeof line, f)) children += strstr(line, want) != NULL;
+    fclose(f);
+    assert_int_equal(children, steps);
+    hgnJobClear(&j);
+    hgnJobManagerClose(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testTransitionsExhaustive),
@@ -530,6 +603,7 @@ int main(void) {
         cmocka_unit_test(testCrashDuringWrites),
         cmocka_unit_test(testEndToEndFixture),
         cmocka_unit_test(testCrashRecoveryResumesFromCheckpoint),
+        cmocka_unit_test(testTraceSpans),
         cmocka_unit_test(testThreadsShareOneManager),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
-/* cliModel.c — model format recognition by magic bytes and names (see cliModel.h). */
-#include "cli/cliModel.h"
+/* modelDetect.c — model format recognition by magic bytes and names (see
+ * huginn/planRequest.h); the CLI and huginnd share it. */
+#include "huginn/planRequest.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -32,7 +33,7 @@ static HgnStatus detectFolder(const char *path, const char *what, const char **f
     return HGN_OK;
 }
 
-HgnStatus cliModelDetect(const char *path, const char *what, const char **format) {
+HgnStatus hgnModelDetect(const char *path, const char *what, const char **format) {
     struct stat sb;
     if (stat(path, &sb) != 0)
         return hgnStatusNew(HGN_CODE_NotFound, what, "check the path", "model `%s` does not exist", path);

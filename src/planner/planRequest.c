@@ -1,9 +1,12 @@
-/* cliPlanModel.c — MODEL → plan items (see cliPlanModel.h): registry specs,
- * ONNX graphs, and local LLMs through hgnLlmGraphFrom* and
- * hgnPlanItemsFromLlmGraph. */
-#include "cli/cliPlanModel.h"
+/* planRequest.c — a planning request's inputs (see huginn/planRequest.h):
+ * MODEL → plan items (registry specs, ONNX graphs, and local LLMs through
+ * hgnLlmGraphFrom* and hgnPlanItemsFromLlmGraph) and this host's machine
+ * from a diagnostics report. `huginn plan` and huginnd's POST /v1/plans
+ * both call these. */
+#include "huginn/planRequest.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "huginn/gguf.h"
@@ -90,7 +93,7 @@ static HgnStatus fromFolder(const char *dir, const char *weightsPath, const HgnP
     return st;
 }
 
-HgnStatus cliPlanLoadItems(const char *model, const char *format, const HgnPlanQuantConfig *qc, HgnPlanItems *items) {
+HgnStatus hgnPlanItemsLoad(const char *model, const char *format, const HgnPlanQuantConfig *qc, HgnPlanItems *items) {
     hgnPlanItemsInit(items);
     if (strcmp(format, "registry") == 0) return fromRegistry(model, qc, items);
     if (strcmp(format, "onnx") == 0) {
@@ -123,4 +126,53 @@ HgnStatus cliPlanLoadItems(const char *model, const char *format, const HgnPlanQ
         return st;
     }
     return fromFolder(model, NULL, qc, items);
+}
+
+HgnStatus hgnPlanItemsLoadModel(const char *model, const char *what, const HgnPlanQuantConfig *qc,
+                                HgnPlanItems *items) {
+    hgnPlanItemsInit(items);
+    const char *format = "registry";
+    struct stat sb;
+    if (stat(model, &sb) == 0) {
+        HgnStatus st = hgnModelDetect(model, what, &format);
+        if (st) return st;
+    }
+    return hgnPlanItemsLoad(model, format, qc, items);
+}
+
+#define NOMINAL_DISK_READ_BPS 2e9 /* NVMe sequential read assumed for the live cache disk */
+
+HgnStatus hgnMachineFromDiagnostics(const json_t *report, HgnMachine *m) {
+    HgnStatus st = hgnMachineFromTopology(json_object_get(report, "topology"), 0, m);
+    if (st) return st;
+    /* this host: its cache disk takes spilled weights */
+    json_t *free = json_object_get(json_object_get(report, "disk"), "freeBytes");
+    if (json_is_integer(free) && json_integer_value(free) > 0) {
+        m->diskBytes = (uint64_t)json_integer_value(free);
+        m->diskBandwidth = NOMINAL_DISK_READ_BPS;
+    }
+    return HGN_OK;
+}
+
+HgnStatus hgnPlanOptionsFromConfig(const HgnConfig *cfg, const HgnMachine *m, size_t extra, HgnPlanOptions *opts,
+                                   HgnPlanReserve **reserves) {
+    *reserves = NULL;
+    *opts = (HgnPlanOptions){0};
+    if (!hgnPlanPolicyFromName(hgnConfigGetString(cfg, "planner.policy", "balanced"), &opts->policy) ||
+        !hgnPlanObjectiveFromName(hgnConfigGetString(cfg, "planner.objective", "latency"), &opts->objective))
+        return hgnStatusNew(HGN_CODE_InvalidConfig, "planner.policy", NULL, "unknown planner policy or objective");
+    opts->context = (uint64_t)hgnConfigGetInt(cfg, "planner.contextLength", 4096);
+    opts->batch = (uint64_t)hgnConfigGetInt(cfg, "planner.batchSize", 1);
+    HgnPlanReserve *res = hgnCalloc(m->count + extra + 1, sizeof *res);
+    if (!res) return hgnStatusNew(HGN_CODE_OutOfMemory, "plan", NULL, "cannot allocate reservations");
+    int64_t all = hgnConfigGetInt(cfg, "planner.reserveBytes", 0);
+    const json_t *perDevice = hgnConfigGet(cfg, "planner.reserve");
+    for (size_t d = 0; d < m->count; d++) {
+        json_t *v = json_object_get(perDevice, m->devices[d].id);
+        int64_t bytes = json_is_integer(v) ? json_integer_value(v) : all;
+        res[opts->nReserves++] = (HgnPlanReserve){m->devices[d].id, bytes > 0 ? (uint64_t)bytes : 0};
+    }
+    opts->reserves = res;
+    *reserves = res;
+    return HGN_OK;
 }
