@@ -21,6 +21,7 @@
 #include "huginn/onnx.h"
 #include "huginn/planner.h"
 #include "huginn/registry.h"
+#include "testUtil.h"
 
 #define GIB (1ull << 30)
 
@@ -70,22 +71,6 @@ static HgnPlanOptions baseOptions(void) {
     return o;
 }
 
-static char *readAll(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b) b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
 /* Plans, checks determinism and round trip, compares with the golden file. */
 static HgnPlan *planGolden(const HgnPlanItems *items, const HgnMachine *m, const HgnPlanOptions *o,
                            const char *golden) {
@@ -108,7 +93,7 @@ static HgnPlan *planGolden(const HgnPlanItems *items, const HgnMachine *m, const
         fputs(text, f);
         fclose(f);
     }
-    char *expected = readAll(path);
+    char *expected = readFile(path, NULL);
     if (!expected) print_error("missing golden %s (run with HGN_UPDATE_GOLDEN=1)\n", path);
     assert_non_null(expected);
     assert_string_equal(expected, text);
