@@ -84,6 +84,11 @@ typedef struct HgnJob {
     bool pauseRequested;  /* a pause was asked while RUNNING */
     char *prompt;         /* prompt the job generates from, or NULL */
     int32_t maxTokens;    /* tokens to generate */
+    /* schema 3 */
+    char *optionsJson;         /* generation options JSON object (temperature, topK, topP, seed, ...), or NULL */
+    int64_t memoryBytes;       /* the plan's peak host+device memory estimate (memory quota), 0 when unknown */
+    int64_t cancelRequestedMs; /* when a graceful cancel was asked (forced after a timeout), 0 when not */
+    char *retriesJson;         /* retries so far by reason: {"DeviceLost":2,...}, or NULL */
 } HgnJob;
 
 /* Frees the fields (not the struct itself). */
@@ -135,6 +140,9 @@ typedef struct HgnJobStoreOps {
     void (*close)(HgnJobStore *s);
     /* Inserts the job and its "submitted" STATE event (from == to == job->state) in one transaction. */
     HgnStatus (*insert)(HgnJobStore *s, const HgnJob *job);
+    /* Inserts n jobs (and their "submitted" events) in one transaction: one commit / fsync for the
+     * batch (group commit). All or nothing. */
+    HgnStatus (*insertBatch)(HgnJobStore *s, const HgnJob *const *jobs, size_t n);
     HgnStatus (*get)(HgnJobStore *s, const char *id, HgnJob *out); /* HGN-0006 when absent */
     HgnStatus (*list)(HgnJobStore *s, const HgnJobFilter *f, HgnJobList *out);
     /* Writes every mutable field of job iff the stored state is still expectFrom (compare-and-set);
@@ -155,6 +163,8 @@ typedef struct HgnJobStoreOps {
                         size_t *count);
     /* Jobs in one state (owner NULL: every owner); an index range count, used by the quotas. */
     HgnStatus (*countInState)(HgnJobStore *s, HgnJobState state, const char *owner, int64_t *count);
+    /* Schema version after migration. */
+    int32_t (*schemaVersion)(HgnJobStore *s);
 } HgnJobStoreOps;
 struct HgnJobStore {
     const HgnJobStoreOps *ops;
@@ -209,13 +219,14 @@ HgnJobStore *hgnJobManagerStore(HgnJobManager *m); /* borrowed */
 const char *hgnJobManagerId(const HgnJobManager *m);
 
 typedef struct HgnJobSubmit {
-    const char *owner;    /* required */
-    const char *planJson; /* plan as JSON text, or NULL with planPath */
-    const char *planPath; /* read when planJson is NULL; kept to resolve relative model paths */
-    int32_t priority;     /* -100..100 */
-    int32_t maxAttempts;  /* 0: manager default */
-    const char *prompt;   /* the prompt to generate from; NULL: "" */
-    int32_t maxTokens;    /* 0: 16 */
+    const char *owner;       /* required */
+    const char *planJson;    /* plan as JSON text, or NULL with planPath */
+    const char *planPath;    /* read when planJson is NULL; kept to resolve relative model paths */
+    int32_t priority;        /* -100..100 */
+    int32_t maxAttempts;     /* 0: manager default */
+    const char *prompt;      /* the prompt to generate from; NULL: "" */
+    int32_t maxTokens;       /* 0: 16 */
+    const char *optionsJson; /* generation options JSON object, or NULL (greedy defaults) */
 } HgnJobSubmit;
 
 /* Validates the plan JSON (parse; HGN-0600/0002 on bad input), enforces quotas

@@ -29,6 +29,8 @@ void hgnJobClear(HgnJob *j) {
     hgnFree(j->leaseOwner);
     hgnFree(j->checkpointPath);
     hgnFree(j->prompt);
+    hgnFree(j->optionsJson);
+    hgnFree(j->retriesJson);
     memset(j, 0, sizeof *j);
 }
 
@@ -70,6 +72,12 @@ char *hgnJobToJson(const HgnJob *j, bool withPlan) {
     setStr(o, "result", j->resultText);
     setStr(o, "checkpointPath", j->checkpointPath);
     json_object_set_new(o, "cancelRequested", json_boolean(j->cancelRequested));
+    json_object_set_new(o, "maxTokens", json_integer(j->maxTokens));
+    json_t *opt = j->optionsJson ? json_loads(j->optionsJson, 0, NULL) : NULL;
+    json_object_set_new(o, "options", opt ? opt : json_null());
+    json_object_set_new(o, "memoryBytes", json_integer(j->memoryBytes));
+    json_t *rt = j->retriesJson ? json_loads(j->retriesJson, 0, NULL) : NULL;
+    json_object_set_new(o, "retriesByReason", rt ? rt : json_object());
     if (withPlan && j->planJson) {
         json_t *p = json_loads(j->planJson, 0, NULL);
         json_object_set_new(o, "plan", p ? p : json_null());
@@ -403,6 +411,8 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
     }
     j.prompt = hgnStrdup(req->prompt ? req->prompt : "");
     j.maxTokens = req->maxTokens > 0 ? req->maxTokens : 16;
+    if (req->optionsJson && !(j.optionsJson = hgnStrdup(req->optionsJson)))
+        e = hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "generation options");
     j.priority = req->priority;
     j.state = HGN_JOB_QUEUED;
     j.createdMs = j.updatedMs = managerNow(m);

@@ -23,8 +23,9 @@ typedef struct SqliteStore {
     "id, owner, plan_json, plan_digest, plan_path, priority, state, created_ms, updated_ms, started_ms, "              \
     "finished_ms, attempts, max_attempts, not_before_ms, last_error, progress, steps_done, steps_total, "              \
     "metrics_json, artefacts_path, result_text, lease_owner, lease_expires_ms, checkpoint_path, checkpoint_step, "     \
-    "cancel_requested, pause_requested, prompt, max_tokens"
-#define JOB_COLUMN_COUNT 29
+    "cancel_requested, pause_requested, prompt, max_tokens, options_json, memory_bytes, cancel_requested_ms, "         \
+    "retries_json"
+#define JOB_COLUMN_COUNT 33
 
 /* Migrations, applied in order; the store's version is the number applied. Append only. */
 static const char *const migrations[] = {
@@ -48,6 +49,11 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN pause_requested INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN prompt TEXT;"
     "ALTER TABLE jobs ADD COLUMN max_tokens INTEGER NOT NULL DEFAULT 16;",
+    /* 3: generation options, memory quota, forced cancel, retries by reason */
+    "ALTER TABLE jobs ADD COLUMN options_json TEXT;"
+    "ALTER TABLE jobs ADD COLUMN memory_bytes INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN cancel_requested_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN retries_json TEXT;",
 };
 #define MIGRATION_COUNT ((int32_t)(sizeof migrations / sizeof migrations[0]))
 
@@ -114,7 +120,13 @@ static bool readJob(sqlite3_stmt *st, HgnJob *j, bool withPlan) {
     j->pauseRequested = sqlite3_column_int(st, 26) != 0;
     j->prompt = dupCol(st, 27);
     j->maxTokens = sqlite3_column_int(st, 28);
-    if (!j->owner || (withPlan && sqlite3_column_type(st, 2) != SQLITE_NULL && !j->planJson)) {
+    j->optionsJson = dupCol(st, 29);
+    j->memoryBytes = sqlite3_column_int64(st, 30);
+    j->cancelRequestedMs = sqlite3_column_int64(st, 31);
+    j->retriesJson = dupCol(st, 32);
+    if (!j->owner || (withPlan && sqlite3_column_type(st, 2) != SQLITE_NULL && !j->planJson) ||
+        (sqlite3_column_type(st, 29) != SQLITE_NULL && !j->optionsJson) ||
+        (sqlite3_column_type(st, 32) != SQLITE_NULL && !j->retriesJson)) {
         hgnJobClear(j);
         return false;
     }
@@ -159,6 +171,10 @@ static void bindJob(sqlite3_stmt *st, const HgnJob *j) {
     sqlite3_bind_int(st, 27, j->pauseRequested);
     bindText(st, 28, j->prompt);
     sqlite3_bind_int(st, 29, j->maxTokens);
+    bindText(st, 30, j->optionsJson);
+    sqlite3_bind_int64(st, 31, j->memoryBytes);
+    sqlite3_bind_int64(st, 32, j->cancelRequestedMs);
+    bindText(st, 33, j->retriesJson);
 }
 
 static void opClose(HgnJobStore *base) {
@@ -171,33 +187,41 @@ static void opClose(HgnJobStore *base) {
 
 static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev);
 
-/* The job row and its "submitted" event commit together: one fsync per submission. */
-static HgnStatus implInsert(HgnJobStore *base, const HgnJob *job) {
-    SqliteStore *s = (SqliteStore *)base;
+/* One job row and its "submitted" event, inside the caller's transaction. */
+static HgnStatus insertRow(SqliteStore *s, const HgnJob *job) {
     sqlite3_stmt *st;
+    HgnStatus e = prepare(s,
+                          "INSERT INTO jobs (" JOB_COLUMNS
+                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          &st);
+    if (e) return e;
+    bindJob(st, job);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return dbError(s->db, "insert job");
+    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
+                      .from = job->state,
+                      .to = job->state,
+                      .timeMs = job->createdMs,
+                      .message = "submitted"};
+    memcpy(ev.jobId, job->id, sizeof ev.jobId);
+    return implAppendEvent(&s->base, &ev);
+}
+
+/* Every row of the batch and its "submitted" event commit together: one fsync for the batch. */
+static HgnStatus implInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n) {
+    SqliteStore *s = (SqliteStore *)base;
     HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin insert");
     if (e) return e;
-    e = prepare(s,
-                "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                &st);
-    if (!e) {
-        bindJob(st, job);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) e = dbError(s->db, "insert job");
-    }
-    if (!e) {
-        HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
-                          .from = job->state,
-                          .to = job->state,
-                          .timeMs = job->createdMs,
-                          .message = "submitted"};
-        memcpy(ev.jobId, job->id, sizeof ev.jobId);
-        e = implAppendEvent(base, &ev);
-    }
+    for (size_t i = 0; i < n && !e; i++) e = insertRow(s, jobs[i]);
     if (!e) e = execSql(s->db, "COMMIT", "commit insert");
     if (e) hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback insert"));
     return e;
+}
+
+static HgnStatus implInsert(HgnJobStore *base, const HgnJob *job) {
+    const HgnJob *one[1] = {job};
+    return implInsertBatch(base, one, 1);
 }
 
 static HgnStatus notFound(const char *id) {
@@ -274,11 +298,12 @@ static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState ex
         " updated_ms=?9, started_ms=?10, finished_ms=?11, attempts=?12, max_attempts=?13, not_before_ms=?14,"
         " last_error=?15, progress=?16, steps_done=?17, steps_total=?18, metrics_json=?19, artefacts_path=?20,"
         " result_text=?21, lease_owner=?22, lease_expires_ms=?23, checkpoint_path=?24, checkpoint_step=?25,"
-        " cancel_requested=?26, pause_requested=?27, prompt=?28, max_tokens=?29 WHERE id=?1 AND state=?30",
+        " cancel_requested=?26, pause_requested=?27, prompt=?28, max_tokens=?29, options_json=?30, memory_bytes=?31,"
+        " cancel_requested_ms=?32, retries_json=?33 WHERE id=?1 AND state=?34",
         &st);
     if (e) return e;
     bindJob(st, job);
-    sqlite3_bind_int(st, 30, (int)expectFrom);
+    sqlite3_bind_int(st, 34, (int)expectFrom);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return dbError(s->db, "update job");
@@ -532,6 +557,14 @@ static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
     return e;
 }
 
+static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implInsertBatch(base, jobs, n);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
 static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
     SqliteStore *s = (SqliteStore *)base;
     pthread_mutex_lock(&s->mu);
@@ -614,10 +647,13 @@ static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char
     return e;
 }
 
+static int32_t opSchemaVersion(HgnJobStore *base) { return ((SqliteStore *)base)->version; }
+
 static const HgnJobStoreOps sqliteOps = {
     .name = "sqlite",
     .close = opClose,
     .insert = opInsert,
+    .insertBatch = opInsertBatch,
     .get = opGet,
     .list = opList,
     .update = opUpdate,
@@ -628,6 +664,7 @@ static const HgnJobStoreOps sqliteOps = {
     .appendEvent = opAppendEvent,
     .events = opEvents,
     .countInState = opCountInState,
+    .schemaVersion = opSchemaVersion,
 };
 
 static HgnStatus migrate(SqliteStore *s) {
@@ -710,6 +747,5 @@ void hgnJobStoreClose(HgnJobStore *s) {
 }
 
 int32_t hgnJobStoreSchemaVersion(HgnJobStore *base) {
-    if (!base || base->ops != &sqliteOps) return 0;
-    return ((SqliteStore *)base)->version;
+    return base && base->ops->schemaVersion ? base->ops->schemaVersion(base) : 0;
 }
