@@ -149,9 +149,11 @@ typedef struct HgnJobStoreOps {
      * HGN-0500 when it moved meanwhile. */
     HgnStatus (*update)(HgnJobStore *s, const HgnJob *job, HgnJobState expectFrom);
     /* Atomically picks the next QUEUED job by fair share (see jobManager) and leases it to leaseOwner:
-     * *found false when none is runnable. */
+     * *found false when none is runnable. An owner at maxRunningPerOwner RUNNING jobs is skipped; with
+     * maxMemoryPerOwner > 0 a job is claimable only while the memoryBytes of its owner's RUNNING jobs
+     * plus its own stay within it (memory quota). */
     HgnStatus (*claim)(HgnJobStore *s, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                       int32_t maxRunningPerOwner, HgnJob *out, bool *found);
+                       int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found);
     /* Extends the lease; HGN-0500 when this owner no longer holds it. */
     HgnStatus (*heartbeat)(HgnJobStore *s, const char *id, const char *leaseOwner, int64_t untilMs);
     /* RUNNING jobs whose lease expired before nowMs go back to QUEUED; *count how many. */
@@ -192,6 +194,7 @@ typedef struct HgnJobManagerConfig {
     int32_t maxQueuedPerOwner;  /* 0: 1000 */
     int32_t maxRunningPerOwner; /* 0: 4 */
     int32_t maxQueuedTotal;     /* 0: 100000 */
+    int64_t maxMemoryPerOwner;  /* memory quota: bytes of memoryBytes an owner's RUNNING jobs may hold; 0: none */
     int32_t maxAttempts;        /* default per job; 0: 3 */
     int64_t leaseMs;            /* 0: 30000 */
     int64_t backoffBaseMs;      /* 0: 500 */

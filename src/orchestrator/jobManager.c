@@ -538,7 +538,8 @@ HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {
     if (e) return e;
     HgnJob j;
     bool found = false;
-    e = m->store->ops->claim(m->store, m->id, managerNow(m), m->cfg.leaseMs, m->cfg.maxRunningPerOwner, &j, &found);
+    e = m->store->ops->claim(m->store, m->id, managerNow(m), m->cfg.leaseMs, m->cfg.maxRunningPerOwner,
+                             m->cfg.maxMemoryPerOwner, &j, &found);
     /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
     if (e || !found) return e;
     *ran = true;

@@ -319,22 +319,25 @@ static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState ex
 }
 
 static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                           int32_t maxRunningPerOwner, HgnJob *out, bool *found) {
+                           int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found) {
     SqliteStore *s = (SqliteStore *)base;
     *found = false;
     HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin claim");
     if (e) return e;
     sqlite3_stmt *st = NULL;
-    /* Fair share: the owner with the fewest running jobs, then the one served longest ago. */
+    /* Fair share: the owner with the fewest running jobs, then the one served longest ago; a queued job
+     * counts only while it fits the owner's memory quota next to the owner's running jobs. */
     e = prepare(s,
                 "SELECT q.owner, (SELECT COUNT(*) FROM jobs r WHERE r.owner = q.owner AND r.state = 1) AS running,"
                 " (SELECT COALESCE(MAX(started_ms), 0) FROM jobs r WHERE r.owner = q.owner) AS last"
-                " FROM jobs q WHERE q.state = 0 AND q.not_before_ms <= ?1 GROUP BY q.owner"
-                " HAVING running < ?2 ORDER BY running ASC, last ASC, MIN(q.id) ASC LIMIT 1",
+                " FROM jobs q WHERE q.state = 0 AND q.not_before_ms <= ?1 AND (?3 <= 0 OR q.memory_bytes +"
+                " (SELECT COALESCE(SUM(memory_bytes), 0) FROM jobs r WHERE r.owner = q.owner AND r.state = 1) <= ?3)"
+                " GROUP BY q.owner HAVING running < ?2 ORDER BY running ASC, last ASC, MIN(q.id) ASC LIMIT 1",
                 &st);
     if (e) goto fail;
     sqlite3_bind_int64(st, 1, nowMs);
     sqlite3_bind_int(st, 2, maxRunningPerOwner > 0 ? maxRunningPerOwner : 1 << 30);
+    sqlite3_bind_int64(st, 3, maxMemoryPerOwner);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         sqlite3_finalize(st);
@@ -352,8 +355,9 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
         goto fail;
     }
     e = prepare(s,
-                "SELECT id FROM jobs WHERE owner = ?1 AND state = 0 AND not_before_ms <= ?2"
-                " ORDER BY priority DESC, id ASC LIMIT 1",
+                "SELECT id FROM jobs WHERE owner = ?1 AND state = 0 AND not_before_ms <= ?2 AND (?3 <= 0 OR"
+                " memory_bytes + (SELECT COALESCE(SUM(memory_bytes), 0) FROM jobs r WHERE r.owner = ?1 AND"
+                " r.state = 1) <= ?3) ORDER BY priority DESC, id ASC LIMIT 1",
                 &st);
     if (e) {
         hgnFree(owner);
@@ -361,6 +365,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     }
     bindText(st, 1, owner);
     sqlite3_bind_int64(st, 2, nowMs);
+    sqlite3_bind_int64(st, 3, maxMemoryPerOwner);
     rc = sqlite3_step(st);
     hgnFree(owner);
     if (rc != SQLITE_ROW) {
@@ -590,10 +595,10 @@ static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expe
 }
 
 static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                         int32_t maxRunningPerOwner, HgnJob *out, bool *found) {
+                         int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found) {
     SqliteStore *s = (SqliteStore *)base;
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implClaim(base, leaseOwner, nowMs, leaseMs, maxRunningPerOwner, out, found);
+    HgnStatus e = implClaim(base, leaseOwner, nowMs, leaseMs, maxRunningPerOwner, maxMemoryPerOwner, out, found);
     pthread_mutex_unlock(&s->mu);
     return e;
 }

@@ -52,6 +52,12 @@ static unsigned httpCodeFor(HgnCode code) {
         return 404;
     case HGN_CODE_PermissionDenied:
         return 403;
+    case HGN_CODE_Unauthenticated:
+        return 401;
+    case HGN_CODE_RequestTooLarge:
+        return 413;
+    case HGN_CODE_MethodNotAllowed:
+        return 405;
     case HGN_CODE_InvalidTransition:
         return 409;
     case HGN_CODE_QueueFull:
@@ -145,7 +151,7 @@ static HgnStatus authenticate(Listener *l, struct MHD_Connection *conn, Identity
     if (present && l->server->authEnabled) {
         const HgnTokenEntry *e = hgnTokenFileLookup(&l->server->tokens, token);
         if (!e)
-            return hgnStatusNew(HGN_CODE_PermissionDenied, "Authorization",
+            return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization",
                                 "present a token listed in server.tokenFile", "the bearer token is not valid");
         snprintf(id->user, sizeof id->user, "%s", e->user);
         id->role = e->role;
@@ -157,7 +163,7 @@ static HgnStatus authenticate(Listener *l, struct MHD_Connection *conn, Identity
         id->role = HGN_ROLE_ADMIN;
         return HGN_OK;
     }
-    return hgnStatusNew(HGN_CODE_PermissionDenied, "Authorization", "send Authorization: Bearer TOKEN",
+    return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization", "send Authorization: Bearer TOKEN",
                         "authentication required");
 }
 
@@ -255,7 +261,7 @@ static enum MHD_Result sendEvents(struct MHD_Connection *conn, Request *r, Serve
 /* ---- routes ------------------------------------------------------------------- */
 
 static HgnStatus methodNotAllowed(const char *method, const char *url) {
-    return hgnStatusNew(HGN_CODE_InvalidArgument, url, "see docs/openapi.yaml / schemas/openapi.json",
+    return hgnStatusNew(HGN_CODE_MethodNotAllowed, url, "see schemas/openapi.json for the methods of each route",
                         "method %s is not allowed on %s", method, url);
 }
 
@@ -479,7 +485,7 @@ static enum MHD_Result dispatch(Listener *l, struct MHD_Connection *conn, Reques
     if (r->tooLarge)
         return sendError(
             conn, r,
-            hgnStatusNew(HGN_CODE_InvalidArgument, "body", "send a smaller body or raise server.maxBodyBytes",
+            hgnStatusNew(HGN_CODE_RequestTooLarge, "body", "send a smaller body or raise server.maxBodyBytes",
                          "the request body is larger than %llu bytes", (unsigned long long)s->maxBodyBytes),
             413);
     if (!strcmp(r->route, "/metrics")) {

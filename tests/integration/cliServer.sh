@@ -2,7 +2,7 @@
 # cliServer.sh — the CLI against huginnd: `huginn execute --server` submits an
 # inline plan and --follow streams it to COMPLETED; status, cancel and jobs go
 # through the server with --server or server.url; a bad token gives the
-# server's HGN-0008, a stopped server HGN-0011 naming the URL; --local keeps
+# server's HGN-0017, a stopped server HGN-0011 naming the URL; --local keeps
 # the local store; the token never reaches the output.
 set -u
 : "${HUGINN:?HUGINN must point at the huginn binary}"
@@ -85,11 +85,11 @@ contains "$out" HGN-0006 "unknown job: server code"; [ "$rc" = 6 ] || fail "unkn
 
 # ---- auth failures: the server's code, the token never printed ------------------
 out=$(HUGINN_TOKEN=tok-mallory-0123456789 "$HUGINN" jobs --server "$base" 2>&1); rc=$?
-contains "$out" HGN-0008 "bad token"; [ "$rc" = 7 ] || fail "bad token: exit $rc, expected 7"
+contains "$out" HGN-0017 "bad token"; [ "$rc" = 7 ] || fail "bad token: exit $rc, expected 7"
 lacks "$out" tok-mallory "token in the output"
 out=$(HUGINN_TOKEN=tok-bob-0123456789 "$HUGINN" status "$job" --server "$base" 2>&1); rc=$?
 [ "$rc" != 0 ] || fail "bob sees alice's job"
-out=$(HUGINN_TOKEN= "$HUGINN" jobs --server "$base" 2>&1); contains "$out" HGN-0008 "no token"
+out=$(HUGINN_TOKEN= "$HUGINN" jobs --server "$base" 2>&1); contains "$out" HGN-0017 "no token"
 printf '[server.auth]\ntoken = "tok-alice-0123456789"\n' >client.toml
 out=$(HUGINN_TOKEN= "$HUGINN" --config client.toml jobs --all --server "$base" 2>&1); contains "$out" "$job2" "token from server.auth.token"
 

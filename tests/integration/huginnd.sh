@@ -72,7 +72,7 @@ req GET /readyz none; expect 200 readyz
 req GET /nowhere root; expect 404 "unknown route"; contains "$body" HGN-0014 "unknown route"
 
 # ---- submit and the auth matrix -----------------------------------------------
-req POST /v1/jobs none "{\"plan\":$plan}"; expect 401 "submit without token"; contains "$body" HGN-0008 "401 body"
+req POST /v1/jobs none "{\"plan\":$plan}"; expect 401 "submit without token"; contains "$body" HGN-0017 "401 body"
 grep -qi '^WWW-Authenticate: Bearer' headers || fail "401 without WWW-Authenticate"
 req POST /v1/jobs mallory "{\"plan\":$plan}"; expect 401 "submit with an unknown token"
 req POST /v1/jobs alice "{\"plan\":$plan,\"priority\":5}"; expect 201 "alice submits inline"

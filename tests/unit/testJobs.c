@@ -218,18 +218,18 @@ static void testFairShareAndQuotas(void **state) {
     submit(m, "bob", -100, bobId); /* lowest priority, submitted last */
     HgnJob j;
     bool found;
-    assert_null(s->ops->claim(s, "w", clock, 1000, 100, &j, &found));
+    assert_null(s->ops->claim(s, "w", clock, 1000, 100, 0, &j, &found));
     assert_true(found);
     assert_string_equal(j.owner, "alice");
     assert_int_equal(j.priority, 10); /* within an owner, priority first */
     hgnJobClear(&j);
-    assert_null(s->ops->claim(s, "w", clock, 1000, 100, &j, &found));
+    assert_null(s->ops->claim(s, "w", clock, 1000, 100, 0, &j, &found));
     assert_true(found);
     assert_string_equal(j.owner, "bob"); /* bob is not starved by alice's 99 others */
     assert_string_equal(j.id, bobId);
     hgnJobClear(&j);
     /* per-owner running limit: with limit 1 and alice running, nothing of alice's is claimed */
-    assert_null(s->ops->claim(s, "w", clock, 1000, 1, &j, &found));
+    assert_null(s->ops->claim(s, "w", clock, 1000, 1, 0, &j, &found));
     assert_false(found);
     hgnJobManagerClose(m);
 
@@ -264,10 +264,10 @@ static void testTwoManagersLease(void **state) {
     submit(a, "alice", 0, id);
     HgnJob j;
     bool found;
-    assert_null(sa->ops->claim(sa, "A", clock, 1000, 10, &j, &found));
+    assert_null(sa->ops->claim(sa, "A", clock, 1000, 10, 0, &j, &found));
     assert_true(found);
     hgnJobClear(&j);
-    assert_null(sb->ops->claim(sb, "B", clock, 1000, 10, &j, &found));
+    assert_null(sb->ops->claim(sb, "B", clock, 1000, 10, 0, &j, &found));
     assert_false(found); /* never twice at the same time */
     expectCode(sb->ops->heartbeat(sb, id, "B", clock + 1000), HGN_CODE_InvalidTransition);
     clock += 500;
@@ -283,7 +283,7 @@ static void testTwoManagersLease(void **state) {
     assert_null(hgnJobStatsGet(b, &stats));
     assert_int_equal(stats.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED], 1);
     assert_int_equal(stats.queueDepth, 1);
-    assert_null(sb->ops->claim(sb, "B", clock, 1000, 10, &j, &found));
+    assert_null(sb->ops->claim(sb, "B", clock, 1000, 10, 0, &j, &found));
     assert_true(found);
     assert_int_equal(j.attempts, 2);
     assert_string_equal(j.leaseOwner, "B");
@@ -396,7 +396,7 @@ static void *submitAndClaim(void *p) {
     for (;;) {
         HgnJob j;
         bool found = false;
-        HgnStatus st = s->ops->claim(s, "w", 1, 100000, 1 << 30, &j, &found);
+        HgnStatus st = s->ops->claim(s, "w", 1, 100000, 1 << 30, 0, &j, &found);
         if (st) {
             a->errors++;
             hgnStatusFree(st);
