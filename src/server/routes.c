@@ -151,8 +151,8 @@ static HgnStatus authenticate(Listener *l, struct MHD_Connection *conn, Identity
     if (present && l->server->authEnabled) {
         const HgnTokenEntry *e = hgnTokenFileLookup(&l->server->tokens, token);
         if (!e)
-            return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization",
-                                "present a token listed in server.tokenFile", "the bearer token is not valid");
+            return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization", "present a token listed in server.tokenFile",
+                                "the bearer token is not valid");
         snprintf(id->user, sizeof id->user, "%s", e->user);
         id->role = e->role;
         return HGN_OK;
