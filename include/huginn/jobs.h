@@ -124,7 +124,7 @@ typedef struct HgnJobEvent {
 /* Called synchronously from the thread that caused the event; must not call back into the manager. */
 typedef void (*HgnJobEventFn)(void *user, const HgnJobEvent *ev);
 
-/* ---- store interface (SQLite now; PostgreSQL can implement the same vtable) ---- */
+/* ---- store interface (SQLite; PostgreSQL implements the same vtable) ---- */
 
 typedef struct HgnJobFilter {
     const char *owner;   /* NULL: every owner */
@@ -181,6 +181,15 @@ HGN_NODISCARD HgnStatus hgnJobStoreOpenSqlite(const char *path, HgnJobStore **ou
  * survives a process crash but may lose the last commits on power loss; ~3x faster writes. */
 typedef enum HgnJobDurability { HGN_JOB_DURABILITY_FULL = 0, HGN_JOB_DURABILITY_NORMAL } HgnJobDurability;
 HGN_NODISCARD HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durability, HgnJobStore **out);
+/* Opens (creating the tables, migrating under an advisory lock) the PostgreSQL store that conninfo
+ * names: libpq key=value pairs or a postgresql:// URI (docs/operations.md "PostgreSQL store").
+ * HGN-0001 InvalidConfig at store.dsn when conninfo is empty or malformed; HGN-0502 StoreError when
+ * the server cannot be reached or refuses. Messages name host, port and dbname, never conninfo (it may
+ * hold a password). A broken connection is reset once per call before HGN-0502 is reported. */
+HGN_NODISCARD HgnStatus hgnJobStoreOpenPostgres(const char *conninfo, HgnJobStore **out);
+/* $XDG_STATE_HOME/huginn/jobs.db (or ~/.local/state/huginn/jobs.db), creating the folder: the SQLite
+ * store's default path. Caller hgnFree()s; NULL on OOM. */
+char *hgnJobStoreDefaultPath(void);
 void hgnJobStoreClose(HgnJobStore *s);
 /* Schema version of the open store (after migration). */
 int32_t hgnJobStoreSchemaVersion(HgnJobStore *s);
@@ -190,6 +199,7 @@ int32_t hgnJobStoreSchemaVersion(HgnJobStore *s);
 typedef struct HgnJobManagerConfig {
     const char *storePath;      /* NULL: $XDG_STATE_HOME/huginn/jobs.db (or ~/.local/state/huginn/jobs.db) */
     HgnJobStore *store;         /* optional: use this store (borrowed) instead of opening storePath */
+    bool adoptStore;            /* with store: the manager owns it and closes it (also when open fails) */
     const char *managerId;      /* lease owner name; NULL: host:pid:random */
     int32_t maxQueuedPerOwner;  /* 0: 1000 */
     int32_t maxRunningPerOwner; /* 0: 4 */
@@ -220,6 +230,24 @@ HGN_NODISCARD HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJob
 void hgnJobManagerClose(HgnJobManager *m);
 HgnJobStore *hgnJobManagerStore(HgnJobManager *m); /* borrowed */
 const char *hgnJobManagerId(const HgnJobManager *m);
+
+/* ---- opening the configured store ---------------------------------------- */
+
+typedef struct HgnConfig HgnConfig; /* huginn/config.h */
+
+/* Opens the job store the configuration's [store] section names (cfg NULL: the defaults), as the CLI
+ * and huginnd both do: backend "sqlite" opens store.path (empty: hgnJobStoreDefaultPath()) with
+ * durability; backend "postgres" connects to store.dsn. *artifactsRoot (when artifactsRoot is not NULL)
+ * receives the per-job artefacts root, or NULL for none: store.artifactsRoot when set, else "artifacts"
+ * next to the SQLite file (none for ":memory:"), else runtime.artifactsDir with postgres; caller
+ * hgnFree()s. HGN-0001 InvalidConfig naming store.backend (unknown backend, with the allowed values) or
+ * store.dsn (postgres without one). */
+HGN_NODISCARD HgnStatus hgnJobStoreOpenFromConfig(const HgnConfig *cfg, HgnJobDurability durability, HgnJobStore **out,
+                                                  char **artifactsRoot);
+/* hgnJobManagerOpen on the configured store (the manager owns it) and its artefacts root; base gives
+ * every other setting (NULL: defaults; its storePath, store and artifactsRoot are ignored). */
+HGN_NODISCARD HgnStatus hgnJobManagerOpenFromConfig(const HgnConfig *cfg, const HgnJobManagerConfig *base,
+                                                    HgnJobManager **out);
 
 typedef struct HgnJobSubmit {
     const char *owner;       /* required */

@@ -11,15 +11,7 @@
 #include "core/alloc.h"
 
 HgnStatus cliJobManagerOpen(const CliContext *ctx, HgnJobManager **out) {
-    HgnJobManagerConfig c;
-    hgnJobManagerConfigInit(&c);
-    const char *backend = ctx->config ? hgnConfigGetString(ctx->config, "store.backend", "sqlite") : "sqlite";
-    if (backend && strcmp(backend, "sqlite") != 0)
-        return hgnStatusNew(HGN_CODE_NotImplemented, "store.backend", "use store.backend = \"sqlite\"",
-                            "the `%s` job store is not built yet", backend);
-    const char *path = ctx->config ? hgnConfigGetString(ctx->config, "store.path", "") : "";
-    c.storePath = path && *path ? path : NULL;
-    return hgnJobManagerOpen(&c, out);
+    return hgnJobManagerOpenFromConfig(ctx->config, NULL, out);
 }
 
 const char *cliJobUser(void) {

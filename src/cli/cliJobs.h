@@ -1,5 +1,5 @@
 /* cliJobs.h — the local job manager for `huginn jobs|status|cancel`: the
- * embedded SQLite store from `store.path` and the calling user as owner. */
+ * configured store ([store]: SQLite file or PostgreSQL) and the calling user as owner. */
 #ifndef HGN_CLI_CLIJOBS_H
 #define HGN_CLI_CLIJOBS_H
 

@@ -220,7 +220,7 @@ HgnStatus managerTransition(HgnJobManager *m, HgnJob *job, HgnJobState to, const
 
 void hgnJobManagerConfigInit(HgnJobManagerConfig *c) { memset(c, 0, sizeof *c); }
 
-static char *defaultStorePath(void) {
+char *hgnJobStoreDefaultPath(void) {
     const char *state = getenv("XDG_STATE_HOME");
     HgnBuf b;
     hgnBufInit(&b);
@@ -247,7 +247,10 @@ static char *defaultStorePath(void) {
 HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out) {
     *out = NULL;
     HgnJobManager *m = hgnCalloc(1, sizeof *m);
-    if (!m) return hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "opening the job manager");
+    if (!m) {
+        if (cfg && cfg->store && cfg->adoptStore) hgnJobStoreClose(cfg->store);
+        return hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "opening the job manager");
+    }
     if (cfg) m->cfg = *cfg;
     HgnJobManagerConfig *c = &m->cfg;
     if (c->maxQueuedPerOwner <= 0) c->maxQueuedPerOwner = 1000;
@@ -265,8 +268,9 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     HgnStatus e = HGN_OK;
     if (cfg && cfg->store) {
         m->store = cfg->store;
+        m->ownsStore = cfg->adoptStore;
     } else {
-        char *path = cfg && cfg->storePath ? hgnStrdup(cfg->storePath) : defaultStorePath();
+        char *path = cfg && cfg->storePath ? hgnStrdup(cfg->storePath) : hgnJobStoreDefaultPath();
         if (!path) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "store path");
         if (!e) e = hgnJobStoreOpenSqliteWith(path, cfg ? cfg->durability : HGN_JOB_DURABILITY_FULL, &m->store);
         if (!e && !(cfg && cfg->artifactsRoot) && strcmp(path, ":memory:") != 0) {

@@ -45,9 +45,8 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     atomic_init(&a->stopping, false);
     HgnJobManagerConfig mc;
     hgnJobManagerConfigInit(&mc);
-    mc.storePath = cfg->storePath && *cfg->storePath ? cfg->storePath : NULL;
     if (cfg->queueLimit > 0) mc.maxQueuedTotal = (int32_t)(cfg->queueLimit > INT32_MAX ? INT32_MAX : cfg->queueLimit);
-    HgnStatus st = hgnJobManagerOpen(&mc, &a->manager);
+    HgnStatus st = hgnJobManagerOpenFromConfig(cfg->config, &mc, &a->manager);
     size_t recovered = 0;
     if (!st) st = hgnJobRecover(a->manager, &recovered);
     if (!st && recovered) HGN_INFO("server", "recovered %zu job(s) whose lease had expired", recovered);

@@ -9,15 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "huginn/config.h"
 #include "huginn/metrics.h"
 #include "huginn/status.h"
 
 typedef struct JobAdapter JobAdapter;
 
 typedef struct JobAdapterConfig {
-    const char *storePath; /* NULL or "": the job manager's default */
-    int64_t queueLimit;    /* queued jobs in total (HGN-0501 past it) */
-    int workers;           /* threads running queued jobs (0: none; the API only) */
+    const HgnConfig *config; /* [store] section (backend, path, dsn, artifactsRoot); NULL: defaults */
+    int64_t queueLimit;      /* queued jobs in total (HGN-0501 past it) */
+    int workers;             /* threads running queued jobs (0: none; the API only) */
 } JobAdapterConfig;
 
 HGN_NODISCARD HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out);

@@ -206,7 +206,7 @@ int main(int argc, char **argv) {
     if (!st) st = hgnMetricsCreate(&server.metrics);
     if (!st) st = hgnMetricsRegisterStandard(server.metrics);
     if (!st) st = hgnApiSchemasLoad(&server.schemas);
-    JobAdapterConfig jc = {.storePath = hgnConfigGetString(cfg, "store.path", ""),
+    JobAdapterConfig jc = {.config = cfg,
                            .queueLimit = hgnConfigGetInt(cfg, "server.queueLimit", 1024),
                            .workers = workers};
     if (!st) st = jobAdapterOpen(&jc, &server.jobs);
