@@ -206,9 +206,8 @@ int main(int argc, char **argv) {
     if (!st) st = hgnMetricsCreate(&server.metrics);
     if (!st) st = hgnMetricsRegisterStandard(server.metrics);
     if (!st) st = hgnApiSchemasLoad(&server.schemas);
-    JobAdapterConfig jc = {.config = cfg,
-                           .queueLimit = hgnConfigGetInt(cfg, "server.queueLimit", 1024),
-                           .workers = workers};
+    JobAdapterConfig jc = {
+        .config = cfg, .queueLimit = hgnConfigGetInt(cfg, "server.queueLimit", 1024), .workers = workers};
     if (!st) st = jobAdapterOpen(&jc, &server.jobs);
 
     const char *listenAddr = hgnConfigGetString(cfg, "server.listen", "");

@@ -927,7 +927,7 @@ static void testPgReconnects(void **state) {
 }
 
 static void testPgConnectionErrorsHideTheDsn(void **state) {
-    (void)fixture(state);
+    Fixture *fx = fixture(state);
     HgnJobStore *s = NULL;
     expectError(hgnJobStoreOpenPostgres("", &s), HGN_CODE_InvalidConfig, "store.dsn");
     expectError(hgnJobStoreOpenPostgres(NULL, &s), HGN_CODE_InvalidConfig, "store.dsn");
@@ -960,6 +960,22 @@ static void testPgConnectionErrorsHideTheDsn(void **state) {
     if (strstr(text, "hunter2secret")) fail_msg("the password leaked: %s", text);
     hgnFree(text);
     expectError(st, HGN_CODE_StoreError, "jobsdb");
+    /* the URI form reaches the same store as the fixture's key=value form */
+    char uri[600], dir[300];
+    size_t k = 0;
+    for (const char *c = suite->pg.dir; *c && k + 4 < sizeof dir; c++)
+        k += (size_t)(*c == '/' ? snprintf(dir + k, sizeof dir - k, "%%2F")
+                                : snprintf(dir + k, sizeof dir - k, "%c", *c));
+    snprintf(uri, sizeof uri, "postgresql://postgres@%s:%d/huginn?options=-c%%20search_path%%3Dt%d", dir,
+             suite->pg.port, suite->counter);
+    assertOk(hgnJobStoreOpenPostgres(uri, &s));
+    insertJob(s, 5, "alice", 0, 0);
+    hgnJobStoreClose(s);
+    HgnJob j;
+    char id[HGN_JOB_ID_LEN + 1];
+    jobId(id, 5);
+    assertOk(fx->s->ops->get(fx->s, id, &j));
+    hgnJobClear(&j);
 }
 
 /* ---- main --------------------------------------------------------------------- */
