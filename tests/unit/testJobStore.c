@@ -907,23 +907,49 @@ static void testPgConcurrentMigration(void **state) {
     (void)fx;
 }
 
+/* Ends every Huginn session on the server (as a restart or a failover would) and waits until they are gone. */
+static void terminateHuginnSessions(void) {
+    char admin[300];
+    pgAdminConninfo(&suite->pg, "postgres", admin, sizeof admin);
+    PGconn *c = PQconnectdb(admin);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'huginn'"));
+    for (int i = 0; i < 500; i++) {
+        PGresult *r = PQexec(c, "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'huginn'");
+        bool gone = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "0") == 0;
+        PQclear(r);
+        if (gone) break;
+        pgMsleep(10);
+    }
+    PQfinish(c);
+}
+
 static void testPgReconnects(void **state) {
     Fixture *fx = fixture(state);
     HgnJobStore *s = fx->s;
     insertJob(s, 1, "alice", 0, 0);
-    /* the server ends every Huginn session (as a restart or a failover would) */
-    char admin[300];
-    pgAdminConninfo(&suite->pg, "postgres", admin, sizeof admin);
-    pgExecOn(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'huginn'");
+    terminateHuginnSessions();
     HgnJob j;
     char id[HGN_JOB_ID_LEN + 1];
     jobId(id, 1);
     assertOk(s->ops->get(s, id, &j)); /* reset once, then answered */
     assert_string_equal(j.owner, "alice");
     hgnJobClear(&j);
-    pgExecOn(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'huginn'");
+    terminateHuginnSessions();
     assert_int_equal(claimNumber(s, 100, 0, 0), 1); /* a transaction after a reset too */
     insertJob(s, 2, "bob", 0, 0);
+    /* the server stays unreachable: HGN-0502 with a hint, and the call after it comes back reconnects */
+    char admin[300];
+    pgAdminConninfo(&suite->pg, "postgres", admin, sizeof admin);
+    pgExecOn(admin, "ALTER DATABASE huginn ALLOW_CONNECTIONS false");
+    terminateHuginnSessions();
+    jobId(id, 2);
+    expectError(s->ops->get(s, id, &j), HGN_CODE_StoreError, "huginn", "PostgreSQL server is running");
+    expectError(s->ops->get(s, id, &j), HGN_CODE_StoreError, "huginn");
+    pgExecOn(admin, "ALTER DATABASE huginn ALLOW_CONNECTIONS true");
+    assertOk(s->ops->get(s, id, &j));
+    assert_string_equal(j.owner, "bob");
+    hgnJobClear(&j);
 }
 
 static void testPgConnectionErrorsHideTheDsn(void **state) {
