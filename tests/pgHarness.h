@@ -54,7 +54,9 @@ typedef struct PgServer {
     char reason[512];
 } PgServer;
 
-static PgServer *pgRunning; /* stopped by the atexit handler if a test bails out */
+/* What the atexit handler stops if a test bails out: copies, since the PgServer may live on a stack. */
+static pid_t pgExitPid;
+static char pgExitDir[128];
 
 static void pgMsleep(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -162,11 +164,20 @@ static void pgServerStop(PgServer *pg) {
         pg->pid = 0;
     }
     if (pg->dir[0]) removeTree(pg->dir);
+    if (strcmp(pg->dir, pgExitDir) == 0) {
+        pgExitPid = 0;
+        pgExitDir[0] = 0;
+    }
     pg->dir[0] = 0;
-    if (pgRunning == pg) pgRunning = NULL;
 }
 
-static void pgAtExit(void) { pgServerStop(pgRunning); }
+static void pgAtExit(void) {
+    if (pgExitPid > 0) {
+        kill(pgExitPid, SIGQUIT);
+        waitpid(pgExitPid, NULL, 0);
+    }
+    if (pgExitDir[0]) removeTree(pgExitDir);
+}
 
 /* Starts a server; false (pg->reason says why) when it cannot run here. Fails the test on any other
  * problem, after printing the server's log. */
@@ -192,7 +203,7 @@ static bool pgServerStart(PgServer *pg) {
     if (!mkdtemp(pg->dir)) fail_msg("mkdtemp %s: %s", pg->dir, strerror(errno));
     if (pg->dropPrivileges && chown(pg->dir, pg->uid, pg->gid) != 0)
         fail_msg("chown %s to nobody: %s", pg->dir, strerror(errno));
-    pgRunning = pg;
+    snprintf(pgExitDir, sizeof pgExitDir, "%s", pg->dir);
     static bool registered;
     if (!registered) atexit(pgAtExit);
     registered = true;
@@ -244,7 +255,7 @@ static bool pgServerStart(PgServer *pg) {
     pid = fork();
     if (pid < 0) fail_msg("fork: %s", strerror(errno));
     if (pid == 0) pgChildExec(pg, log, serverArgv, true);
-    pg->pid = pid;
+    pg->pid = pgExitPid = pid;
     char admin[300];
     pgAdminConninfo(pg, "postgres", admin, sizeof admin);
     for (int i = 0; PQping(admin) != PQPING_OK; i++) {
