@@ -34,6 +34,12 @@ HGN_NODISCARD HgnStatus hgnMetricsAdd(HgnMetrics *m, const char *name, const cha
 HGN_NODISCARD HgnStatus hgnMetricsSet(HgnMetrics *m, const char *name, const char *const *labelValues, double v);
 /* Histogram observation. */
 HGN_NODISCARD HgnStatus hgnMetricsObserve(HgnMetrics *m, const char *name, const char *const *labelValues, double v);
+/* Histogram series = a snapshot kept elsewhere (mirroring, like hgnMetricsSet on a counter): bounds must be
+ * the family's, cumulative[i] the observations <= bounds[i] (not decreasing in i, at most count); a series
+ * never goes down (count below its current count is refused). Errors: HGN-0015 InvalidArgument. */
+HGN_NODISCARD HgnStatus hgnMetricsSetHistogram(HgnMetrics *m, const char *name, const char *const *labelValues,
+                                               const double *bounds, const double *cumulative, size_t nBuckets,
+                                               double count, double sum);
 /* Current value of a counter/gauge series, or a histogram's count (0 when the
  * series does not exist yet). */
 double hgnMetricsValue(HgnMetrics *m, const char *name, const char *const *labelValues);

@@ -37,6 +37,7 @@ void jobTraceBegin(JobTrace *t, const char *dir, const char *jobId, const HgnPla
     t->jobStartUs = t->stepStartUs = nowUs();
     hgnLogContextSet("jobId", jobId);
     hgnLogContextSet("traceId", t->traceId);
+    hgnLogContextSet("spanId", t->jobSpanId);
     if (!dir) return;
     json_t *ids = json_array();
     for (size_t i = 0; plan && ids && i < plan->nNodes; i++)
@@ -75,6 +76,6 @@ void jobTraceEnd(JobTrace *t, bool ok) {
     t->f = NULL;
     hgnFree(t->planNodeIds);
     t->planNodeIds = NULL;
-    hgnLogContextSet("jobId", NULL);
-    hgnLogContextSet("traceId", NULL);
+    /* the log context (jobId, traceId, spanId) stays until the run's outcome is logged: hgnJobRunNext
+     * clears it (jobMetricsRunDone) */
 }
