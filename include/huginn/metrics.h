@@ -50,6 +50,13 @@ HGN_NODISCARD HgnStatus hgnMetricsRender(HgnMetrics *m, char **out);
  * caches, queue, transitions, steps, HTTP) on m. */
 HGN_NODISCARD HgnStatus hgnMetricsRegisterStandard(HgnMetrics *m);
 
+/* Mirrors a job manager's statistics (include/huginn/jobs.h) into the standard families: queue depth,
+ * running, submitted, failed, transitions, step and step-overhead histograms, job durations by state and
+ * quantisation, retries by reason, plan nodes by backend, bytes transferred, checkpoint cache hits.
+ * Every series is set (one failure does not stop the rest); returns the first error. */
+struct HgnJobStats;
+HGN_NODISCARD HgnStatus hgnMetricsSetJobStats(HgnMetrics *m, const struct HgnJobStats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -231,9 +231,9 @@ void jobMetricsRunStart(ExecStep *c, const HgnPlan *plan) {
     begin(&r, "started", c->job);
     char nodes[24], total[24];
     snprintf(nodes, sizeof nodes, "%zu", nNodes);
-    snprintf(total, sizeof total, "%lld", (long long)c->job->stepsTotal);
+    snprintf(total, sizeof total, "%d", (int)c->job->maxTokens);
     add(&r, "planNodes", nodes);
-    add(&r, "maxSteps", total);
+    add(&r, "maxTokens", total);
     hgnLogWrite(HGN_LOG_INFO, "jobs", r.f, r.n, "job %s started: %zu plan nodes", c->job->id, nNodes);
 }
 

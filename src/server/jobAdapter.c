@@ -194,59 +194,14 @@ HgnStatus jobAdapterEvents(JobAdapter *a, const char *id, int64_t afterSeq, json
     return arr ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
 }
 
-static void exportHistogram(HgnMetrics *metrics, const char *name, const char *const *labels,
-                            const HgnJobHistogram *h) {
-    double cumulative[HGN_JOB_HIST_MAX_BUCKETS];
-    for (size_t i = 0; i < h->nBuckets; i++) cumulative[i] = (double)h->buckets[i];
-    hgnStatusFree(hgnMetricsSetHistogram(metrics, name, labels, h->bounds, cumulative, h->nBuckets, (double)h->count,
-                                         h->sumSeconds));
-}
-
-static void exportLabelled(HgnMetrics *metrics, const char *name, const HgnJobLabelCount *slots) {
-    for (size_t i = 0; i < HGN_JOB_MAX_LABELS && slots[i].label[0]; i++) {
-        const char *labels[] = {slots[i].label};
-        hgnStatusFree(hgnMetricsSet(metrics, name, labels, (double)slots[i].value));
-    }
-}
-
-/* The series fed by the job manager's observations (docs/operations.md "Metrics"). */
-static void exportFed(HgnMetrics *metrics, const HgnJobStats *s) {
-    exportHistogram(metrics, "huginn_step_duration_seconds", NULL, &s->stepSeconds);
-    exportHistogram(metrics, "huginn_step_overhead_seconds", NULL, &s->stepOverheadSeconds);
-    for (int st = 0; st < HGN_JOB_STATE_COUNT; st++)
-        for (int q = 0; q < HGN_JOB_QUANT_COUNT; q++) {
-            if (!s->durationSeconds[st][q].count) continue;
-            const char *labels[] = {hgnJobStateName((HgnJobState)st), hgnJobQuantizedName((HgnJobQuantized)q)};
-            exportHistogram(metrics, "huginn_job_duration_seconds", labels, &s->durationSeconds[st][q]);
-        }
-    exportLabelled(metrics, "huginn_retries_total", s->retriesByReason);
-    exportLabelled(metrics, "huginn_plan_nodes_total", s->planNodesByBackend);
-    const char *d2d[] = {"deviceToDevice"};
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_bytes_transferred_total", d2d, (double)s->bytesDeviceToDevice));
-    const char *checkpoint[] = {"checkpoint"};
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_cache_hits_total", checkpoint, (double)s->checkpointResumes));
-}
-
 void jobAdapterExportMetrics(JobAdapter *a, HgnMetrics *metrics) {
     HgnJobStats s;
     memset(&s, 0, sizeof s);
     HgnStatus st = hgnJobStatsGet(a->manager, &s);
+    if (!st) st = hgnMetricsSetJobStats(metrics, &s);
     if (st) {
+        /* e.g. two scrapes racing: the older snapshot may not lower a counter */
+        hgnLogStatus(HGN_LOG_DEBUG, "server", st);
         hgnStatusFree(st);
-        return;
     }
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_queue_depth", NULL, (double)s.queueDepth));
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_running", NULL, (double)s.running));
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_submitted_total", NULL, (double)s.submitted));
-    exportFed(metrics, &s);
-    int64_t failed = 0;
-    for (int f = 0; f < HGN_JOB_STATE_COUNT; f++) {
-        failed += s.transitions[f][HGN_JOB_FAILED];
-        for (int t = 0; t < HGN_JOB_STATE_COUNT; t++) {
-            if (!s.transitions[f][t]) continue;
-            const char *labels[] = {hgnJobStateName((HgnJobState)f), hgnJobStateName((HgnJobState)t)};
-            hgnStatusFree(hgnMetricsSet(metrics, "huginn_job_transitions_total", labels, (double)s.transitions[f][t]));
-        }
-    }
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_failed_total", NULL, (double)failed));
 }
