@@ -132,14 +132,22 @@ static void begin(Record *r, const char *event, const HgnJob *j) {
     add(r, "attempt", r->attempt);
 }
 
-/* "name" of the HGN error JSON {"error":{…}} (or of a bare error object); "" when none. */
-static void errorName(const char *errorJson, char *out, size_t cap) {
-    out[0] = 0;
+/* "name" and "where" of the HGN error JSON {"error":{…}} (or of a bare error object); "" when none. */
+static void errorFields(const char *errorJson, char *name, size_t nameCap, char *where, size_t whereCap) {
     json_t *o = errorJson ? json_loads(errorJson, 0, NULL) : NULL;
     json_t *e = json_object_get(o, "error");
-    const char *name = json_string_value(json_object_get(e ? e : o, "name"));
-    snprintf(out, cap, "%s", name ? name : "");
+    const char *n = json_string_value(json_object_get(e ? e : o, "name"));
+    const char *w = json_string_value(json_object_get(e ? e : o, "where"));
+    snprintf(name, nameCap, "%s", n ? n : "");
+    if (where) snprintf(where, whereCap, "%s", w ? w : "");
     json_decref(o);
+}
+
+/* Whether an error's `where` names this plan node: its id or one of the graph nodes it runs, alone or
+ * followed by '/' or ':'. */
+static bool namesNode(const char *where, const char *name) {
+    size_t n = name ? strlen(name) : 0;
+    return n && where && strncmp(where, name, n) == 0 && (where[n] == 0 || where[n] == '/' || where[n] == ':');
 }
 
 void jobMetricsSubmitted(HgnJobManager *m, const HgnJob *job) {
@@ -172,7 +180,9 @@ void jobMetricsRunDone(void) {
     hgnLogContextSet("spanId", NULL);
 }
 
-static HgnJobQuantized planQuantized(const char *planJson) {
+/* From the stored plan: whether its weights are quantised, and the id of the node `where` names ("" when none). */
+static HgnJobQuantized planFacts(const char *planJson, const char *where, char *nodeId, size_t cap) {
+    nodeId[0] = 0;
     json_t *doc = planJson ? json_loads(planJson, 0, NULL) : NULL;
     const char *w =
         json_string_value(json_object_get(json_object_get(json_object_get(doc, "header"), "model"), "weights"));
@@ -181,15 +191,30 @@ static HgnJobQuantized planQuantized(const char *planJson) {
     if (w && hgnWeightFormatFromName(w, &f))
         q = f == HGN_WEIGHTS_F32 || f == HGN_WEIGHTS_F16 || f == HGN_WEIGHTS_BF16 ? HGN_JOB_QUANT_FALSE
                                                                                   : HGN_JOB_QUANT_TRUE;
+    json_t *nodes = json_object_get(doc, "nodes");
+    for (size_t i = 0; where && where[0] && !nodeId[0] && i < json_array_size(nodes); i++) {
+        json_t *node = json_array_get(nodes, i);
+        const char *id = json_string_value(json_object_get(node, "id"));
+        bool hit = namesNode(where, id);
+        json_t *gn = json_object_get(node, "graphNodes");
+        for (size_t k = 0; !hit && k < json_array_size(gn); k++)
+            hit = namesNode(where, json_string_value(json_array_get(gn, k)));
+        if (hit && id) snprintf(nodeId, cap, "%s", id);
+    }
     json_decref(doc);
     return q;
 }
 
 void jobMetricsTransition(HgnJobManager *m, const HgnJob *job, HgnJobState from, HgnJobState to) {
-    char dur[32] = "";
-    if (from == HGN_JOB_RUNNING && hgnJobStateTerminal(to) && job->startedMs > 0 && job->finishedMs >= job->startedMs) {
+    char dur[32] = "", err[64] = "", where[256] = "", nodeId[128] = "";
+    bool failure = to == HGN_JOB_FAILED || (from == HGN_JOB_RUNNING && to == HGN_JOB_QUEUED);
+    if (failure) errorFields(job->lastError, err, sizeof err, where, sizeof where);
+    bool ended =
+        from == HGN_JOB_RUNNING && hgnJobStateTerminal(to) && job->startedMs > 0 && job->finishedMs >= job->startedMs;
+    HgnJobQuantized q =
+        ended || where[0] ? planFacts(job->planJson, where, nodeId, sizeof nodeId) : HGN_JOB_QUANT_UNKNOWN;
+    if (ended) {
         double seconds = (double)(job->finishedMs - job->startedMs) / 1000.0;
-        HgnJobQuantized q = planQuantized(job->planJson);
         pthread_mutex_lock(&m->mu);
         histAdd(&m->counters.durationSeconds[to][q], HGN_JOB_HIST_DURATION, seconds);
         pthread_mutex_unlock(&m->mu);
@@ -202,14 +227,12 @@ void jobMetricsTransition(HgnJobManager *m, const HgnJob *job, HgnJobState from,
     begin(&r, (unsigned)to < HGN_JOB_STATE_COUNT ? events[to] : "state", job);
     add(&r, "from", hgnJobStateName(from));
     add(&r, "to", hgnJobStateName(to));
-    char steps[24], err[64];
+    char steps[24];
     snprintf(steps, sizeof steps, "%lld", (long long)job->stepsDone);
     add(&r, "stepsDone", steps);
     if (dur[0]) add(&r, "durationMs", dur);
-    if (to == HGN_JOB_FAILED || (from == HGN_JOB_RUNNING && to == HGN_JOB_QUEUED)) {
-        errorName(job->lastError, err, sizeof err);
-        if (err[0]) add(&r, "error", err);
-    }
+    if (err[0]) add(&r, "error", err);
+    if (nodeId[0]) add(&r, "planNodeId", nodeId);
     hgnLogWrite(level, "jobs", r.f, r.n, "job %s %s -> %s", job->id, hgnJobStateName(from), hgnJobStateName(to));
 }
 
@@ -259,13 +282,14 @@ void jobMetricsCheckpoint(ExecStep *c, const char *path) {
     hgnLogWrite(HGN_LOG_DEBUG, "jobs", r.f, r.n, "job %s checkpoint at step %s", c->job->id, step);
 }
 
-/* The plan node an error names: its `where` is a node id, or starts with one followed by '/' or ':'. */
+/* The plan node an error names (namesNode: the node's id or one of its graph nodes), NULL when none. */
 static const char *errorPlanNode(const HgnPlan *plan, HgnStatus e) {
     const char *where = e ? hgnStatusWhere(e) : NULL;
     for (size_t i = 0; where && plan && i < plan->nNodes; i++) {
-        const char *id = plan->nodes[i].id;
-        size_t n = id ? strlen(id) : 0;
-        if (n && strncmp(where, id, n) == 0 && (where[n] == 0 || where[n] == '/' || where[n] == ':')) return id;
+        const HgnPlanNode *n = &plan->nodes[i];
+        bool hit = namesNode(where, n->id);
+        for (size_t g = 0; !hit && g < n->nGraphNodes; g++) hit = namesNode(where, n->graphNodes[g]);
+        if (hit) return n->id;
     }
     return NULL;
 }
@@ -303,7 +327,7 @@ void jobMetricsRunEnd(ExecStep *c, const HgnRuntime *rt, const HgnGenerateResult
 
 void jobMetricsRetry(HgnJobManager *m, HgnJob *job, int64_t backoffMs) {
     char reason[64];
-    errorName(job->lastError, reason, sizeof reason);
+    errorFields(job->lastError, reason, sizeof reason, NULL, 0);
     if (!reason[0]) snprintf(reason, sizeof reason, "%s", "unknown");
     pthread_mutex_lock(&m->mu);
     m->counters.retries++;

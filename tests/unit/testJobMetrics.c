@@ -456,6 +456,72 @@ static void testRetriesByReason(void **state) {
     unlink(db);
 }
 
+/* A plan whose ledger leaves a node no room fails with HGN-0003 naming that node: the failure records carry
+ * planNodeId (a permanent error: no retry). */
+static void testFailureNamesPlanNode(void **state) {
+    (void)state;
+    char db[256], art[256];
+    tmpPaths(db, sizeof db, art, sizeof art, "node");
+    logToFile("node");
+    HgnJobManager *m = openManager(db, art, NULL);
+    char *text = readAll(fixturePlan);
+    assert_non_null(text);
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(doc);
+    json_object_set_new(json_object_get(json_object_get(doc, "header"), "model"), "path",
+                        json_string(HGN_TEST_DATA "/fixture/model-f32.gguf"));
+    /* overhead and activations down to 1 byte each, the difference to freeBytes and out of the peak */
+    json_t *dev = json_array_get(json_object_get(doc, "devices"), 0);
+    json_t *ledger = json_object_get(dev, "ledger");
+    json_int_t freed = json_integer_value(json_object_get(ledger, "overheadBytes")) +
+                       json_integer_value(json_object_get(ledger, "activationBytes")) - 2;
+    json_object_set_new(ledger, "overheadBytes", json_integer(1));
+    json_object_set_new(ledger, "activationBytes", json_integer(1));
+    json_object_set_new(ledger, "freeBytes",
+                        json_integer(json_integer_value(json_object_get(ledger, "freeBytes")) + freed));
+    json_t *peak = json_object_get(json_object_get(doc, "assertions"), "peakBytes");
+    const char *devId = json_string_value(json_object_get(dev, "id"));
+    json_object_set_new(peak, devId, json_integer(json_integer_value(json_object_get(peak, devId)) - freed));
+    char *tight = json_dumps(doc, JSON_COMPACT);
+    json_t *nodes = json_object_get(doc, "nodes");
+    char id[HGN_JOB_ID_LEN + 1];
+    HgnJobSubmit sub = {.owner = "carol", .planJson = tight, .prompt = "Hello", .maxTokens = 2};
+    assert_null(hgnJobSubmit(m, &sub, id));
+    free(tight);
+    runOne(m);
+    HgnJob j;
+    assert_null(hgnJobGet(m, id, NULL, &j));
+    assert_int_equal(j.state, HGN_JOB_FAILED);
+    assert_int_equal(j.attempts, 1);
+    json_t *errDoc = json_loads(j.lastError, 0, NULL);
+    json_t *err = json_object_get(errDoc, "error");
+    assert_string_equal(json_string_value(json_object_get(err, "name")), "OverBudget");
+    const char *where = json_string_value(json_object_get(err, "where"));
+    assert_non_null(where);
+    bool isNode = false;
+    for (size_t i = 0; i < json_array_size(nodes); i++)
+        isNode |= strcmp(json_string_value(json_object_get(json_array_get(nodes, i), "id")), where) == 0;
+    assert_true(isNode); /* the runtime names the node that does not fit */
+    json_t *rec = NULL;
+    assert_int_equal(findRecords(id, "failed", &rec), 1);
+    assert_string_equal(field(rec, "planNodeId"), where);
+    assert_string_equal(field(rec, "error"), "OverBudget");
+    assert_string_equal(field(rec, "owner"), "carol");
+    json_decref(rec);
+    json_decref(errDoc);
+    HgnJobStats s;
+    assert_null(hgnJobStatsGet(m, &s));
+    assert_int_equal(s.retries, 0);
+    assert_int_equal(s.durationSeconds[HGN_JOB_FAILED][HGN_JOB_QUANT_FALSE].count, 1);
+    hgnJobClear(&j);
+    json_decref(doc);
+    hgnJobManagerClose(m);
+    logReset();
+    removeTree(art);
+    unlink(db);
+}
+
 static void crashAtStep5(void *u, const HgnJobEvent *ev) {
     (void)u;
     if (ev->kind == HGN_JOB_EVENT_PROGRESS && ev->stepsDone >= 5) _exit(9);
@@ -624,9 +690,9 @@ static void testSetHistogramChecks(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testRealJobFeedsEverything),     cmocka_unit_test(testRetriesByReason),
-        cmocka_unit_test(testCheckpointResumeIsCacheHit), cmocka_unit_test(testLockFreeHistogramsUnderThreads),
-        cmocka_unit_test(testSetHistogramChecks),
+        cmocka_unit_test(testRealJobFeedsEverything),         cmocka_unit_test(testRetriesByReason),
+        cmocka_unit_test(testFailureNamesPlanNode),           cmocka_unit_test(testCheckpointResumeIsCacheHit),
+        cmocka_unit_test(testLockFreeHistogramsUnderThreads), cmocka_unit_test(testSetHistogramChecks),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (devNull) fclose(devNull);
