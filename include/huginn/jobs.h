@@ -292,6 +292,42 @@ HGN_NODISCARD HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran);
 /* Returns RUNNING jobs whose lease expired to QUEUED (recovery after a crash). */
 HGN_NODISCARD HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered);
 
+/* A histogram snapshot in seconds (Prometheus semantics): buckets[i] counts the observations <= bounds[i]
+ * (cumulative); count includes those above the last bound. */
+#define HGN_JOB_HIST_MAX_BUCKETS 16
+typedef struct HgnJobHistogram {
+    size_t nBuckets;
+    double bounds[HGN_JOB_HIST_MAX_BUCKETS];
+    uint64_t buckets[HGN_JOB_HIST_MAX_BUCKETS];
+    uint64_t count;
+    double sumSeconds;
+} HgnJobHistogram;
+
+typedef enum HgnJobHistogramKind {
+    HGN_JOB_HIST_STEP = 0,      /* time between a running job's recorded steps (the first: from the run's start) */
+    HGN_JOB_HIST_STEP_OVERHEAD, /* the engine's own work per step event (lease, progress, trace, subscribers) */
+    HGN_JOB_HIST_DURATION       /* a job's last run: startedMs → finishedMs */
+} HgnJobHistogramKind;
+/* The bucket bounds (seconds, increasing) of a kind; returns their number. */
+size_t hgnJobHistogramBounds(HgnJobHistogramKind kind, const double **bounds);
+
+/* A labelled count (label "" marks an unused slot). */
+#define HGN_JOB_MAX_LABELS 16
+typedef struct HgnJobLabelCount {
+    char label[32];
+    int64_t value;
+} HgnJobLabelCount;
+
+/* Whether a job's plan runs quantised weights (its header's model.weights): the
+ * `quantized` label of huginn_job_duration_seconds. */
+typedef enum HgnJobQuantized {
+    HGN_JOB_QUANT_FALSE = 0,
+    HGN_JOB_QUANT_TRUE,
+    HGN_JOB_QUANT_UNKNOWN,
+    HGN_JOB_QUANT_COUNT
+} HgnJobQuantized;
+const char *hgnJobQuantizedName(HgnJobQuantized q); /* "false", "true", "unknown" */
+
 typedef struct HgnJobStats {
     int64_t byState[HGN_JOB_STATE_COUNT]; /* jobs per state in the store */
     int64_t queueDepth;                   /* == byState[QUEUED] */
@@ -299,6 +335,15 @@ typedef struct HgnJobStats {
     /* transitions[from][to] made by this manager since open (counters for metrics) */
     int64_t transitions[HGN_JOB_STATE_COUNT][HGN_JOB_STATE_COUNT];
     int64_t submitted, retries, stepsRecorded;
+    /* Observed by this manager since open (docs/operations.md "Metrics" says what feeds each). */
+    HgnJobHistogram stepSeconds;         /* count == stepsRecorded */
+    HgnJobHistogram stepOverheadSeconds; /* count == stepsRecorded */
+    /* jobs that reached a terminal state after running: [final state][HgnJobQuantized] */
+    HgnJobHistogram durationSeconds[HGN_JOB_STATE_COUNT][HGN_JOB_QUANT_COUNT];
+    HgnJobLabelCount retriesByReason[HGN_JOB_MAX_LABELS];    /* error code name ("IoError") → retries scheduled */
+    HgnJobLabelCount planNodesByBackend[HGN_JOB_MAX_LABELS]; /* backend ("cpu") → plan nodes of the runs started */
+    int64_t bytesDeviceToDevice; /* the runtime's bytesTransferred (activations between devices, moved weights) */
+    int64_t checkpointResumes;   /* runs that resumed from their checkpoint.zst (cache hits, type "checkpoint") */
 } HgnJobStats;
 HGN_NODISCARD HgnStatus hgnJobStatsGet(HgnJobManager *m, HgnJobStats *out);
 

@@ -34,6 +34,12 @@ HGN_NODISCARD HgnStatus hgnMetricsAdd(HgnMetrics *m, const char *name, const cha
 HGN_NODISCARD HgnStatus hgnMetricsSet(HgnMetrics *m, const char *name, const char *const *labelValues, double v);
 /* Histogram observation. */
 HGN_NODISCARD HgnStatus hgnMetricsObserve(HgnMetrics *m, const char *name, const char *const *labelValues, double v);
+/* Histogram series = a snapshot kept elsewhere (mirroring, like hgnMetricsSet on a counter): bounds must be
+ * the family's, cumulative[i] the observations <= bounds[i] (not decreasing in i, at most count); a series
+ * never goes down (count below its current count is refused). Errors: HGN-0015 InvalidArgument. */
+HGN_NODISCARD HgnStatus hgnMetricsSetHistogram(HgnMetrics *m, const char *name, const char *const *labelValues,
+                                               const double *bounds, const double *cumulative, size_t nBuckets,
+                                               double count, double sum);
 /* Current value of a counter/gauge series, or a histogram's count (0 when the
  * series does not exist yet). */
 double hgnMetricsValue(HgnMetrics *m, const char *name, const char *const *labelValues);
@@ -43,6 +49,13 @@ HGN_NODISCARD HgnStatus hgnMetricsRender(HgnMetrics *m, char **out);
 /* Registers Huginn's standard families (jobs, plans, transfers, retries,
  * caches, queue, transitions, steps, HTTP) on m. */
 HGN_NODISCARD HgnStatus hgnMetricsRegisterStandard(HgnMetrics *m);
+
+/* Mirrors a job manager's statistics (include/huginn/jobs.h) into the standard families: queue depth,
+ * running, submitted, failed, transitions, step and step-overhead histograms, job durations by state and
+ * quantisation, retries by reason, plan nodes by backend, bytes transferred, checkpoint cache hits.
+ * Every series is set (one failure does not stop the rest); returns the first error. */
+struct HgnJobStats;
+HGN_NODISCARD HgnStatus hgnMetricsSetJobStats(HgnMetrics *m, const struct HgnJobStats *stats);
 
 #ifdef __cplusplus
 }

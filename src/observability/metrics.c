@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/strBuf.h"
+#include "huginn/jobs.h"
 
 #define MAX_LABELS 8
 
@@ -252,6 +253,42 @@ HgnStatus hgnMetricsObserve(HgnMetrics *m, const char *name, const char *const *
     return update(m, name, labelValues, v, OP_OBSERVE);
 }
 
+HgnStatus hgnMetricsSetHistogram(HgnMetrics *m, const char *name, const char *const *labelValues, const double *bounds,
+                                 const double *cumulative, size_t nBuckets, double count, double sum) {
+    if (!m || !name || (nBuckets && (!bounds || !cumulative)))
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "metrics", NULL, "no registry, name or buckets");
+    if (isnan(count) || isnan(sum) || count < 0)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "invalid histogram count %g or sum %g", count, sum);
+    for (size_t i = 0; i < nBuckets; i++)
+        if (isnan(cumulative[i]) || cumulative[i] < 0 || cumulative[i] > count ||
+            (i > 0 && cumulative[i] < cumulative[i - 1]))
+            return hgnStatusNew(HGN_CODE_InvalidArgument, name, "pass cumulative bucket counts up to the count",
+                                "histogram bucket %zu count %g is not cumulative", i, cumulative[i]);
+    pthread_mutex_lock(&m->lock);
+    HgnStatus st = HGN_OK;
+    Family *f = findFamily(m, name);
+    Series *s = NULL;
+    if (!f)
+        st = hgnStatusNew(HGN_CODE_InvalidArgument, name, "register the metric first", "unknown metric '%s'", name);
+    else if (f->kind != HGN_METRIC_HISTOGRAM)
+        st = hgnStatusNew(HGN_CODE_InvalidArgument, name, NULL, "'%s' is not a histogram", name);
+    else if (f->nBuckets != nBuckets || (nBuckets && memcmp(f->buckets, bounds, nBuckets * sizeof *bounds) != 0))
+        st = hgnStatusNew(HGN_CODE_InvalidArgument, name, "register the family with the same bounds",
+                          "the histogram's bucket bounds differ from the family's");
+    else if (!(st = seriesFor(f, labelValues, true, &s))) {
+        if (count < s->count)
+            st = hgnStatusNew(HGN_CODE_InvalidArgument, name, "histograms only go up",
+                              "cannot set the histogram count from %g down to %g", s->count, count);
+        else {
+            s->count = count;
+            s->value = sum;
+            memcpy(s->bucketCounts, cumulative, nBuckets * sizeof *cumulative);
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return st;
+}
+
 double hgnMetricsValue(HgnMetrics *m, const char *name, const char *const *labelValues) {
     double v = 0;
     pthread_mutex_lock(&m->lock);
@@ -372,23 +409,34 @@ HgnStatus hgnMetricsRegisterStandard(HgnMetrics *m) {
         const char *name, *help;
         HgnMetricKind kind;
         const char *labels;
+        int jobHistogram; /* HgnJobHistogramKind + 1 for histograms the job manager keeps, 0 otherwise */
     } std[] = {
-        {"huginn_jobs_submitted_total", "Jobs accepted for execution.", HGN_METRIC_COUNTER, ""},
-        {"huginn_jobs_running", "Jobs running now.", HGN_METRIC_GAUGE, ""},
-        {"huginn_jobs_failed_total", "Jobs that ended FAILED.", HGN_METRIC_COUNTER, ""},
-        {"huginn_job_duration_seconds", "Wall time of finished jobs.", HGN_METRIC_HISTOGRAM, "quantized"},
-        {"huginn_plan_nodes_total", "Plan nodes placed, by backend.", HGN_METRIC_COUNTER, "backend"},
-        {"huginn_bytes_transferred_total", "Bytes moved, by direction.", HGN_METRIC_COUNTER, "direction"},
-        {"huginn_retries_total", "Step retries, by reason.", HGN_METRIC_COUNTER, "reason"},
-        {"huginn_cache_hits_total", "Cache hits, by cache type.", HGN_METRIC_COUNTER, "type"},
-        {"huginn_queue_depth", "Jobs waiting in the queue.", HGN_METRIC_GAUGE, ""},
-        {"huginn_job_transitions_total", "Job state transitions.", HGN_METRIC_COUNTER, "from,to"},
-        {"huginn_step_duration_seconds", "Latency of one execution step.", HGN_METRIC_HISTOGRAM, ""},
-        {"huginn_http_requests_total", "HTTP requests, by route and status code.", HGN_METRIC_COUNTER, "route,code"},
-        {"huginn_http_request_duration_seconds", "HTTP request latency, by route.", HGN_METRIC_HISTOGRAM, "route"},
+        {"huginn_jobs_submitted_total", "Jobs accepted for execution.", HGN_METRIC_COUNTER, "", 0},
+        {"huginn_jobs_running", "Jobs running now.", HGN_METRIC_GAUGE, "", 0},
+        {"huginn_jobs_failed_total", "Jobs that ended FAILED.", HGN_METRIC_COUNTER, "", 0},
+        {"huginn_job_duration_seconds", "Wall time of the last run of jobs that ended, by final state and weights.",
+         HGN_METRIC_HISTOGRAM, "state,quantized", HGN_JOB_HIST_DURATION + 1},
+        {"huginn_plan_nodes_total", "Plan nodes of the job runs started, by backend.", HGN_METRIC_COUNTER, "backend",
+         0},
+        {"huginn_bytes_transferred_total", "Bytes moved by job runs, by direction.", HGN_METRIC_COUNTER, "direction",
+         0},
+        {"huginn_retries_total", "Job retries scheduled, by reason (error code name).", HGN_METRIC_COUNTER, "reason",
+         0},
+        {"huginn_cache_hits_total", "Cache hits, by cache type.", HGN_METRIC_COUNTER, "type", 0},
+        {"huginn_queue_depth", "Jobs waiting in the queue.", HGN_METRIC_GAUGE, "", 0},
+        {"huginn_job_transitions_total", "Job state transitions.", HGN_METRIC_COUNTER, "from,to", 0},
+        {"huginn_step_duration_seconds", "Time between the recorded steps of running jobs.", HGN_METRIC_HISTOGRAM, "",
+         HGN_JOB_HIST_STEP + 1},
+        {"huginn_step_overhead_seconds", "The job engine's own work per step event.", HGN_METRIC_HISTOGRAM, "",
+         HGN_JOB_HIST_STEP_OVERHEAD + 1},
+        {"huginn_http_requests_total", "HTTP requests, by route and status code.", HGN_METRIC_COUNTER, "route,code", 0},
+        {"huginn_http_request_duration_seconds", "HTTP request latency, by route.", HGN_METRIC_HISTOGRAM, "route", 0},
     };
     for (size_t i = 0; i < sizeof std / sizeof std[0]; i++) {
-        HgnStatus st = hgnMetricsRegister(m, std[i].name, std[i].help, std[i].kind, std[i].labels, NULL, 0);
+        const double *bounds = NULL;
+        size_t n = 0;
+        if (std[i].jobHistogram) n = hgnJobHistogramBounds((HgnJobHistogramKind)(std[i].jobHistogram - 1), &bounds);
+        HgnStatus st = hgnMetricsRegister(m, std[i].name, std[i].help, std[i].kind, std[i].labels, bounds, n);
         if (st) return st;
     }
     return HGN_OK;

@@ -62,6 +62,7 @@ static void noteCheckpoint(ExecStep *c) {
         .kind = HGN_JOB_EVENT_CHECKPOINT, .stepsDone = j->stepsDone, .stepsTotal = j->stepsTotal, .message = path};
     memcpy(ev.jobId, j->id, sizeof ev.jobId);
     managerEmit(c->m, &ev);
+    jobMetricsCheckpoint(c, path);
 }
 
 static void onText(void *p, const char *text, size_t len) {
@@ -72,6 +73,7 @@ static void onText(void *p, const char *text, size_t len) {
 
 void executionRecordStep(ExecStep *c) {
     if (c->leaseLost) return;
+    jobMetricsStepBegin(c);
     HgnJob *j = c->job;
     j->stepsDone++;
     j->progress = j->stepsTotal > 0 ? (double)j->stepsDone / (double)j->stepsTotal : 0;
@@ -96,6 +98,7 @@ void executionRecordStep(ExecStep *c) {
     HgnJobEvent ev = {.kind = HGN_JOB_EVENT_PROGRESS, .stepsDone = j->stepsDone, .stepsTotal = j->stepsTotal};
     memcpy(ev.jobId, j->id, sizeof ev.jobId);
     managerEmitEx(c->m, &ev, persist);
+    jobMetricsStepEnd(c);
 }
 
 static HgnStatus runOnce(RunCtx *c, char **resultText) {
@@ -117,6 +120,7 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         if (resume) c->checkpointMtimeNs = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
     }
     if (!e && c->trace) jobTraceBegin(c->trace, j->artefactsPath, j->id, plan);
+    if (!e) jobMetricsRunStart(c, plan);
     if (!e) {
         HgnGenerateOptions go;
         hgnGenerateOptionsInit(&go);
@@ -136,6 +140,7 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         const char *prompt = j->prompt && *j->prompt ? j->prompt : "Hello";
         e = hgnGenerate(rt, prompt, strlen(prompt), &go, &r);
         if (!e) noteCheckpoint(c);
+        jobMetricsRunEnd(c, rt, &r, plan, e);
         if (!e) {
             *resultText = hgnStrdup(r.text ? r.text : "");
             j->stepsTotal = j->stepsDone;
@@ -204,9 +209,7 @@ HgnStatus executionRunJob(HgnJobManager *m, HgnJob *job) {
     if (retry) {
         int64_t wait = hgnJobBackoffMs(m->cfg.backoffBaseMs, m->cfg.backoffCapMs, job->attempts, managerRandom(m));
         job->notBeforeMs = managerNow(m) + wait;
-        pthread_mutex_lock(&m->mu);
-        m->counters.retries++;
-        pthread_mutex_unlock(&m->mu);
+        jobMetricsRetry(m, job, wait);
         return managerTransition(m, job, HGN_JOB_QUEUED, job->lastError);
     }
     return managerTransition(m, job, HGN_JOB_FAILED, job->lastError);

@@ -205,6 +205,7 @@ HgnStatus managerTransition(HgnJobManager *m, HgnJob *job, HgnJobState to, const
     pthread_mutex_lock(&m->mu);
     m->counters.transitions[from][to]++;
     pthread_mutex_unlock(&m->mu);
+    jobMetricsTransition(m, job, from, to);
     HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
                       .from = from,
                       .to = to,
@@ -436,6 +437,7 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
         pthread_mutex_lock(&m->mu);
         m->counters.submitted++;
         pthread_mutex_unlock(&m->mu);
+        jobMetricsSubmitted(m, &j);
         /* the store wrote the "submitted" event with the row; subscribers get it with its seq */
         HgnJobEvent *stored = NULL;
         size_t n = 0;
@@ -550,10 +552,12 @@ HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {
     pthread_mutex_lock(&m->mu);
     m->counters.transitions[HGN_JOB_QUEUED][HGN_JOB_RUNNING]++;
     pthread_mutex_unlock(&m->mu);
+    jobMetricsClaimed(m, &j);
     HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_RUNNING};
     memcpy(ev.jobId, j.id, sizeof ev.jobId);
     managerEmit(m, &ev);
     e = executionRunJob(m, &j);
+    jobMetricsRunDone();
     hgnJobClear(&j);
     return e;
 }
@@ -562,6 +566,7 @@ HgnStatus hgnJobStatsGet(HgnJobManager *m, HgnJobStats *out) {
     pthread_mutex_lock(&m->mu);
     *out = m->counters;
     pthread_mutex_unlock(&m->mu);
+    jobMetricsSnapshot(m, out);
     HgnStatus e = m->store->ops->countByState(m->store, NULL, out->byState);
     if (e) return e;
     out->queueDepth = out->byState[HGN_JOB_QUEUED];

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "huginn/jobs.h"
+#include "orchestrator/jobMetrics.h"
 
 typedef struct Subscriber {
     int64_t handle;
@@ -23,6 +24,7 @@ struct HgnJobManager {
     size_t nSubs;
     int64_t nextHandle;
     HgnJobStats counters; /* transitions, submitted, retries, stepsRecorded */
+    JobMetrics metrics;   /* lock-free step histograms (jobMetrics.c) */
 };
 
 int64_t managerNow(HgnJobManager *m);
@@ -46,6 +48,8 @@ typedef struct ExecStep {
     bool leaseLost;
     int64_t checkpointMtimeNs; /* of the last checkpoint.zst seen */
     struct JobTrace *trace;    /* spans of this run (jobTrace.h); NULL: none */
+    /* step timing, monotonic ns (jobMetrics.c) */
+    int64_t stepPrevNs, stepBeginNs;
 } ExecStep;
 /* Counts the step, notifies subscribers; every leaseMs/3 renews the lease and stores the
  * progress event (so the per-step cost is a few microseconds, not a durable commit). */

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "core/alloc.h"
@@ -15,12 +16,12 @@ static int64_t nowUs(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* n random bytes as 2n hex digits (+ NUL) from /dev/urandom, else the clock. */
+/* n random bytes as 2n hex digits (+ NUL) from getrandom(2) (one system call, no file to open: this runs per
+ * step), else the clock. */
 static void randomHex(char *out, size_t n) {
     unsigned char b[16] = {0};
-    FILE *f = fopen("/dev/urandom", "rb");
-    size_t got = f ? fread(b, 1, n, f) : 0;
-    if (f) fclose(f);
+    ssize_t r = getrandom(b, n, GRND_NONBLOCK);
+    size_t got = r > 0 ? (size_t)r : 0;
     uint64_t x = (uint64_t)nowUs() ^ (uint64_t)(uintptr_t)out;
     for (size_t i = got; i < n; i++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
@@ -37,6 +38,7 @@ void jobTraceBegin(JobTrace *t, const char *dir, const char *jobId, const HgnPla
     t->jobStartUs = t->stepStartUs = nowUs();
     hgnLogContextSet("jobId", jobId);
     hgnLogContextSet("traceId", t->traceId);
+    hgnLogContextSet("spanId", t->jobSpanId);
     if (!dir) return;
     json_t *ids = json_array();
     for (size_t i = 0; plan && ids && i < plan->nNodes; i++)
@@ -75,6 +77,6 @@ void jobTraceEnd(JobTrace *t, bool ok) {
     t->f = NULL;
     hgnFree(t->planNodeIds);
     t->planNodeIds = NULL;
-    hgnLogContextSet("jobId", NULL);
-    hgnLogContextSet("traceId", NULL);
+    /* the log context (jobId, traceId, spanId) stays until the run's outcome is logged: hgnJobRunNext
+     * clears it (jobMetricsRunDone) */
 }

@@ -2,7 +2,8 @@
  * span per run of the job and one per recorded step (child of the job span),
  * each with traceId, spanId, parentSpanId, name, startUs/endUs (µs since the
  * epoch), jobId, planNodeIds and status. While the job runs, the thread's log
- * records carry jobId and traceId (hgnLogContextSet), linking logs to spans. */
+ * records carry jobId, traceId and spanId (the job span's; hgnLogContextSet),
+ * linking logs to spans. */
 #ifndef HUGINN_ORCHESTRATOR_JOBTRACE_H
 #define HUGINN_ORCHESTRATOR_JOBTRACE_H
 
@@ -26,7 +27,8 @@ typedef struct JobTrace {
 void jobTraceBegin(JobTrace *t, const char *dir, const char *jobId, const HgnPlan *plan);
 /* Writes one step span from the previous step's end (or the job's start) to now. */
 void jobTraceStep(JobTrace *t);
-/* Writes the job span with status "ok" or "error", closes the file, clears the log context. */
+/* Writes the job span with status "ok" or "error" and closes the file. The log context stays (the run's
+ * outcome is logged with it); hgnJobRunNext clears it. */
 void jobTraceEnd(JobTrace *t, bool ok);
 
 #endif

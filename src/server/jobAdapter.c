@@ -197,23 +197,10 @@ void jobAdapterExportMetrics(JobAdapter *a, HgnMetrics *metrics) {
     HgnJobStats s;
     memset(&s, 0, sizeof s);
     HgnStatus st = hgnJobStatsGet(a->manager, &s);
+    if (!st) st = hgnMetricsSetJobStats(metrics, &s);
     if (st) {
+        /* e.g. two scrapes racing: the older snapshot may not lower a counter */
+        hgnLogStatus(HGN_LOG_DEBUG, "server", st);
         hgnStatusFree(st);
-        return;
     }
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_queue_depth", NULL, (double)s.queueDepth));
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_running", NULL, (double)s.running));
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_submitted_total", NULL, (double)s.submitted));
-    const char *reason[] = {"any"};
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_retries_total", reason, (double)s.retries));
-    int64_t failed = 0;
-    for (int f = 0; f < HGN_JOB_STATE_COUNT; f++) {
-        failed += s.transitions[f][HGN_JOB_FAILED];
-        for (int t = 0; t < HGN_JOB_STATE_COUNT; t++) {
-            if (!s.transitions[f][t]) continue;
-            const char *labels[] = {hgnJobStateName((HgnJobState)f), hgnJobStateName((HgnJobState)t)};
-            hgnStatusFree(hgnMetricsSet(metrics, "huginn_job_transitions_total", labels, (double)s.transitions[f][t]));
-        }
-    }
-    hgnStatusFree(hgnMetricsSet(metrics, "huginn_jobs_failed_total", NULL, (double)failed));
 }

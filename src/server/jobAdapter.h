@@ -35,8 +35,9 @@ HGN_NODISCARD HgnStatus jobAdapterAct(JobAdapter *a, const char *id, const char 
 /* Events with seq > afterSeq as a JSON array of {"seq","type","from","to","timeMs"}; *terminal when
  * the job has ended. */
 HGN_NODISCARD HgnStatus jobAdapterEvents(JobAdapter *a, const char *id, int64_t afterSeq, json_t **out, bool *terminal);
-/* Copies the job statistics (submitted, running, queue depth, transitions,
- * failures, retries) into the standard metric families. */
+/* Copies the job statistics into the standard metric families (hgnMetricsSetJobStats: submitted, running,
+ * queue depth, transitions, failures, step and duration histograms, retries by reason, plan nodes, bytes,
+ * checkpoint cache hits). */
 void jobAdapterExportMetrics(JobAdapter *a, HgnMetrics *metrics);
 
 #endif
