@@ -32,10 +32,29 @@ static char *joinUrl(const char *base, const char *path) {
     return u;
 }
 
+static const char *transportHint(CURLcode rc) {
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return "start huginnd (docs/operations.md) or point --server / server.url at a running one";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        return "give the CA that signed huginnd's certificate with --cacert or server.tls.caFile";
+    case CURLE_SSL_CERTPROBLEM:
+        return "check the client certificate and key (--cert/--key, server.tls.clientCert/clientKey)";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        return "if huginnd requires client certificates, give one it trusts with --cert/--key; an http:// URL "
+               "to an HTTPS port fails this way too";
+    default:
+        return "check the server URL and that huginnd is running";
+    }
+}
+
 static HgnStatus transportError(const char *url, CURLcode rc, const char *detail) {
-    const char *hint = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
-                           ? "start huginnd (docs/operations.md) or point --server / server.url at a running one"
-                           : "check the server URL and that huginnd is running";
+    const char *hint = transportHint(rc);
     return hgnStatusNew(HGN_CODE_IoError, url, hint, "cannot reach the server at %s: %s", url,
                         detail && *detail ? detail : curl_easy_strerror(rc));
 }
@@ -47,6 +66,15 @@ static CURL *openHandle(const CliHttp *h, const char *url, struct curl_slist **h
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    if (h->caFile && *h->caFile) curl_easy_setopt(c, CURLOPT_CAINFO, h->caFile);
+    if (h->clientCert && *h->clientCert) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, h->clientCert);
+        curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (h->clientKey && *h->clientKey) {
+        curl_easy_setopt(c, CURLOPT_SSLKEY, h->clientKey);
+        curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     *hdrs = curl_slist_append(*hdrs, "Accept: application/json, text/event-stream");
     if (body) *hdrs = curl_slist_append(*hdrs, "Content-Type: application/json");
     if (h->token && *h->token) {
