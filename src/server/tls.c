@@ -42,7 +42,7 @@ static HgnStatus readPem(const char *key, const char *path, char **out) {
     HgnStatus st = hgnFileReadAll(path, PEM_MAX_BYTES, "the file", NULL, &b);
     if (st) {
         HgnStatus e = hgnStatusNew(HGN_CODE_InvalidConfig, key, "point it at a readable PEM file",
-                                   "%s: cannot read `%s`: %s", key, path, hgnStatusMessage(st));
+                                   "cannot read `%s`: %s", path, hgnStatusMessage(st));
         hgnStatusFree(st);
         hgnBufFree(&b);
         return e;
@@ -61,7 +61,7 @@ static gnutls_datum_t datumOf(const char *text) {
 
 static HgnStatus invalidPem(const char *key, const char *path, const char *what, int rc) {
     return hgnStatusNew(HGN_CODE_InvalidConfig, key, "give a PEM file (-----BEGIN ...-----); see docs/operations.md",
-                        "%s: `%s` is not %s: %s", key, path, what, gnutls_strerror(rc));
+                        "`%s` is not %s: %s", path, what, gnutls_strerror(rc));
 }
 
 /* Parses every certificate of pem; at least one must be there. Warns about
