@@ -5,9 +5,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cliHttp.h"
 #include "core/alloc.h"
+#include "huginn/log.h"
 
 static void curlInitOnce(void) {
     static bool done = false;
@@ -59,6 +61,26 @@ static HgnStatus transportError(const char *url, CURLcode rc, const char *detail
                         detail && *detail ? detail : curl_easy_strerror(rc));
 }
 
+/* True for an http:// URL whose host is not a loopback name or address
+ * (localhost, 127.x.y.z, [::1]): a token sent there crosses the network in
+ * clear text. */
+static bool plainRemote(const char *url) {
+    if (strncasecmp(url, "http://", 7) != 0) return false;
+    const char *host = url + 7;
+    size_t n = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    size_t hl = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
+    if (hl > n) hl = n;
+    if ((hl == 9 && strncasecmp(host, "localhost", 9) == 0) || (hl == 5 && strncmp(host, "[::1]", 5) == 0))
+        return false;
+    if (hl > 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == hl) return false;
+    return true;
+}
+
 static CURL *openHandle(const CliHttp *h, const char *url, struct curl_slist **hdrs, const char *body) {
     curlInitOnce();
     CURL *c = curl_easy_init();
@@ -78,6 +100,11 @@ static CURL *openHandle(const CliHttp *h, const char *url, struct curl_slist **h
     *hdrs = curl_slist_append(*hdrs, "Accept: application/json, text/event-stream");
     if (body) *hdrs = curl_slist_append(*hdrs, "Content-Type: application/json");
     if (h->token && *h->token) {
+        static bool warned = false;
+        if (!warned && plainRemote(url)) {
+            warned = true;
+            HGN_WARN("http", "sending the API token to %s over plain HTTP; use https:// (docs/operations.md)", h->base);
+        }
         size_t n = strlen(h->token) + 32;
         char *auth = hgnMalloc(n);
         if (auth) {

@@ -10,7 +10,8 @@
 # the role from the token file); "optional" answers 401 HGN-0017 saying why a
 # certificate was refused; Authorization header parsing (case, blanks, other
 # schemes, very long headers); plain HTTP on the TLS port fails; the CLI's
-# --cacert/--cert/--key (and server.tls.* keys); no token in any log.
+# --cacert/--cert/--key (and server.tls.* keys) and its warning about tokens
+# over plain HTTP; no token in any log.
 set -u
 : "${HUGINN:?HUGINN must point at the huginn binary}"
 : "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
@@ -203,6 +204,11 @@ contains "$out" server.tls.clientKey "cli: names the key"; contains "$out" "$wor
 out=$("$HUGINN" jobs --server "$base" 2>&1); rc=$?
 [ $rc != 0 ] || fail "cli: jobs without --cacert succeeded"
 contains "$out" "--cacert" "cli: hint names --cacert"
+# a token sent over plain HTTP to a host that is not loopback draws a warning (and is not printed)
+out=$("$HUGINN" jobs --server http://0.0.0.0:1 2>&1)
+contains "$out" "over plain HTTP" "cli: plain HTTP warning"; lacks "$out" tok-alice "cli: warning shows the token"
+out=$("$HUGINN" jobs --server http://127.0.0.1:1 2>&1)
+lacks "$out" "over plain HTTP" "cli: no warning for loopback"
 unset HUGINN_TOKEN
 
 # ---- certIdentity: the CN is the user ---------------------------------------------------------------
