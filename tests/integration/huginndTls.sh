@@ -244,6 +244,7 @@ req GET /v1/jobs expired tok-alice-0123456789; expect 401 "optional: an expired 
 contains "$body" HGN-0017 "optional: expired code"; contains "$body" expired "optional: says expired"
 req GET /v1/jobs mallory tok-alice-0123456789; expect 401 "optional: another CA's certificate"
 contains "$body" "issuer is unknown" "optional: says why"
+req GET /v1/jobs server tok-alice-0123456789; expect 401 "optional: a certificate only for TLS servers (key usage)"
 
 # Authorization header parsing (no client certificate)
 auth() { # auth HEADER-VALUE → $code (the header goes through a file: it may be longer than a command line)
