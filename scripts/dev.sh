@@ -22,7 +22,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 python3-numpy
   clang-14 libclang-rt-14-dev clang-format cppcheck
   libjansson-dev libcmocka-dev libpcre2-dev libhwloc-dev hwloc libzstd-dev libssl-dev
-  libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libopenblas-dev postgresql libpq-dev
+  libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libopenblas-dev postgresql libpq-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata json-schema-test-suite
   sentencepiece python3-regex graphviz prometheus wrk
 )

@@ -15,13 +15,14 @@ _huginn_options() { # options of one command (by its full name)
     plan) echo "--topology-xml --hardware --policy --objective --context --batch --quant-config --reserve --dot --out
 --check" ;;
     execute) echo "--prompt --prompt-file --max-tokens --temperature --top-k --top-p --min-p --repeat-penalty --seed
---stop --ignore-eos --threads --inputs --outputs --checkpoint-every --resume --inject --server --follow" ;;
+--stop --ignore-eos --threads --inputs --outputs --checkpoint-every --resume --inject --server --cacert --cert --key
+--follow" ;;
     quantize) echo "--method --bits --group-size --calibration --out" ;;
     explain) echo "--topology-xml --hardware" ;;
     calibrate) echo "--out" ;;
-    status) echo "--follow --server" ;;
-    cancel) echo "--server" ;;
-    jobs) echo "--all --server" ;;
+    status) echo "--follow --server --cacert --cert --key" ;;
+    cancel) echo "--server --cacert --cert --key" ;;
+    jobs) echo "--all --server --cacert --cert --key" ;;
   esac
 }
 
@@ -43,7 +44,7 @@ _huginn() {
     --bits) COMPREPLY=($(compgen -W "2 3 4 5 6 8" -- "$cur")); return ;;
     --group-size) COMPREPLY=($(compgen -W "32 64 128 256" -- "$cur")); return ;;
     --config|--log-file|--topology-xml|--hardware|--quant-config|--out|--check|--prompt-file|--calibration|\
-    --nvml-library)
+    --nvml-library|--cacert|--cert|--key)
       COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --inputs|--outputs|--resume)
       COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null; return ;;

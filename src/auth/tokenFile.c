@@ -148,12 +148,25 @@ void hgnTokenHashHex(const char *token, char hex[65]) {
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", h[i]);
 }
 
-const HgnTokenEntry *hgnTokenFileLookup(const HgnTokenFile *tf, const char *token) {
-    if (!tf || !token) return NULL;
+const HgnTokenEntry *hgnTokenFileLookupBytes(const HgnTokenFile *tf, const char *token, size_t len) {
+    if (!tf || !token || len == 0) return NULL;
     unsigned char h[32];
-    SHA256((const unsigned char *)token, strlen(token), h);
+    SHA256((const unsigned char *)token, len, h);
     const HgnTokenEntry *found = NULL;
     for (size_t i = 0; i < tf->count; i++)
         if (CRYPTO_memcmp(tf->entries[i].hash, h, 32) == 0 && !found) found = &tf->entries[i];
+    OPENSSL_cleanse(h, sizeof h);
     return found;
+}
+
+const HgnTokenEntry *hgnTokenFileLookup(const HgnTokenFile *tf, const char *token) {
+    return token ? hgnTokenFileLookupBytes(tf, token, strlen(token)) : NULL;
+}
+
+HgnRole hgnTokenFileUserRole(const HgnTokenFile *tf, const char *user) {
+    HgnRole role = HGN_ROLE_NONE;
+    for (size_t i = 0; tf && user && i < tf->count; i++)
+        if (strcmp(tf->entries[i].user, user) == 0 && (role == HGN_ROLE_NONE || tf->entries[i].role < role))
+            role = tf->entries[i].role;
+    return role;
 }

@@ -30,8 +30,14 @@ HGN_NODISCARD HgnStatus hgnTokenFileParse(const char *text, size_t len, const ch
 HGN_NODISCARD HgnStatus hgnTokenFileLoad(const char *path, HgnTokenFile *out);
 void hgnTokenFileFree(HgnTokenFile *tf);
 /* The entry whose hash matches SHA-256(token), or NULL. Every entry is
- * compared (CRYPTO_memcmp) so timing does not depend on which one matched. */
+ * compared (CRYPTO_memcmp) so timing does not depend on which one matched.
+ * An empty token never matches (not even a listed hash of ""). */
 const HgnTokenEntry *hgnTokenFileLookup(const HgnTokenFile *tf, const char *token);
+/* As hgnTokenFileLookup for the len bytes at token (no NUL needed). */
+const HgnTokenEntry *hgnTokenFileLookupBytes(const HgnTokenFile *tf, const char *token, size_t len);
+/* The role of user: the least privileged of the lines that name it, or
+ * HGN_ROLE_NONE when none does (used for client-certificate identities). */
+HgnRole hgnTokenFileUserRole(const HgnTokenFile *tf, const char *user);
 /* SHA-256 of token as 64 lowercase hex digits + NUL. */
 void hgnTokenHashHex(const char *token, char hex[65]);
 const char *hgnRoleName(HgnRole role);

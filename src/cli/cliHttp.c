@@ -5,9 +5,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cliHttp.h"
 #include "core/alloc.h"
+#include "huginn/log.h"
 
 static void curlInitOnce(void) {
     static bool done = false;
@@ -32,12 +34,51 @@ static char *joinUrl(const char *base, const char *path) {
     return u;
 }
 
+static const char *transportHint(CURLcode rc) {
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return "start huginnd (docs/operations.md) or point --server / server.url at a running one";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        return "give the CA that signed huginnd's certificate with --cacert or server.tls.caFile";
+    case CURLE_SSL_CERTPROBLEM:
+        return "check the client certificate and key (--cert/--key, server.tls.clientCert/clientKey)";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        return "if huginnd requires client certificates, give one it trusts with --cert/--key; an http:// URL "
+               "to an HTTPS port fails this way too";
+    default:
+        return "check the server URL and that huginnd is running";
+    }
+}
+
 static HgnStatus transportError(const char *url, CURLcode rc, const char *detail) {
-    const char *hint = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
-                           ? "start huginnd (docs/operations.md) or point --server / server.url at a running one"
-                           : "check the server URL and that huginnd is running";
+    const char *hint = transportHint(rc);
     return hgnStatusNew(HGN_CODE_IoError, url, hint, "cannot reach the server at %s: %s", url,
                         detail && *detail ? detail : curl_easy_strerror(rc));
+}
+
+/* True for an http:// URL whose host is not a loopback name or address
+ * (localhost, 127.x.y.z, [::1]): a token sent there crosses the network in
+ * clear text. */
+static bool plainRemote(const char *url) {
+    if (strncasecmp(url, "http://", 7) != 0) return false;
+    const char *host = url + 7;
+    size_t n = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    size_t hl = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
+    if (hl > n) hl = n;
+    if ((hl == 9 && strncasecmp(host, "localhost", 9) == 0) || (hl == 5 && strncmp(host, "[::1]", 5) == 0))
+        return false;
+    if (hl > 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == hl) return false;
+    return true;
 }
 
 static CURL *openHandle(const CliHttp *h, const char *url, struct curl_slist **hdrs, const char *body) {
@@ -47,9 +88,23 @@ static CURL *openHandle(const CliHttp *h, const char *url, struct curl_slist **h
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    if (h->caFile && *h->caFile) curl_easy_setopt(c, CURLOPT_CAINFO, h->caFile);
+    if (h->clientCert && *h->clientCert) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, h->clientCert);
+        curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (h->clientKey && *h->clientKey) {
+        curl_easy_setopt(c, CURLOPT_SSLKEY, h->clientKey);
+        curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     *hdrs = curl_slist_append(*hdrs, "Accept: application/json, text/event-stream");
     if (body) *hdrs = curl_slist_append(*hdrs, "Content-Type: application/json");
     if (h->token && *h->token) {
+        static bool warned = false;
+        if (!warned && plainRemote(url)) {
+            warned = true;
+            HGN_WARN("http", "sending the API token to %s over plain HTTP; use https:// (docs/operations.md)", h->base);
+        }
         size_t n = strlen(h->token) + 32;
         char *auth = hgnMalloc(n);
         if (auth) {

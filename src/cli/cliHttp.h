@@ -10,8 +10,11 @@
 #include "huginn/status.h"
 
 typedef struct CliHttp {
-    const char *base;  /* server URL, e.g. http://127.0.0.1:8765 (no trailing slash needed) */
-    const char *token; /* bearer token or NULL; never logged */
+    const char *base;       /* server URL, e.g. http://127.0.0.1:8765 (no trailing slash needed) */
+    const char *token;      /* bearer token or NULL; never logged */
+    const char *caFile;     /* PEM CAs for the server's certificate; NULL/"" = the system CAs */
+    const char *clientCert; /* PEM client certificate (mutual TLS) or NULL */
+    const char *clientKey;  /* PEM key of clientCert; NULL = in clientCert's file */
 } CliHttp;
 
 /* METHOD base+path with an optional JSON body; the status code in *code and

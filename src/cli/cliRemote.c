@@ -1,11 +1,13 @@
 /* cliRemote.c — `huginn execute --server`, `status`, `cancel` and `jobs`
  * against huginnd over HTTP: submits plans inline, follows server-sent
  * events, prints job records, and maps exit status from the final state. */
+#include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cliHttp.h"
 #include "cli/cliOutput.h"
@@ -23,10 +25,31 @@ const char *cliServerUrl(const CliContext *ctx) {
     return url;
 }
 
-static CliHttp client(const CliContext *ctx, const char *url) {
+/* The value of a server.tls.* file key (set by --cacert/--cert/--key, a file
+ * or the environment); a set one must name a readable file. */
+static HgnStatus tlsFile(const CliContext *ctx, const char *key, const char **out) {
+    *out = ctx->config ? hgnConfigGetString(ctx->config, key, "") : "";
+    if (!*out || !**out) return HGN_OK;
+    if (access(*out, R_OK) != 0) {
+        int e = errno;
+        return hgnStatusNew(HGN_CODE_InvalidConfig, key, "point it at a readable PEM file (docs/operations.md)",
+                            "%s: cannot read `%s`: %s", key, *out, strerror(e));
+    }
+    return HGN_OK;
+}
+
+static HgnStatus client(const CliContext *ctx, const char *url, CliHttp *out) {
     const char *tok = getenv("HUGINN_TOKEN");
     if (!tok || !*tok) tok = ctx->config ? hgnConfigGetString(ctx->config, "server.auth.token", "") : "";
-    return (CliHttp){.base = url, .token = tok};
+    *out = (CliHttp){.base = url, .token = tok};
+    HgnStatus st = tlsFile(ctx, "server.tls.caFile", &out->caFile);
+    if (!st) st = tlsFile(ctx, "server.tls.clientCert", &out->clientCert);
+    if (!st) st = tlsFile(ctx, "server.tls.clientKey", &out->clientKey);
+    if (!st && *out->clientKey && !*out->clientCert)
+        st = hgnStatusNew(HGN_CODE_InvalidConfig, "server.tls.clientKey",
+                          "give the certificate too (--cert or server.tls.clientCert)",
+                          "a client key without a client certificate");
+    return st;
 }
 
 /* METHOD path → parsed JSON body of a 2xx answer, else the server's error. */
@@ -196,8 +219,12 @@ HgnStatus cliRemoteExecute(CliContext *ctx, const char *url) {
     char *text = st ? NULL : json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (!st && !text) st = hgnStatusNew(HGN_CODE_OutOfMemory, "execute", NULL, "out of memory");
-    if (st) return st;
-    CliHttp h = client(ctx, url);
+    CliHttp h;
+    if (!st) st = client(ctx, url, &h);
+    if (st) {
+        free(text);
+        return st;
+    }
     json_t *job = NULL;
     st = call(&h, "POST", "/v1/jobs", text, &job);
     free(text);
@@ -218,7 +245,9 @@ HgnStatus cliRemoteExecute(CliContext *ctx, const char *url) {
 }
 
 HgnStatus cliRemoteStatus(CliContext *ctx, const char *url, const char *id, bool follow) {
-    CliHttp h = client(ctx, url);
+    CliHttp h;
+    HgnStatus cst = client(ctx, url, &h);
+    if (cst) return cst;
     json_t *doc = NULL;
     char path[256];
     if (!id) {
@@ -245,7 +274,9 @@ HgnStatus cliRemoteStatus(CliContext *ctx, const char *url, const char *id, bool
 }
 
 HgnStatus cliRemoteCancel(CliContext *ctx, const char *url, const char *id) {
-    CliHttp h = client(ctx, url);
+    CliHttp h;
+    HgnStatus cst = client(ctx, url, &h);
+    if (cst) return cst;
     char path[256];
     snprintf(path, sizeof path, "/v1/jobs/%s:cancel", id);
     json_t *doc = NULL;
@@ -260,7 +291,9 @@ HgnStatus cliRemoteCancel(CliContext *ctx, const char *url, const char *id) {
 }
 
 HgnStatus cliRemoteJobs(CliContext *ctx, const char *url, bool all) {
-    CliHttp h = client(ctx, url);
+    CliHttp h;
+    HgnStatus cst = client(ctx, url, &h);
+    if (cst) return cst;
     json_t *doc = NULL;
     HgnStatus st = call(&h, "GET", "/v1/jobs", NULL, &doc);
     if (st) return st;

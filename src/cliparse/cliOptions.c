@@ -36,6 +36,25 @@ static const char *const perfPreferences[] = {"balanced", "latency", "throughput
         .help = "rank for latency (no offload, fewer bytes per token) or throughput (room for batches)"                \
     }
 
+/* Mutual TLS with huginnd (the job commands with a server). */
+#define SERVER_TLS_OPTIONS                                                                                             \
+    {.name = "cacert",                                                                                                 \
+     .type = HGN_CLI_FILE,                                                                                             \
+     .metavar = "FILE",                                                                                                \
+     .help = "trust the CAs in this PEM file for huginnd's certificate (https:// servers)",                            \
+     .missingCode = HGN_CODE_InvalidConfig,                                                                            \
+     .configKey = "server.tls.caFile"},                                                                                \
+        {.name = "cert",                                                                                               \
+         .type = HGN_CLI_FILE,                                                                                         \
+         .metavar = "FILE",                                                                                            \
+         .help = "present this PEM client certificate to huginnd (mutual TLS)",                                        \
+         .missingCode = HGN_CODE_InvalidConfig,                                                                        \
+         .configKey = "server.tls.clientCert"},                                                                        \
+    {                                                                                                                  \
+        .name = "key", .type = HGN_CLI_FILE, .metavar = "FILE", .help = "PEM private key of --cert",                   \
+        .missingCode = HGN_CODE_InvalidConfig, .configKey = "server.tls.clientKey"                                     \
+    }
+
 /* ---- global options (accepted before or after the command) ---- */
 static const HgnCliOption globals[] = {
     {.name = "config",
@@ -344,6 +363,7 @@ static const HgnCliOption executeOptions[] = {
      .metavar = "URL",
      .help = "submit the job to huginnd or Grendel at URL",
      .configKey = "server.url"},
+    SERVER_TLS_OPTIONS,
     {.name = "follow", .type = HGN_CLI_FLAG, .help = "stream the job's progress until it ends"},
     {0},
 };
@@ -395,6 +415,7 @@ static const HgnCliOption statusOptions[] = {
      .metavar = "URL",
      .help = "ask huginnd at URL instead of the local job store",
      .configKey = "server.url"},
+    SERVER_TLS_OPTIONS,
     {0},
 };
 
@@ -409,6 +430,7 @@ static const HgnCliOption cancelOptions[] = {
      .metavar = "URL",
      .help = "ask huginnd at URL instead of the local job store",
      .configKey = "server.url"},
+    SERVER_TLS_OPTIONS,
     {0},
 };
 
@@ -419,6 +441,7 @@ static const HgnCliOption jobsOptions[] = {
      .metavar = "URL",
      .help = "ask huginnd at URL instead of the local job store",
      .configKey = "server.url"},
+    SERVER_TLS_OPTIONS,
     {0},
 };
 

@@ -18,6 +18,7 @@
 #include "huginn/log.h"
 #include "huginn/version.h"
 #include "server/server.h"
+#include "server/tls.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: huginnd [--config FILE] [--listen HOST:PORT] [--unix-socket PATH] [--token-file PATH]\n"
@@ -101,27 +102,14 @@ static HgnStatus listenUnix(const char *path, const char *modeText, int *fdOut) 
     return HGN_OK;
 }
 
-static char *readSmallFile(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = hgnCalloc(1, 1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    (void)n;
-    fclose(f);
-    return buf;
-}
-
-static struct MHD_Daemon *startDaemon(Listener *l, int fd, const char *certPem, const char *keyPem) {
+static struct MHD_Daemon *startDaemon(Listener *l, int fd, const TlsServer *tls) {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
-    if (certPem) flags |= MHD_USE_TLS;
-    struct MHD_OptionItem tls[] = {
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)certPem},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)keyPem},
-        {MHD_OPTION_END, 0, NULL},
-    };
+    if (tls) flags |= MHD_USE_TLS;
+    struct MHD_OptionItem tlsOpts[TLS_SERVER_MAX_OPTIONS] = {{MHD_OPTION_END, 0, NULL}};
+    if (tls) tlsServerOptions(tls, tlsOpts);
     return MHD_start_daemon(flags, 0, NULL, NULL, serverHandle, l, MHD_OPTION_LISTEN_SOCKET, fd,
                             MHD_OPTION_NOTIFY_COMPLETED, serverRequestDone, l, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)120, MHD_OPTION_ARRAY, certPem ? tls : &tls[2], MHD_OPTION_END);
+                            (unsigned)120, MHD_OPTION_ARRAY, tlsOpts, MHD_OPTION_END);
 }
 
 int main(int argc, char **argv) {
@@ -200,7 +188,13 @@ int main(int argc, char **argv) {
         strcat(line, " admin admin\n");
         st = hgnTokenFileParse(line, strlen(line), "server.auth.token", &server.tokens);
         server.authEnabled = true;
-    } else
+    }
+    TlsServer *tls = NULL;
+    if (!st) st = tlsServerLoad(cfg, &tls);
+    server.tls = tls;
+    /* certIdentity: a client certificate names the user, so callers without one are not admins. */
+    if (tlsServerCertIdentity(tls)) server.authEnabled = true;
+    if (!st && !server.authEnabled)
         HGN_WARN("server",
                  "no server.tokenFile or server.auth.token: authentication is off, every TCP caller is admin");
     if (!st) st = hgnMetricsCreate(&server.metrics);
@@ -212,17 +206,6 @@ int main(int argc, char **argv) {
 
     const char *listenAddr = hgnConfigGetString(cfg, "server.listen", "");
     const char *unixPath = hgnConfigGetString(cfg, "server.unixSocket", "");
-    const char *certPath = hgnConfigGetString(cfg, "server.tls.cert", "");
-    const char *keyPath = hgnConfigGetString(cfg, "server.tls.key", "");
-    char *certPem = NULL, *keyPem = NULL;
-    if (!st && *certPath) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-            st = hgnStatusNew(HGN_CODE_InvalidConfig, "server.tls.cert", "clear server.tls.cert",
-                              "this libmicrohttpd was built without TLS");
-        else if (!(certPem = readSmallFile(certPath)) || !(keyPem = readSmallFile(keyPath)))
-            st = hgnStatusNew(HGN_CODE_IoError, "server.tls", "check server.tls.cert and server.tls.key",
-                              "cannot read the TLS certificate or key");
-    }
     Listener tcpL = {&server, false}, unixL = {&server, true};
     struct MHD_Daemon *tcpD = NULL, *unixD = NULL;
     int tcpFd = -1, unixFd = -1, port = 0;
@@ -237,9 +220,9 @@ int main(int argc, char **argv) {
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    if (!st && tcpFd >= 0 && !(tcpD = startDaemon(&tcpL, tcpFd, certPem, keyPem)))
+    if (!st && tcpFd >= 0 && !(tcpD = startDaemon(&tcpL, tcpFd, tls)))
         st = hgnStatusNew(HGN_CODE_IoError, "server.listen", NULL, "libmicrohttpd could not start on TCP");
-    if (!st && unixFd >= 0 && !(unixD = startDaemon(&unixL, unixFd, NULL, NULL)))
+    if (!st && unixFd >= 0 && !(unixD = startDaemon(&unixL, unixFd, NULL)))
         st = hgnStatusNew(HGN_CODE_IoError, unixPath, NULL, "libmicrohttpd could not start on the Unix socket");
     if (!st && portFile) {
         FILE *f = fopen(portFile, "w");
@@ -269,8 +252,7 @@ int main(int argc, char **argv) {
         close(unixFd);
         unlink(unixPath);
     }
-    hgnFree(certPem);
-    hgnFree(keyPem);
+    tlsServerFree(tls);
     jobAdapterClose(server.jobs);
     hgnApiSchemasFree(server.schemas);
     hgnMetricsFree(server.metrics);

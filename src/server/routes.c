@@ -18,18 +18,20 @@
 #include "huginn/planRequest.h"
 #include "server/server.h"
 
-typedef struct Request {
-    HgnBuf body;
-    bool tooLarge;
-    double start;
-    const char *route; /* metrics label */
-    unsigned code;
-} Request;
-
 typedef struct Identity {
     char user[128];
     HgnRole role;
 } Identity;
+
+typedef struct Request {
+    HgnBuf body;
+    bool tooLarge;
+    Identity who;        /* valid when authError is HGN_OK */
+    HgnStatus authError; /* from the headers, before any body byte is kept */
+    double start;
+    const char *route; /* metrics label */
+    unsigned code;
+} Request;
 
 static double monoNow(void) {
     struct timespec ts;
@@ -114,18 +116,33 @@ static enum MHD_Result sendError(struct MHD_Connection *conn, Request *r, HgnSta
 
 /* ---- authentication ------------------------------------------------------- */
 
-static bool bearerToken(struct MHD_Connection *conn, const char **token) {
+typedef enum AuthHeader { AUTH_NONE, AUTH_BEARER, AUTH_MALFORMED } AuthHeader;
+
+enum { MAX_TOKEN_BYTES = 4096 };
+
+static bool blank(char c) { return c == ' ' || c == '\t'; }
+
+/* The Authorization header (RFC 6750): absent, "Bearer" in any case followed
+ * by blanks and a token of visible ASCII (its span in *token, *len; blanks
+ * around it are dropped), or anything else (malformed: another scheme, no
+ * token, control characters, inner blanks, longer than MAX_TOKEN_BYTES). */
+static AuthHeader bearerToken(struct MHD_Connection *conn, const char **token, size_t *len) {
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     *token = NULL;
-    if (!h) return false;
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
-        *token = ""; /* present but not a bearer token: invalid */
-        return true;
-    }
-    h += 7;
-    while (*h == ' ') h++;
+    *len = 0;
+    if (!h) return AUTH_NONE;
+    while (blank(*h)) h++;
+    if (strncasecmp(h, "Bearer", 6) != 0 || !blank(h[6])) return AUTH_MALFORMED;
+    h += 6;
+    while (blank(*h)) h++;
+    size_t n = strlen(h);
+    while (n > 0 && blank(h[n - 1])) n--;
+    if (n == 0 || n > MAX_TOKEN_BYTES) return AUTH_MALFORMED;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)h[i] <= 0x20 || (unsigned char)h[i] >= 0x7f) return AUTH_MALFORMED;
     *token = h;
-    return true;
+    *len = n;
+    return AUTH_BEARER;
 }
 
 static bool peerIdentity(struct MHD_Connection *conn, Identity *id) {
@@ -144,12 +161,32 @@ static bool peerIdentity(struct MHD_Connection *conn, Identity *id) {
     return true;
 }
 
-/* HGN_OK with *id filled, else an error to send with 401. */
+/* HGN_OK with *id filled, else an error to send with 401. Order: a client
+ * certificate is checked first (TCP with client authentication: a refused
+ * one, or none under "required", ends here); then a bearer token when
+ * authentication is on; then the certificate's CN (certIdentity); then the
+ * Unix socket peer; then the anonymous admin when authentication is off. The
+ * token itself never goes into an error or a log line. */
 static HgnStatus authenticate(Listener *l, struct MHD_Connection *conn, Identity *id) {
+    Server *s = l->server;
+    bool certPresent = false;
+    char cn[sizeof id->user];
+    if (!l->unixSocket && tlsServerClientAuth(s->tls) != TLS_CLIENT_AUTH_NONE) {
+        HgnStatus st = tlsServerPeer(s->tls, conn, &certPresent, cn, sizeof cn);
+        if (st) return st;
+        if (!certPresent && tlsServerClientAuth(s->tls) == TLS_CLIENT_AUTH_REQUIRED)
+            return hgnStatusNew(HGN_CODE_Unauthenticated, "client certificate",
+                                "present a client certificate signed by a CA in server.tls.clientCa",
+                                "a client certificate is required");
+    }
     const char *token = NULL;
-    bool present = bearerToken(conn, &token);
-    if (present && l->server->authEnabled) {
-        const HgnTokenEntry *e = hgnTokenFileLookup(&l->server->tokens, token);
+    size_t tokenLen = 0;
+    AuthHeader kind = bearerToken(conn, &token, &tokenLen);
+    if (kind != AUTH_NONE && s->authEnabled) {
+        if (kind == AUTH_MALFORMED)
+            return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization", "send Authorization: Bearer TOKEN",
+                                "the Authorization header is not a bearer token");
+        const HgnTokenEntry *e = hgnTokenFileLookupBytes(&s->tokens, token, tokenLen);
         if (!e)
             return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization", "present a token listed in server.tokenFile",
                                 "the bearer token is not valid");
@@ -157,13 +194,25 @@ static HgnStatus authenticate(Listener *l, struct MHD_Connection *conn, Identity
         id->role = e->role;
         return HGN_OK;
     }
+    if (certPresent && tlsServerCertIdentity(s->tls)) {
+        if (!cn[0])
+            return hgnStatusNew(HGN_CODE_Unauthenticated, "client certificate",
+                                "issue the certificate with one subject CN of 1-127 visible ASCII characters",
+                                "the client certificate's subject CN cannot be used as a user name");
+        HgnRole role = hgnTokenFileUserRole(&s->tokens, cn);
+        snprintf(id->user, sizeof id->user, "%s", cn);
+        id->role = role == HGN_ROLE_NONE ? HGN_ROLE_USER : role;
+        return HGN_OK;
+    }
     if (l->unixSocket && peerIdentity(conn, id)) return HGN_OK;
-    if (!l->server->authEnabled) {
+    if (!s->authEnabled) {
         snprintf(id->user, sizeof id->user, "anonymous");
         id->role = HGN_ROLE_ADMIN;
         return HGN_OK;
     }
-    return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization", "send Authorization: Bearer TOKEN",
+    return hgnStatusNew(HGN_CODE_Unauthenticated, "Authorization",
+                        tlsServerCertIdentity(s->tls) ? "send Authorization: Bearer TOKEN or a client certificate"
+                                                      : "send Authorization: Bearer TOKEN",
                         "authentication required");
 }
 
@@ -479,9 +528,13 @@ static enum MHD_Result dispatch(Listener *l, struct MHD_Connection *conn, Reques
         return sendError(
             conn, r,
             hgnStatusNew(HGN_CODE_NotFound, url, "see schemas/openapi.json for the routes", "no route %s", url), 404);
-    Identity who = {{0}, HGN_ROLE_NONE};
-    HgnStatus st = authenticate(l, conn, &who);
-    if (st) return sendError(conn, r, st, 401);
+    if (r->authError) {
+        HgnStatus st = r->authError;
+        r->authError = HGN_OK;
+        return sendError(conn, r, st, 401);
+    }
+    const Identity who = r->who;
+    HgnStatus st;
     if (r->tooLarge)
         return sendError(
             conn, r,
@@ -530,13 +583,14 @@ enum MHD_Result serverHandle(void *cls, struct MHD_Connection *conn, const char 
         hgnBufInit(&r->body);
         r->start = monoNow();
         r->route = "unknown";
+        r->authError = authenticate(l, conn, &r->who);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > l->server->maxBodyBytes) r->tooLarge = true;
         *conCls = r;
         return MHD_YES;
     }
     if (*uploadSize) {
-        if (!r->tooLarge) {
+        if (!r->tooLarge && !r->authError) { /* an unauthenticated caller's body is read and dropped */
             if (r->body.len + *uploadSize > l->server->maxBodyBytes) {
                 r->tooLarge = true;
                 hgnBufFree(&r->body);
@@ -561,6 +615,7 @@ void serverRequestDone(void *cls, struct MHD_Connection *conn, void **conCls, en
     hgnStatusFree(
         hgnMetricsObserve(l->server->metrics, "huginn_http_request_duration_seconds", labels, monoNow() - r->start));
     HGN_DEBUG("server", "%s %u", r->route, r->code);
+    hgnStatusFree(r->authError);
     hgnBufFree(&r->body);
     hgnFree(r);
     *conCls = NULL;

@@ -13,10 +13,12 @@
 #include "huginn/config.h"
 #include "huginn/metrics.h"
 #include "server/jobAdapter.h"
+#include "server/tls.h"
 
 typedef struct Server {
     HgnTokenFile tokens;
-    bool authEnabled; /* false: no token file; every caller is the admin "anonymous" */
+    bool authEnabled;     /* false: no token file; every caller is the admin "anonymous" */
+    const TlsServer *tls; /* TLS of the TCP listener; NULL for plain HTTP */
     uint64_t maxBodyBytes;
     const HgnConfig *config; /* planner.* defaults for POST /v1/plans */
     HgnMetrics *metrics;

@@ -44,6 +44,33 @@ static void testParseAndLookup(void **state) {
     hgnTokenFileFree(&tf);
 }
 
+/* Lengths, empty tokens and the role of a user named by a client certificate. */
+static void testLookupBytesAndRoles(void **state) {
+    (void)state;
+    char a[65], b[65], e[65], text[512];
+    hgnTokenHashHex("alice-token", a);
+    hgnTokenHashHex("alice-admin-token", b);
+    hgnTokenHashHex("", e);
+    snprintf(text, sizeof text, "%s alice admin\n%s alice user\n%s empty admin\n", b, a, e);
+    HgnTokenFile tf;
+    assertOk(hgnTokenFileParse(text, strlen(text), "tokens", &tf));
+    const char *header = "alice-token   ";
+    const HgnTokenEntry *hit = hgnTokenFileLookupBytes(&tf, header, 11);
+    assert_non_null(hit);
+    assert_int_equal(hit->role, HGN_ROLE_USER);
+    assert_null(hgnTokenFileLookupBytes(&tf, header, 12));
+    assert_null(hgnTokenFileLookupBytes(&tf, header, 10));
+    assert_null(hgnTokenFileLookupBytes(&tf, "", 0)); /* even though sha256("") is listed */
+    assert_null(hgnTokenFileLookup(&tf, ""));
+    assert_null(hgnTokenFileLookupBytes(NULL, "alice-token", 11));
+    assert_int_equal(hgnTokenFileUserRole(&tf, "alice"), HGN_ROLE_USER); /* least privileged line */
+    assert_int_equal(hgnTokenFileUserRole(&tf, "empty"), HGN_ROLE_ADMIN);
+    assert_int_equal(hgnTokenFileUserRole(&tf, "bob"), HGN_ROLE_NONE);
+    assert_int_equal(hgnTokenFileUserRole(&tf, "alic"), HGN_ROLE_NONE);
+    assert_int_equal(hgnTokenFileUserRole(NULL, "alice"), HGN_ROLE_NONE);
+    hgnTokenFileFree(&tf);
+}
+
 static void testErrors(void **state) {
     (void)state;
     char a[65], text[512];
@@ -90,10 +117,8 @@ static void testLoad(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testHashHex),
-        cmocka_unit_test(testParseAndLookup),
-        cmocka_unit_test(testErrors),
-        cmocka_unit_test(testLoad),
+        cmocka_unit_test(testHashHex), cmocka_unit_test(testParseAndLookup), cmocka_unit_test(testLookupBytesAndRoles),
+        cmocka_unit_test(testErrors),  cmocka_unit_test(testLoad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
