@@ -19,7 +19,8 @@ HgnStatus cliJobManagerOpen(const CliContext *ctx, HgnJobManager **out) {
                             "the `%s` job store is not built yet", backend);
     const char *path = ctx->config ? hgnConfigGetString(ctx->config, "store.path", "") : "";
     c.storePath = path && *path ? path : NULL;
-    return hgnJobManagerOpen(&c, out);
+    HgnStatus st = hgnJobManagerConfigFromConfig(ctx->config, &c); /* [jobs]: quotas, leases, retries */
+    return st ? st : hgnJobManagerOpen(&c, out);
 }
 
 const char *cliJobUser(void) {

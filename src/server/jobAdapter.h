@@ -1,7 +1,8 @@
 /* jobAdapter.h — the thin seam between huginnd's HTTP layer and the job core
  * (include/huginn/jobs.h): everything the routes need from jobs goes through
- * these functions, plus the worker threads that run queued jobs. Jobs are
- * rendered as JSON objects. */
+ * these functions, plus the worker threads that run queued jobs and the
+ * reaper thread (forced cancel, expired leases). Jobs are rendered as JSON
+ * objects. */
 #ifndef HGN_SERVER_JOB_ADAPTER_H
 #define HGN_SERVER_JOB_ADAPTER_H
 
@@ -15,9 +16,10 @@
 typedef struct JobAdapter JobAdapter;
 
 typedef struct JobAdapterConfig {
-    const char *storePath; /* NULL or "": the job manager's default */
-    int64_t queueLimit;    /* queued jobs in total (HGN-0501 past it) */
-    int workers;           /* threads running queued jobs (0: none; the API only) */
+    const char *storePath;        /* NULL or "": the job manager's default */
+    const struct HgnConfig *jobs; /* the configuration whose [jobs] section sets quotas, leases, retries
+                                   * (hgnJobManagerConfigFromConfig); NULL: the manager's defaults */
+    int workers;                  /* threads running queued jobs (0: none; the API only) */
 } JobAdapterConfig;
 
 HGN_NODISCARD HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out);
