@@ -242,8 +242,7 @@ static HgnStatus leaseLost(const HgnJob *job) {
 static HgnStatus finishRun(HgnJobManager *m, HgnJob *job, const ExecStep *c, HgnStatus runErr, char **result) {
     char *errJson = runErr ? hgnStatusToJson(runErr) : NULL;
     HgnCode code = runErr ? hgnStatusCode(runErr) : HGN_CODE_InvalidArgument;
-    char *retries0 = job->retriesJson; /* as claimed; a retry writes a bumped copy */
-    job->retriesJson = NULL;
+    char *retries0 = job->retriesJson ? hgnStrdup(job->retriesJson) : NULL; /* as claimed */
     HgnStatus e = HGN_OK;
     for (int tries = 0; tries < 8; tries++) {
         bool cancel = false, pause = false, held = false;
@@ -254,8 +253,6 @@ static HgnStatus finishRun(HgnJobManager *m, HgnJob *job, const ExecStep *c, Hgn
         }
         job->cancelRequested = job->cancelRequested || cancel;
         job->pauseRequested = job->pauseRequested || pause;
-        hgnFree(job->retriesJson);
-        job->retriesJson = NULL;
         char msg[128];
         if (job->cancelRequested) {
             snprintf(msg, sizeof msg, "cancelled after %lld tokens", (long long)job->stepsDone);
@@ -281,7 +278,6 @@ static HgnStatus finishRun(HgnJobManager *m, HgnJob *job, const ExecStep *c, Hgn
         } else {
             hgnFree(job->lastError);
             job->lastError = errJson ? hgnStrdup(errJson) : NULL;
-            job->retriesJson = retries0 ? hgnStrdup(retries0) : NULL;
             if (job->pauseRequested) {
                 e = managerTransition(m, job, HGN_JOB_PAUSED, job->lastError);
             } else if (hgnJobRetryAllowed(&m->cfg, job, code)) {
@@ -298,6 +294,9 @@ static HgnStatus finishRun(HgnJobManager *m, HgnJob *job, const ExecStep *c, Hgn
                     pthread_mutex_lock(&m->mu);
                     m->counters.retries++;
                     pthread_mutex_unlock(&m->mu);
+                } else if (bumped) { /* not retried after all: the count as claimed */
+                    hgnFree(job->retriesJson);
+                    job->retriesJson = retries0 ? hgnStrdup(retries0) : NULL;
                 }
             } else {
                 e = managerTransition(m, job, HGN_JOB_FAILED, job->lastError);
@@ -306,10 +305,6 @@ static HgnStatus finishRun(HgnJobManager *m, HgnJob *job, const ExecStep *c, Hgn
         if (!managerCasLost(e)) break;
         hgnStatusFree(e); /* a stop request or the reaper got in between: decide again */
         e = HGN_OK;
-    }
-    if (!job->retriesJson) {
-        job->retriesJson = retries0;
-        retries0 = NULL;
     }
     hgnFree(retries0);
     hgnFree(errJson);

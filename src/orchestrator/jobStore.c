@@ -452,7 +452,7 @@ static HgnStatus implTransition(HgnJobStore *base, const HgnJob *job, const HgnJ
                 " metrics_json=?19, artefacts_path=?20, result_text=?21, lease_owner=?22,"
                 " lease_expires_ms = CASE WHEN ?7 = 1 THEN MAX(lease_expires_ms, ?23) ELSE ?23 END,"
                 " checkpoint_path=?24, checkpoint_step=?25, cancel_requested=?26, pause_requested=?27,"
-                " memory_bytes=?31, cancel_requested_ms=?32, retries_json=?33"
+                " memory_bytes=?31, cancel_requested_ms = MAX(cancel_requested_ms, ?32), retries_json=?33"
                 " WHERE id=?1 AND state=?34 AND (?35 IS NULL OR lease_owner = ?35)"
                 " AND (?36 <= 0 OR lease_expires_ms < ?36) AND (?37 OR cancel_requested = 0)"
                 " AND (?38 OR pause_requested = 0)",
