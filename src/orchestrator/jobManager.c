@@ -75,6 +75,9 @@ char *hgnJobToJson(const HgnJob *j, bool withPlan) {
     setStr(o, "result", j->resultText);
     setStr(o, "checkpointPath", j->checkpointPath);
     json_object_set_new(o, "cancelRequested", json_boolean(j->cancelRequested));
+    json_object_set_new(o, "cancelRequestedMs", json_integer(j->cancelRequestedMs));
+    json_object_set_new(o, "pauseRequested", json_boolean(j->pauseRequested));
+    json_object_set_new(o, "checkpointStep", json_integer(j->checkpointStep));
     json_object_set_new(o, "maxTokens", json_integer(j->maxTokens));
     json_t *opt = j->optionsJson ? json_loads(j->optionsJson, 0, NULL) : NULL;
     json_object_set_new(o, "options", opt ? opt : json_null());
