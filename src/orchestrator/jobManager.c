@@ -209,6 +209,7 @@ HgnStatus managerStopRequests(HgnJobManager *m, const char *id, const char *leas
         return m->store->ops->stopRequests(m->store, id, leaseOwner, cancel, pause, leaseHeld);
     HgnJob j;
     HgnStatus e = m->store->ops->get(m->store, id, &j);
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
     if (e) return e;
     *cancel = j.cancelRequested;
     *pause = j.pauseRequested;
@@ -658,6 +659,7 @@ static HgnStatus reapOne(HgnJobManager *m, const HgnJob *listed, int64_t now, bo
         hgnStatusFree(e);
         return HGN_OK;
     }
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
     if (e) return e;
     if (j.state == HGN_JOB_RUNNING) {
         /* against the lease as read: a runner that renewed it meanwhile (not forced) or ended keeps it */
