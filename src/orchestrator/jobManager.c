@@ -668,15 +668,18 @@ static HgnStatus reapOne(HgnJobManager *m, const HgnJob *listed, int64_t now, bo
                            .leaseExpiredBefore = forceCancel ? 0 : now,
                            .cancelSeen = j.cancelRequested,
                            .pauseSeen = j.pauseRequested};
-        char msg[160];
-        if (forceCancel) {
-            snprintf(msg, sizeof msg, "cancelled by force: the runner %s did not stop within %lld ms",
-                     j.leaseOwner ? j.leaseOwner : "?", (long long)m->cfg.cancelTimeoutMs);
-            e = managerTransitionEx(m, &j, HGN_JOB_CANCELLED, msg, &ex);
-        } else {
-            snprintf(msg, sizeof msg, "the lease of %s expired", j.leaseOwner ? j.leaseOwner : "?");
-            e = managerTransitionEx(m, &j, j.pauseRequested ? HGN_JOB_PAUSED : HGN_JOB_QUEUED, msg, &ex);
-        }
+        char msg[512];
+        const char *owner = j.leaseOwner ? j.leaseOwner : "?";
+        if (forceCancel && !expired)
+            snprintf(msg, sizeof msg, "cancelled by force: the runner `%s` did not stop within %lld ms", owner,
+                     (long long)m->cfg.cancelTimeoutMs);
+        else if (forceCancel || j.pauseRequested)
+            snprintf(msg, sizeof msg, "%s requested before the runner died (the lease of `%s` expired)",
+                     forceCancel ? "cancel" : "pause", owner);
+        else
+            snprintf(msg, sizeof msg, "the lease of `%s` expired (its runner stopped renewing it): requeued", owner);
+        HgnJobState to = forceCancel ? HGN_JOB_CANCELLED : j.pauseRequested ? HGN_JOB_PAUSED : HGN_JOB_QUEUED;
+        e = managerTransitionEx(m, &j, to, msg, &ex);
         if (!e) *moved = true;
         if (managerCasLost(e)) {
             hgnStatusFree(e);

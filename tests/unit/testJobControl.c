@@ -99,6 +99,8 @@ static HgnJob getJob(HgnJobManager *m, const char *id) {
     return j;
 }
 
+static char lastStateMessage[512]; /* of the last STATE event lastStateEvent saw */
+
 /* The last STATE event's target and how many STATE events entered a terminal state. */
 static HgnJobState lastStateEvent(HgnJobManager *m, const char *id, int *terminalEvents) {
     HgnJobEvent *ev = NULL;
@@ -112,6 +114,7 @@ static HgnJobState lastStateEvent(HgnJobManager *m, const char *id, int *termina
         seq = ev[i].seq;
         if (ev[i].kind != HGN_JOB_EVENT_STATE) continue;
         last = ev[i].to;
+        snprintf(lastStateMessage, sizeof lastStateMessage, "%s", ev[i].message ? ev[i].message : "");
         if (hgnJobStateTerminal(ev[i].to)) terminal++;
     }
     hgnJobEventsFree(ev, n);
@@ -533,6 +536,7 @@ static void testForcedCancelDeadRunner(void **state) {
     int terminal = 0;
     assert_int_equal(lastStateEvent(m, id, &terminal), HGN_JOB_CANCELLED);
     assert_int_equal(terminal, 1);
+    assert_non_null(strstr(lastStateMessage, "runner `dead` did not stop within 30000 ms"));
     /* the runner's later writes fail and cannot overwrite CANCELLED */
     expectCode(s->ops->heartbeat(s, id, "dead", clock + 1000), HGN_CODE_InvalidTransition);
     stale.state = HGN_JOB_COMPLETED;
@@ -566,6 +570,7 @@ static void testForcedCancelDeadRunner(void **state) {
         assert_null(j.leaseOwner);
         hgnJobClear(&j);
         assert_int_equal(lastStateEvent(m, ids[k], NULL), want[k]); /* the reaper records its moves */
+        assert_non_null(strstr(lastStateMessage, k == 2 ? "lease of `dead` expired" : "before the runner died"));
     }
     hgnJobManagerClose(m);
 }
