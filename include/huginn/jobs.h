@@ -66,7 +66,7 @@ typedef struct HgnJob {
     int64_t updatedMs;
     int64_t startedMs;  /* 0 when never started */
     int64_t finishedMs; /* 0 when not terminal */
-    int32_t attempts;   /* runs started so far */
+    int32_t attempts;   /* runs started so far (a run stopped by a pause does not count) */
     int32_t maxAttempts;
     int64_t notBeforeMs; /* a QUEUED job waiting for its retry backoff is not picked before this */
     char *lastError;     /* HGN error JSON of the last failure, or NULL */

@@ -271,7 +271,9 @@ static HgnStatus finishRun(HgnJobManager *m, HgnJob *job, const ExecStep *c, Hgn
         } else if (!runErr && job->pauseRequested) {
             snprintf(msg, sizeof msg, "paused after %lld tokens%s", (long long)job->stepsDone,
                      job->checkpointPath ? "; resumes from its checkpoint" : "");
+            job->attempts--; /* a run the owner paused is no attempt: it must not use up the retries */
             e = managerTransition(m, job, HGN_JOB_PAUSED, msg);
+            if (e) job->attempts++;
         } else if (!runErr) {
             /* stopped with no request standing (cannot happen while the lease is held): run it again */
             e = managerTransition(m, job, HGN_JOB_QUEUED, "stopped; queued again");
