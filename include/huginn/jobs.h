@@ -66,7 +66,7 @@ typedef struct HgnJob {
     int64_t updatedMs;
     int64_t startedMs;  /* 0 when never started */
     int64_t finishedMs; /* 0 when not terminal */
-    int32_t attempts;   /* runs started so far */
+    int32_t attempts;   /* runs started so far (a run stopped by a pause does not count) */
     int32_t maxAttempts;
     int64_t notBeforeMs; /* a QUEUED job waiting for its retry backoff is not picked before this */
     char *lastError;     /* HGN error JSON of the last failure, or NULL */
@@ -134,6 +134,15 @@ typedef struct HgnJobFilter {
     const char *afterId; /* pagination: ids sort by creation (UUIDv7) */
 } HgnJobFilter;
 
+/* What a compare-and-set write expects of the stored row (HgnJobStoreOps.transition). */
+typedef struct HgnJobExpect {
+    HgnJobState state;          /* the stored state must still be this */
+    const char *leaseOwner;     /* non-NULL: the stored lease owner must be this (a runner's own writes) */
+    int64_t leaseExpiredBefore; /* > 0: the stored lease must have expired before this (reaping) */
+    bool cancelSeen, pauseSeen; /* false: a stored cancel / pause request fails the write (the writer has not
+                                 * seen it, so it must not write over it) */
+} HgnJobExpect;
+
 typedef struct HgnJobStore HgnJobStore;
 typedef struct HgnJobStoreOps {
     const char *name; /* "sqlite", "postgresql" */
@@ -167,6 +176,17 @@ typedef struct HgnJobStoreOps {
     HgnStatus (*countInState)(HgnJobStore *s, HgnJobState state, const char *owner, int64_t *count);
     /* Schema version after migration. */
     int32_t (*schemaVersion)(HgnJobStore *s);
+    /* Optional (NULL: the manager falls back to update + appendEvent, not atomic). Writes the mutable
+     * fields of job (state, times, attempts, progress, results, lease, checkpoint, stop requests,
+     * retries; never the plan, owner or prompt) and appends ev (may be NULL; sets ev->seq) in one
+     * transaction iff the stored row meets expect; HGN-0500 "... as expected" otherwise. When job
+     * stays RUNNING the stored lease expiry only grows (a stop request never shortens a lease that
+     * the runner renewed meanwhile). */
+    HgnStatus (*transition)(HgnJobStore *s, const HgnJob *job, const HgnJobExpect *expect, HgnJobEvent *ev);
+    /* Optional (NULL: get). The stop requests of a job and whether leaseOwner still holds its lease
+     * (RUNNING under that owner): one narrow read, for a runner's polling. */
+    HgnStatus (*stopRequests)(HgnJobStore *s, const char *id, const char *leaseOwner, bool *cancel, bool *pause,
+                              bool *leaseHeld);
 } HgnJobStoreOps;
 struct HgnJobStore {
     const HgnJobStoreOps *ops;
@@ -196,6 +216,16 @@ int32_t hgnJobStoreSchemaVersion(HgnJobStore *s);
 
 /* ---- manager ----------------------------------------------------------- */
 
+/* A per-reason retry limit: runs that failed with `code` are retried at most `limit` times. */
+typedef struct HgnJobRetryLimit {
+    HgnCode code;
+    int32_t limit;
+} HgnJobRetryLimit;
+#define HGN_JOB_RETRY_LIMITS_MAX 16
+
+struct HgnGenerateOptions; /* huginn/runtime.h */
+struct HgnConfig;          /* huginn/config.h */
+
 typedef struct HgnJobManagerConfig {
     const char *storePath;      /* NULL: $XDG_STATE_HOME/huginn/jobs.db (or ~/.local/state/huginn/jobs.db) */
     HgnJobStore *store;         /* optional: use this store (borrowed) instead of opening storePath */
@@ -221,8 +251,24 @@ typedef struct HgnJobManagerConfig {
     const char *artifactsRoot;
     int32_t checkpointEvery; /* tokens between runtime checkpoints; 0: 16 */
     bool ignoreEos;          /* generate maxTokens tokens (tests, benches) */
+    /* A RUNNING job asked to cancel that has not stopped this long after the request is moved to
+     * CANCELLED by hgnJobRecover (its lease cleared: the stuck runner's later writes fail). 0: 30000. */
+    int64_t cancelTimeoutMs;
+    /* Per-reason retry limits over the defaults (hgnJobRetryLimitFor); only transient codes count. */
+    HgnJobRetryLimit retryLimits[HGN_JOB_RETRY_LIMITS_MAX];
+    size_t nRetryLimits;
+    /* Test hook (NULL: none): called in the runner before each run's generation; it may set the
+     * runtime's fault injection in *go, block (a stuck runner), or return an error that fails the run
+     * as if the runtime had returned it (the engine frees it). */
+    HgnStatus (*beforeRun)(void *user, const HgnJob *job, struct HgnGenerateOptions *go);
+    void *beforeRunUser;
 } HgnJobManagerConfig;
 void hgnJobManagerConfigInit(HgnJobManagerConfig *cfg);
+/* Fills cfg from the [jobs] section of a loaded configuration (quotas, lease, cancel timeout,
+ * checkpoint interval, [jobs.retry] attempts, backoff and per-reason limits); fields the
+ * configuration lacks keep their value. Values the schema cannot check (backoffCapMs below
+ * backoffBaseMs) are HGN-0001 InvalidConfig naming the key. */
+HGN_NODISCARD HgnStatus hgnJobManagerConfigFromConfig(const struct HgnConfig *config, HgnJobManagerConfig *cfg);
 
 typedef struct HgnJobManager HgnJobManager;
 
@@ -261,8 +307,10 @@ typedef struct HgnJobSubmit {
 } HgnJobSubmit;
 
 /* Validates the plan JSON (parse; HGN-0600/0002 on bad input), enforces quotas
- * (HGN-0501 QueueFull when the owner or the queue is at its limit), stores the
- * job QUEUED and writes its id (HGN_JOB_ID_LEN + 1 bytes) into idOut. */
+ * (HGN-0501 QueueFull when the owner or the queue is at its limit; HGN-0003
+ * OverBudget when the plan's peak memory alone exceeds maxMemoryPerOwner),
+ * stores the job QUEUED and writes its id (HGN_JOB_ID_LEN + 1 bytes) into idOut.
+ * job.memoryBytes is the sum over devices of the plan's assertions.peakBytes. */
 HGN_NODISCARD HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN_JOB_ID_LEN + 1]);
 
 /* Reads a job. asUser NULL: no visibility check (admin / local); otherwise a job of
@@ -271,9 +319,14 @@ HGN_NODISCARD HgnStatus hgnJobGet(HgnJobManager *m, const char *id, const char *
 HGN_NODISCARD HgnStatus hgnJobList(HgnJobManager *m, const HgnJobFilter *f, HgnJobList *out);
 
 /* State changes through the table. asUser as in hgnJobGet (another owner's job: HGN-0006).
- * Cancel of a RUNNING job sets cancelRequested; the runner stops at its next step
- * (graceful) and the job becomes CANCELLED; a runner that does not stop within the
- * lease is forced by lease expiry. Pause of RUNNING likewise stops at the next step. */
+ * Cancel of a RUNNING job records the request (cancelRequested, cancelRequestedMs); the
+ * runner stops after its current token (at once when it runs in this manager, else
+ * within ~50 ms of polling) and the job becomes CANCELLED. A cancel that returned HGN_OK
+ * always ends CANCELLED: a runner that completes, fails or retries meanwhile loses the
+ * compare-and-set and cancels instead. A runner that does not stop within cancelTimeoutMs
+ * (stuck, or dead with its lease not yet expired) is forced by hgnJobRecover. Pause of
+ * RUNNING likewise stops after the current token, writes a checkpoint there and the job
+ * becomes PAUSED; resume makes it QUEUED and its next run continues from the checkpoint. */
 HGN_NODISCARD HgnStatus hgnJobCancel(HgnJobManager *m, const char *id, const char *asUser);
 HGN_NODISCARD HgnStatus hgnJobPause(HgnJobManager *m, const char *id, const char *asUser);
 HGN_NODISCARD HgnStatus hgnJobResume(HgnJobManager *m, const char *id, const char *asUser);
@@ -289,7 +342,10 @@ HGN_NODISCARD HgnStatus hgnJobEventsSince(HgnJobManager *m, const char *jobId, i
 /* Runs at most one queued job to its end (claim by fair share, lease, execute
  * through the local runtime with retries). *ran false when nothing was runnable. */
 HGN_NODISCARD HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran);
-/* Returns RUNNING jobs whose lease expired to QUEUED (recovery after a crash). */
+/* The reaper (huginnd calls it periodically; hgnJobRunNext before each claim): RUNNING jobs
+ * asked to cancel more than cancelTimeoutMs ago, or whose lease expired, become CANCELLED
+ * (forced cancel, lease cleared); other RUNNING jobs whose lease expired go back to QUEUED
+ * (PAUSED when a pause was asked). *recovered: how many jobs it moved. */
 HGN_NODISCARD HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered);
 
 /* A histogram snapshot in seconds (Prometheus semantics): buckets[i] counts the observations <= bounds[i]
@@ -355,6 +411,15 @@ int64_t hgnJobBackoffMs(int64_t baseMs, int64_t capMs, int32_t attempt, uint64_t
 /* Whether an error code is transient (worth retrying): DeviceLost, ExecutionFailed, IoError,
  * OutOfMemory, StoreError; bad input (schema, format, argument codes) is permanent. */
 bool hgnJobCodeRetryable(HgnCode code);
+/* Retries allowed for failures with code: 0 for permanent codes; else the configured limit
+ * (cfg->retryLimits; cfg may be NULL) or the default: DeviceLost 5, OutOfMemory 1,
+ * ExecutionFailed 3, IoError 3, StoreError 5, DeviceQueryFailed 3, DriverUnavailable 1. */
+int32_t hgnJobRetryLimitFor(const HgnJobManagerConfig *cfg, HgnCode code);
+/* Retries so far for code in a retriesJson object ({"DeviceLost":2}); 0 when absent or malformed. */
+int32_t hgnJobRetriesFor(const char *retriesJson, HgnCode code);
+/* Whether a run of job that failed with code is retried: transient, attempts < maxAttempts and
+ * the reason's retries below its limit. */
+bool hgnJobRetryAllowed(const HgnJobManagerConfig *cfg, const HgnJob *job, HgnCode code);
 
 #ifdef __cplusplus
 }

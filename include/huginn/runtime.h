@@ -132,6 +132,16 @@ typedef struct HgnGenerateOptions {
      * is drained (injectKind 1: its state is moved first) or fails (2: the
      * run restores the last checkpoint, in memory). 0: none. */
     int32_t injectKind, injectDevice, injectStep;
+    /* Stop hook (may be NULL): called once after every produced token and
+     * between prefill chunks (prompts longer than ubatch). When it returns
+     * true the run ends cleanly: HGN_OK, the partial result, stopReason
+     * "stopped", and, with artifactsDir and checkpointEvery set, a checkpoint
+     * at the stop (unless one was just taken there), so that resumeDir
+     * continues exactly where it stopped. Its answer after the last token
+     * (maxTokens, a stop string) is ignored: that run is complete. A stop
+     * during prefill produces no token and no checkpoint. */
+    bool (*shouldStop)(void *ctx);
+    void *shouldStopCtx;
 } HgnGenerateOptions;
 
 void hgnGenerateOptionsInit(HgnGenerateOptions *opt);
@@ -141,7 +151,7 @@ typedef struct HgnGenerateResult {
     int32_t *tokens;
     size_t nTokens;
     size_t nPromptTokens;
-    const char *stopReason;    /* "eos", "length", "stop", "context" (static) */
+    const char *stopReason;    /* "eos", "length", "stop", "context", "stopped" (static) */
     int32_t retriesDeviceLost; /* device losses recovered from */
     int32_t resumedAt;         /* tokens the checkpoint held (0: not resumed) */
 } HgnGenerateResult;

@@ -11,7 +11,10 @@
 #include "core/alloc.h"
 
 HgnStatus cliJobManagerOpen(const CliContext *ctx, HgnJobManager **out) {
-    return hgnJobManagerOpenFromConfig(ctx->config, NULL, out);
+    HgnJobManagerConfig c;
+    hgnJobManagerConfigInit(&c);
+    HgnStatus st = hgnJobManagerConfigFromConfig(ctx->config, &c);      /* [jobs]: quotas, leases, retries */
+    return st ? st : hgnJobManagerOpenFromConfig(ctx->config, &c, out); /* [store]: backend, path, dsn */
 }
 
 const char *cliJobUser(void) {

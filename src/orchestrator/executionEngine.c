@@ -1,17 +1,22 @@
 /* executionEngine.c — drives a leased job's plan through the local runtime
  * (hgnRuntimeOpenPlan + hgnGenerate) in recorded steps (one per generated
- * text piece), keeps the lease alive by heartbeat, honours graceful
- * cancel/pause at the end of the run, and retries transient failures with
- * full-jitter exponential backoff up to the job's maximum attempts. Permanent
- * errors (bad plan, bad input) fail the job at once. Checkpoints: the runtime
- * writes checkpoint.zst into the job's artefacts folder every
- * checkpointEvery tokens; the engine records each one it sees (at heartbeat
- * times and at the end), and a job that starts again (retry, or recovery
- * after a crash: lease expiry) resumes from that checkpoint. */
+ * token, from the runtime's stop hook), keeps the lease alive by heartbeat,
+ * stops mid-generation on cancel/pause (flagged at once by this manager, or
+ * polled from the store every EXEC_STOP_POLL_MS), and retries transient
+ * failures with full-jitter exponential backoff up to the job's maximum
+ * attempts and each reason's retry limit (jobRetry.c). Permanent errors (bad
+ * plan, bad input) fail the job at once. Checkpoints: the runtime writes
+ * checkpoint.zst into the job's artefacts folder every checkpointEvery tokens
+ * and at a stop; the engine records each one it sees (at heartbeat times and
+ * at the end), and a job that starts again (resume after pause, retry, or
+ * recovery after a crash: lease expiry) continues from that checkpoint. The
+ * end of a run is one compare-and-set against the lease and the stop
+ * requests it has seen: a cancel that lands meanwhile wins. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "huginn/plan.h"
@@ -42,8 +47,8 @@ static HgnStatus mkdirs(const char *path) {
     return HGN_OK;
 }
 
-/* Records a new checkpoint.zst (by mtime) as a CHECKPOINT event. */
-static void noteCheckpoint(ExecStep *c) {
+/* Records a new checkpoint.zst (by mtime), taken after `step` tokens, as a CHECKPOINT event. */
+static void noteCheckpointAt(ExecStep *c, int64_t step) {
     HgnJob *j = c->job;
     if (!j->artefactsPath) return;
     char path[4096];
@@ -57,7 +62,7 @@ static void noteCheckpoint(ExecStep *c) {
     if (!dup) return;
     hgnFree(j->checkpointPath);
     j->checkpointPath = dup;
-    j->checkpointStep = j->stepsDone;
+    j->checkpointStep = step;
     HgnJobEvent ev = {
         .kind = HGN_JOB_EVENT_CHECKPOINT, .stepsDone = j->stepsDone, .stepsTotal = j->stepsTotal, .message = path};
     memcpy(ev.jobId, j->id, sizeof ev.jobId);
@@ -65,10 +70,66 @@ static void noteCheckpoint(ExecStep *c) {
     jobMetricsCheckpoint(c, path);
 }
 
-static void onText(void *p, const char *text, size_t len) {
-    (void)text;
-    (void)len;
-    executionRecordStep(p);
+/* While running: the runtime writes a checkpoint at every multiple of checkpointEvery tokens but
+ * the last (the stop hook is asked after it). */
+static void noteCheckpoint(ExecStep *c) {
+    int64_t n = c->job->stepsDone, every = c->m->cfg.checkpointEvery;
+    if (n >= c->job->stepsTotal && n > 0) n--; /* the last token: no checkpoint there */
+    noteCheckpointAt(c, every > 0 ? n - n % every : n);
+}
+
+static int64_t monotonicMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool executionStopWanted(ExecStep *c) {
+    if (c->leaseLost) return true;
+    if (atomic_load(&c->stopFlags)) return true;
+    int64_t now = monotonicMs();
+    if (now - c->lastPollMs < EXEC_STOP_POLL_MS) return false;
+    c->lastPollMs = now;
+    bool cancel = false, pause = false, held = true;
+    HgnStatus e = managerStopRequests(c->m, c->job->id, c->m->id, &cancel, &pause, &held);
+    if (e) { /* a busy store: ask again at the next poll; the lease decides the rest */
+        hgnStatusFree(e);
+        return false;
+    }
+    if (!held) c->leaseLost = true;
+    if (cancel) c->job->cancelRequested = true;
+    if (pause) c->job->pauseRequested = true;
+    return !held || cancel || pause;
+}
+
+/* The runtime's stop hook: once per produced token (and between prefill chunks). */
+static bool shouldStop(void *p) {
+    ExecStep *c = p;
+    if (c->rt && c->promptTokens >= 0) {
+        /* the produced tokens from the position (the newest one is not in the cache yet): exact
+         * after a resume and across device-loss replays */
+        int64_t produced = hgnRuntimePosition(c->rt) - c->promptTokens + 1;
+        if (produced > 0) {
+            c->job->stepsDone = produced - 1; /* executionRecordStep counts this one */
+            executionRecordStep(c);
+        }
+    } else {
+        executionRecordStep(c);
+    }
+    return executionStopWanted(c);
+}
+
+/* Tokens of the prompt as the runtime encodes it (to count produced tokens); -1 when unknown. */
+static int64_t promptTokenCount(const HgnRuntime *rt, const char *prompt) {
+    int32_t *ids = NULL;
+    size_t n = 0;
+    HgnStatus e = hgnTokenizerEncode(hgnRuntimeTokenizer(rt), prompt, strlen(prompt), HGN_ENCODE_ADD_SPECIAL, &ids, &n);
+    hgnFree(ids);
+    if (e) {
+        hgnStatusFree(e);
+        return -1;
+    }
+    return (int64_t)n;
 }
 
 void executionRecordStep(ExecStep *c) {
@@ -131,17 +192,30 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
             go.checkpointEvery = c->m->cfg.checkpointEvery;
             if (resume) go.resumeDir = j->artefactsPath;
         }
-        go.onText = onText;
-        go.onTextCtx = c;
+        go.shouldStop = shouldStop;
+        go.shouldStopCtx = c;
         j->stepsDone = 0;
         j->stepsTotal = go.maxTokens;
         HgnGenerateResult r;
         memset(&r, 0, sizeof r);
         const char *prompt = j->prompt && *j->prompt ? j->prompt : "Hello";
-        e = hgnGenerate(rt, prompt, strlen(prompt), &go, &r);
-        if (!e) noteCheckpoint(c);
+        c->rt = rt;
+        c->promptTokens = promptTokenCount(rt, prompt);
+        if (c->m->cfg.beforeRun) e = c->m->cfg.beforeRun(c->m->cfg.beforeRunUser, j, &go);
+        if (!e) e = hgnGenerate(rt, prompt, strlen(prompt), &go, &r);
         jobMetricsRunEnd(c, rt, &r, plan, e);
+        c->rt = NULL;
+        c->stopped = !e && r.stopReason && strcmp(r.stopReason, "stopped") == 0;
         if (!e) {
+            j->stepsDone = (int64_t)r.nTokens;
+            if (c->stopped)
+                noteCheckpointAt(c, j->stepsDone); /* written at the stop */
+            else
+                noteCheckpoint(c);
+        }
+        if (!e && c->stopped) {
+            j->progress = j->stepsTotal > 0 ? (double)j->stepsDone / (double)j->stepsTotal : 0;
+        } else if (!e) {
             *resultText = hgnStrdup(r.text ? r.text : "");
             j->stepsTotal = j->stepsDone;
             j->progress = 1;
@@ -163,54 +237,102 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
     return e;
 }
 
+static HgnStatus leaseLost(const HgnJob *job) {
+    return hgnStatusNew(HGN_CODE_InvalidTransition, job->id, "the reaper or another manager took the job over",
+                        "the lease on job `%s` was lost", job->id);
+}
+
+/* The end of a run as one compare-and-set against the lease and the stop requests seen: a
+ * request that lands meanwhile makes the write fail, and the decision is made again with it. */
+static HgnStatus finishRun(HgnJobManager *m, HgnJob *job, const ExecStep *c, HgnStatus runErr, char **result) {
+    char *errJson = runErr ? hgnStatusToJson(runErr) : NULL;
+    HgnCode code = runErr ? hgnStatusCode(runErr) : HGN_CODE_InvalidArgument;
+    char *retries0 = job->retriesJson ? hgnStrdup(job->retriesJson) : NULL; /* as claimed */
+    HgnStatus e = HGN_OK;
+    for (int tries = 0; tries < 8; tries++) {
+        bool cancel = false, pause = false, held = false;
+        if ((e = managerStopRequests(m, job->id, m->id, &cancel, &pause, &held))) break;
+        if (!held) {
+            e = leaseLost(job);
+            break;
+        }
+        job->cancelRequested = job->cancelRequested || cancel;
+        job->pauseRequested = job->pauseRequested || pause;
+        char msg[128];
+        if (job->cancelRequested) {
+            snprintf(msg, sizeof msg, "cancelled after %lld tokens", (long long)job->stepsDone);
+            e = managerTransition(m, job, HGN_JOB_CANCELLED, msg);
+        } else if (!runErr && !c->stopped) {
+            hgnFree(job->resultText);
+            job->resultText = *result;
+            *result = NULL;
+            hgnFree(job->lastError);
+            job->lastError = NULL;
+            e = managerTransition(m, job, HGN_JOB_COMPLETED, NULL);
+            if (e) { /* keep the text for the next try */
+                *result = job->resultText;
+                job->resultText = NULL;
+            }
+        } else if (!runErr && job->pauseRequested) {
+            snprintf(msg, sizeof msg, "paused after %lld tokens%s", (long long)job->stepsDone,
+                     job->checkpointPath ? "; resumes from its checkpoint" : "");
+            job->attempts--; /* a run the owner paused is no attempt: it must not use up the retries */
+            e = managerTransition(m, job, HGN_JOB_PAUSED, msg);
+            if (e) job->attempts++;
+        } else if (!runErr) {
+            /* stopped with no request standing (cannot happen while the lease is held): run it again */
+            e = managerTransition(m, job, HGN_JOB_QUEUED, "stopped; queued again");
+        } else {
+            hgnFree(job->lastError);
+            job->lastError = errJson ? hgnStrdup(errJson) : NULL;
+            if (job->pauseRequested) {
+                e = managerTransition(m, job, HGN_JOB_PAUSED, job->lastError);
+            } else if (hgnJobRetryAllowed(&m->cfg, job, code)) {
+                char *bumped = jobRetriesBump(retries0, code);
+                if (bumped) {
+                    hgnFree(job->retriesJson);
+                    job->retriesJson = bumped;
+                }
+                int64_t wait =
+                    hgnJobBackoffMs(m->cfg.backoffBaseMs, m->cfg.backoffCapMs, job->attempts, managerRandom(m));
+                job->notBeforeMs = managerNow(m) + wait;
+                e = managerTransition(m, job, HGN_JOB_QUEUED, job->lastError);
+                if (!e) {
+                    jobMetricsRetry(m, job, wait); /* counters by reason and the retryScheduled log record */
+                } else if (bumped) {               /* not retried after all: the count as claimed */
+                    hgnFree(job->retriesJson);
+                    job->retriesJson = retries0 ? hgnStrdup(retries0) : NULL;
+                }
+            } else {
+                e = managerTransition(m, job, HGN_JOB_FAILED, job->lastError);
+            }
+        }
+        if (!managerCasLost(e)) break;
+        hgnStatusFree(e); /* a stop request or the reaper got in between: decide again */
+        e = HGN_OK;
+    }
+    hgnFree(retries0);
+    hgnFree(errJson);
+    return e;
+}
+
 HgnStatus executionRunJob(HgnJobManager *m, HgnJob *job) {
+    if (job->cancelRequested) /* a cancel left over from a run that was reaped */
+        return managerTransition(m, job, HGN_JOB_CANCELLED, "cancelled before it ran again");
     JobTrace trace = {0};
-    RunCtx c = {.m = m, .job = job, .lastBeatMs = managerNow(m), .trace = &trace};
+    RunCtx c = {.m = m, .job = job, .lastBeatMs = managerNow(m), .trace = &trace, .promptTokens = -1};
+    c.lastPollMs = monotonicMs();
+    managerRunAdd(m, &c);
     char *result = NULL;
     HgnStatus runErr = runOnce(&c, &result);
+    managerRunRemove(m, &c);
     jobTraceEnd(&trace, !runErr); /* a no-op write when tracing never began */
     /* the lease must still be ours before anything is written */
     HgnStatus e = m->store->ops->heartbeat(m->store, job->id, m->id, managerNow(m) + m->cfg.leaseMs);
-    if (e || c.leaseLost) {
-        hgnFree(result);
-        hgnStatusFree(runErr);
-        return e ? e
-                 : hgnStatusNew(HGN_CODE_InvalidTransition, job->id, NULL, "the lease on job `%s` was lost", job->id);
-    }
-    /* graceful cancel / pause asked meanwhile? */
-    HgnJob cur;
-    e = m->store->ops->get(m->store, job->id, &cur);
-    if (e) {
-        hgnFree(result);
-        hgnStatusFree(runErr);
-        /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
-        return e;
-    }
-    job->cancelRequested = cur.cancelRequested;
-    job->pauseRequested = cur.pauseRequested;
-    hgnJobClear(&cur);
-    if (job->cancelRequested) {
-        hgnFree(result);
-        hgnStatusFree(runErr);
-        return managerTransition(m, job, HGN_JOB_CANCELLED, "cancelled at the end of a step");
-    }
-    if (!runErr) {
-        hgnFree(job->resultText);
-        job->resultText = result;
-        hgnFree(job->lastError);
-        job->lastError = NULL;
-        return managerTransition(m, job, HGN_JOB_COMPLETED, NULL);
-    }
-    hgnFree(job->lastError);
-    job->lastError = hgnStatusToJson(runErr);
-    bool retry = hgnJobCodeRetryable(hgnStatusCode(runErr)) && job->attempts < job->maxAttempts;
+    if (!e && c.leaseLost) e = leaseLost(job);
+    if (!e) e = finishRun(m, job, &c, runErr, &result);
+    hgnFree(result);
     hgnStatusFree(runErr);
-    if (job->pauseRequested) return managerTransition(m, job, HGN_JOB_PAUSED, job->lastError);
-    if (retry) {
-        int64_t wait = hgnJobBackoffMs(m->cfg.backoffBaseMs, m->cfg.backoffCapMs, job->attempts, managerRandom(m));
-        job->notBeforeMs = managerNow(m) + wait;
-        jobMetricsRetry(m, job, wait);
-        return managerTransition(m, job, HGN_JOB_QUEUED, job->lastError);
-    }
-    return managerTransition(m, job, HGN_JOB_FAILED, job->lastError);
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
+    return e;
 }

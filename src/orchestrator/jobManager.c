@@ -1,6 +1,9 @@
-/* jobManager.c — the job manager: UUIDv7 ids, submission with quotas, reads,
- * cancel/pause/resume through the one transition table, event subscription,
- * fair-share claiming (delegated to the store) and statistics. */
+/* jobManager.c — the job manager: UUIDv7 ids, submission with quotas (queue
+ * and memory), reads, cancel/pause/resume through the one transition table
+ * (compare-and-set writes with their events; stop requests of running jobs,
+ * flagged at once for runs of this manager), event subscription, fair-share
+ * claiming (delegated to the store), the reaper (forced cancel after
+ * cancelTimeoutMs, expired leases) and statistics. */
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -72,6 +75,9 @@ char *hgnJobToJson(const HgnJob *j, bool withPlan) {
     setStr(o, "result", j->resultText);
     setStr(o, "checkpointPath", j->checkpointPath);
     json_object_set_new(o, "cancelRequested", json_boolean(j->cancelRequested));
+    json_object_set_new(o, "cancelRequestedMs", json_integer(j->cancelRequestedMs));
+    json_object_set_new(o, "pauseRequested", json_boolean(j->pauseRequested));
+    json_object_set_new(o, "checkpointStep", json_integer(j->checkpointStep));
     json_object_set_new(o, "maxTokens", json_integer(j->maxTokens));
     json_t *opt = j->optionsJson ? json_loads(j->optionsJson, 0, NULL) : NULL;
     json_object_set_new(o, "options", opt ? opt : json_null());
@@ -184,28 +190,60 @@ HgnStatus hgnJobEventsSince(HgnJobManager *m, const char *jobId, int64_t afterSe
     return m->store->ops->events(m->store, jobId, afterSeq, max, out, count);
 }
 
+bool managerCasLost(HgnStatus st) {
+    return st && hgnStatusCode(st) == HGN_CODE_InvalidTransition && strstr(hgnStatusMessage(st), "as expected");
+}
+
+HgnStatus managerStoreWrite(HgnJobManager *m, const HgnJob *job, const HgnJobExpect *expect, HgnJobEvent *ev) {
+    if (ev && !ev->timeMs) ev->timeMs = job->updatedMs ? job->updatedMs : managerNow(m);
+    if (m->store->ops->transition) return m->store->ops->transition(m->store, job, expect, ev);
+    /* a store without the atomic op: state-only compare-and-set, then the event */
+    HgnStatus e = m->store->ops->update(m->store, job, expect->state);
+    if (!e && ev) hgnStatusFree(m->store->ops->appendEvent(m->store, ev));
+    return e;
+}
+
+HgnStatus managerStopRequests(HgnJobManager *m, const char *id, const char *leaseOwner, bool *cancel, bool *pause,
+                              bool *leaseHeld) {
+    if (m->store->ops->stopRequests)
+        return m->store->ops->stopRequests(m->store, id, leaseOwner, cancel, pause, leaseHeld);
+    HgnJob j;
+    HgnStatus e = m->store->ops->get(m->store, id, &j);
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
+    if (e) return e;
+    *cancel = j.cancelRequested;
+    *pause = j.pauseRequested;
+    *leaseHeld = j.state == HGN_JOB_RUNNING && j.leaseOwner && leaseOwner && strcmp(j.leaseOwner, leaseOwner) == 0;
+    hgnJobClear(&j);
+    return HGN_OK;
+}
+
 HgnStatus managerTransition(HgnJobManager *m, HgnJob *job, HgnJobState to, const char *message) {
+    return managerTransitionEx(m, job, to, message, NULL);
+}
+
+HgnStatus managerTransitionEx(HgnJobManager *m, HgnJob *job, HgnJobState to, const char *message,
+                              const HgnJobExpect *expect) {
     HgnJobState from = job->state;
     HgnStatus e = hgnJobTransitionCheck(from, to);
     if (e) return e;
+    HgnJobExpect ex = {.state = from,
+                       .leaseOwner = from == HGN_JOB_RUNNING ? job->leaseOwner : NULL,
+                       .cancelSeen = job->cancelRequested,
+                       .pauseSeen = job->pauseRequested};
+    if (expect) ex = *expect;
+    /* what a failed write must leave as it was */
+    char *leaseOwner = job->leaseOwner;
+    int64_t leaseExpiresMs = job->leaseExpiresMs, updatedMs = job->updatedMs, finishedMs = job->finishedMs;
+    bool pauseRequested = job->pauseRequested;
     job->state = to;
     job->updatedMs = managerNow(m);
     if (hgnJobStateTerminal(to)) job->finishedMs = job->updatedMs;
     if (to != HGN_JOB_RUNNING) {
-        hgnFree(job->leaseOwner);
         job->leaseOwner = NULL;
         job->leaseExpiresMs = 0;
     }
     if (to == HGN_JOB_QUEUED || to == HGN_JOB_PAUSED) job->pauseRequested = false;
-    e = m->store->ops->update(m->store, job, from);
-    if (e) {
-        job->state = from;
-        return e;
-    }
-    pthread_mutex_lock(&m->mu);
-    m->counters.transitions[from][to]++;
-    pthread_mutex_unlock(&m->mu);
-    jobMetricsTransition(m, job, from, to);
     HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
                       .from = from,
                       .to = to,
@@ -213,8 +251,51 @@ HgnStatus managerTransition(HgnJobManager *m, HgnJob *job, HgnJobState to, const
                       .stepsTotal = job->stepsTotal,
                       .message = message};
     memcpy(ev.jobId, job->id, sizeof ev.jobId);
-    managerEmit(m, &ev);
+    e = managerStoreWrite(m, job, &ex, &ev);
+    if (e) {
+        job->state = from;
+        job->leaseOwner = leaseOwner;
+        job->leaseExpiresMs = leaseExpiresMs;
+        job->updatedMs = updatedMs;
+        job->finishedMs = finishedMs;
+        job->pauseRequested = pauseRequested;
+        return e;
+    }
+    if (job->leaseOwner != leaseOwner) hgnFree(leaseOwner);
+    pthread_mutex_lock(&m->mu);
+    m->counters.transitions[from][to]++;
+    pthread_mutex_unlock(&m->mu);
+    jobMetricsTransition(m, job, from, to);
+    managerEmitEx(m, &ev, false); /* stored with the row */
     return HGN_OK;
+}
+
+/* ---- runs in progress (instant local stop) ------------------------------ */
+
+void managerRunAdd(HgnJobManager *m, ExecStep *c) {
+    pthread_mutex_lock(&m->runsMu);
+    c->nextRun = m->runs;
+    m->runs = c;
+    pthread_mutex_unlock(&m->runsMu);
+}
+
+void managerRunRemove(HgnJobManager *m, ExecStep *c) {
+    pthread_mutex_lock(&m->runsMu);
+    for (ExecStep **p = &m->runs; *p; p = &(*p)->nextRun)
+        if (*p == c) {
+            *p = c->nextRun;
+            break;
+        }
+    c->nextRun = NULL;
+    pthread_mutex_unlock(&m->runsMu);
+}
+
+/* Flags this manager's run of job id (if any) to stop after its current token. */
+static void flagLocalRun(HgnJobManager *m, const char *id, int flag) {
+    pthread_mutex_lock(&m->runsMu);
+    for (ExecStep *c = m->runs; c; c = c->nextRun)
+        if (strcmp(c->job->id, id) == 0) atomic_fetch_or(&c->stopFlags, flag);
+    pthread_mutex_unlock(&m->runsMu);
 }
 
 /* ---- open / close ------------------------------------------------------- */
@@ -262,10 +343,12 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     if (c->backoffBaseMs <= 0) c->backoffBaseMs = 500;
     if (c->backoffCapMs <= 0) c->backoffCapMs = 60000;
     if (c->checkpointEvery <= 0) c->checkpointEvery = 16;
+    if (c->cancelTimeoutMs <= 0) c->cancelTimeoutMs = 30000;
     c->storePath = NULL;
     c->managerId = NULL;
     c->artifactsRoot = NULL;
     pthread_mutex_init(&m->mu, NULL);
+    pthread_mutex_init(&m->runsMu, NULL);
     HgnStatus e = HGN_OK;
     if (cfg && cfg->store) {
         m->store = cfg->store;
@@ -321,6 +404,7 @@ void hgnJobManagerClose(HgnJobManager *m) {
     hgnFree(m->id);
     hgnFree(m->artifactsRoot);
     pthread_mutex_destroy(&m->mu);
+    pthread_mutex_destroy(&m->runsMu);
     hgnFree(m);
 }
 
@@ -355,6 +439,31 @@ static HgnStatus readWhole(const char *path, char **out) {
     return *out ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "reading the plan");
 }
 
+/* The plan's peak memory: assertions.peakBytes summed over its devices (0 when the plan has none). */
+static int64_t planMemoryBytes(const json_t *plan) {
+    const json_t *peak = json_object_get(json_object_get(plan, "assertions"), "peakBytes");
+    int64_t sum = 0;
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)peak, k, v) {
+        (void)k;
+        json_int_t b = json_is_integer(v) ? json_integer_value(v) : 0;
+        if (b > 0) sum = b > INT64_MAX - sum ? INT64_MAX : sum + (int64_t)b;
+    }
+    return sum;
+}
+
+/* A job that alone needs more than the owner's memory quota could never be claimed: refused now. */
+static HgnStatus checkMemoryQuota(const HgnJobManager *m, const char *owner, int64_t need) {
+    if (m->cfg.maxMemoryPerOwner <= 0 || need <= m->cfg.maxMemoryPerOwner) return HGN_OK;
+    return hgnStatusNew(HGN_CODE_OverBudget, "jobs.maxMemoryPerOwner",
+                        "raise `jobs.maxMemoryPerOwner` in the configuration, or plan the model for less memory "
+                        "(shorter context, smaller batch, smaller KV cache type)",
+                        "the job needs %lld bytes (the plan's peak memory over its devices), more than the memory "
+                        "quota of %lld bytes per owner (`%s`): it could never run",
+                        (long long)need, (long long)m->cfg.maxMemoryPerOwner, owner);
+}
+
 HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN_JOB_ID_LEN + 1]) {
     idOut[0] = 0;
     if (!req || !req->owner || !*req->owner)
@@ -386,7 +495,12 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
         hgnFree(text);
         return e;
     }
+    int64_t memoryBytes = planMemoryBytes(doc);
     json_decref(doc);
+    if ((e = checkMemoryQuota(m, req->owner, memoryBytes))) {
+        hgnFree(text);
+        return e;
+    }
     /* quotas */
     int64_t mineQueued = 0, allQueued = 0;
     e = m->store->ops->countInState(m->store, HGN_JOB_QUEUED, req->owner, &mineQueued);
@@ -419,6 +533,7 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
     if (req->optionsJson && !(j.optionsJson = hgnStrdup(req->optionsJson)))
         e = hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "generation options");
     j.priority = req->priority;
+    j.memoryBytes = memoryBytes;
     j.state = HGN_JOB_QUEUED;
     j.createdMs = j.updatedMs = managerNow(m);
     j.maxAttempts = req->maxAttempts > 0 ? req->maxAttempts : m->cfg.maxAttempts;
@@ -492,26 +607,35 @@ static HgnStatus act(HgnJobManager *m, const char *id, const char *asUser, Actio
             return e;
         }
         if (j.state == HGN_JOB_RUNNING && (a == ACT_CANCEL || a == ACT_PAUSE)) {
-            /* graceful: the runner holding the lease stops at its next step */
-            HgnJobState from = j.state;
-            if (a == ACT_CANCEL)
-                j.cancelRequested = true;
-            else
-                j.pauseRequested = true;
-            j.updatedMs = managerNow(m);
-            e = m->store->ops->update(m->store, &j, from);
-            if (!e) {
+            /* graceful: the runner holding the lease stops after its current token; the request is
+             * written against the lease read here, so a runner that ends meanwhile wins (and this
+             * reads again), and a runner's own write never drops a request it has not seen */
+            bool cancel = a == ACT_CANCEL;
+            if (cancel ? !j.cancelRequested : !j.pauseRequested) {
+                HgnJobExpect ex = {
+                    .state = HGN_JOB_RUNNING, .leaseOwner = j.leaseOwner, .cancelSeen = true, .pauseSeen = true};
+                j.updatedMs = managerNow(m);
+                if (cancel) {
+                    j.cancelRequested = true;
+                    if (!j.cancelRequestedMs) j.cancelRequestedMs = j.updatedMs;
+                } else {
+                    j.pauseRequested = true;
+                }
                 HgnJobEvent ev = {.kind = HGN_JOB_EVENT_LOG,
-                                  .message = a == ACT_CANCEL ? "cancel requested" : "pause requested"};
+                                  .stepsDone = j.stepsDone,
+                                  .stepsTotal = j.stepsTotal,
+                                  .message = cancel ? "cancel requested" : "pause requested"};
                 memcpy(ev.jobId, j.id, sizeof ev.jobId);
-                managerEmit(m, &ev);
+                e = managerStoreWrite(m, &j, &ex, &ev);
+                if (!e) managerEmitEx(m, &ev, false);
             }
+            if (!e) flagLocalRun(m, j.id, cancel ? EXEC_STOP_CANCEL : EXEC_STOP_PAUSE);
         } else {
             e = managerTransition(m, &j, to, NULL);
         }
         hgnJobClear(&j);
-        /* the state moved between our read and our compare-and-set write: read again */
-        if (e && hgnStatusCode(e) == HGN_CODE_InvalidTransition && strstr(hgnStatusMessage(e), "as expected")) {
+        /* the row moved between our read and our compare-and-set write: read again */
+        if (managerCasLost(e)) {
             hgnStatusFree(e);
             continue;
         }
@@ -526,11 +650,71 @@ HgnStatus hgnJobResume(HgnJobManager *m, const char *id, const char *asUser) { r
 
 /* ---- running, recovery, stats ------------------------------------------ */
 
+/* One RUNNING job (as listed): forced cancel when its cancel request is older than cancelTimeoutMs
+ * or its lease expired; back to QUEUED (PAUSED when a pause was asked) when its lease expired.
+ * *moved: whether this call moved it (a runner or another reaper that got there first wins). */
+static HgnStatus reapOne(HgnJobManager *m, const HgnJob *listed, int64_t now, bool *moved) {
+    *moved = false;
+    bool expired = listed->leaseExpiresMs < now;
+    bool forceCancel =
+        listed->cancelRequested && (expired || now - listed->cancelRequestedMs >= m->cfg.cancelTimeoutMs);
+    if (!forceCancel && !expired) return HGN_OK;
+    HgnJob j;
+    HgnStatus e = m->store->ops->get(m->store, listed->id, &j); /* the whole row: the write covers it */
+    if (e && hgnStatusCode(e) == HGN_CODE_JobNotFound) {        /* deleted meanwhile */
+        hgnStatusFree(e);
+        return HGN_OK;
+    }
+    /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
+    if (e) return e;
+    if (j.state == HGN_JOB_RUNNING) {
+        /* against the lease as read: a runner that renewed it meanwhile (not forced) or ended keeps it */
+        HgnJobExpect ex = {.state = HGN_JOB_RUNNING,
+                           .leaseOwner = j.leaseOwner,
+                           .leaseExpiredBefore = forceCancel ? 0 : now,
+                           .cancelSeen = j.cancelRequested,
+                           .pauseSeen = j.pauseRequested};
+        char msg[512];
+        const char *owner = j.leaseOwner ? j.leaseOwner : "?";
+        if (forceCancel && !expired)
+            snprintf(msg, sizeof msg, "cancelled by force: the runner `%s` did not stop within %lld ms", owner,
+                     (long long)m->cfg.cancelTimeoutMs);
+        else if (forceCancel || j.pauseRequested)
+            snprintf(msg, sizeof msg, "%s requested before the runner died (the lease of `%s` expired)",
+                     forceCancel ? "cancel" : "pause", owner);
+        else
+            snprintf(msg, sizeof msg, "the lease of `%s` expired (its runner stopped renewing it): requeued", owner);
+        HgnJobState to = forceCancel ? HGN_JOB_CANCELLED : j.pauseRequested ? HGN_JOB_PAUSED : HGN_JOB_QUEUED;
+        e = managerTransitionEx(m, &j, to, msg, &ex);
+        if (!e) *moved = true;
+        if (managerCasLost(e)) {
+            hgnStatusFree(e);
+            e = HGN_OK;
+        }
+    }
+    hgnJobClear(&j);
+    return e;
+}
+
 HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
-    HgnStatus e = m->store->ops->reapExpired(m->store, managerNow(m), recovered);
-    if (!e && *recovered) {
+    *recovered = 0;
+    int64_t now = managerNow(m);
+    HgnJobFilter f = {.stateMask = 1 << HGN_JOB_RUNNING};
+    HgnJobList l = {0};
+    HgnStatus e = m->store->ops->list(m->store, &f, &l);
+    for (size_t i = 0; !e && i < l.count; i++) {
+        bool moved = false;
+        e = reapOne(m, &l.items[i], now, &moved);
+        if (moved) (*recovered)++;
+    }
+    hgnJobListFree(&l);
+    /* a safety net for rows the list missed (started meanwhile): expired leases back to QUEUED */
+    size_t more = 0;
+    if (!e) e = m->store->ops->reapExpired(m->store, now, &more);
+    if (!e && more) {
+        *recovered += more;
         pthread_mutex_lock(&m->mu);
-        m->counters.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED] += (int64_t)*recovered;
+        m->counters.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED] += (int64_t)more;
         pthread_mutex_unlock(&m->mu);
     }
     return e;

@@ -333,22 +333,6 @@ void jobMetricsRetry(HgnJobManager *m, HgnJob *job, int64_t backoffMs) {
     m->counters.retries++;
     labelAdd(m->counters.retriesByReason, reason, 1);
     pthread_mutex_unlock(&m->mu);
-    /* the job's own retries by reason, stored with the RUNNING → QUEUED transition */
-    json_t *o = job->retriesJson ? json_loads(job->retriesJson, 0, NULL) : NULL;
-    if (!json_is_object(o)) {
-        json_decref(o);
-        o = json_object();
-    }
-    char *text = NULL;
-    if (o && json_object_set_new(o, reason, json_integer(json_integer_value(json_object_get(o, reason)) + 1)) == 0)
-        text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    char *dup = text ? hgnStrdup(text) : NULL;
-    free(text);
-    if (dup) {
-        hgnFree(job->retriesJson);
-        job->retriesJson = dup;
-    }
     if (!hgnLogEnabled(HGN_LOG_WARN)) return;
     Record r;
     begin(&r, "retryScheduled", job);

@@ -52,8 +52,8 @@ void jobMetricsStepEnd(struct ExecStep *c);
 void jobMetricsRunEnd(struct ExecStep *c, const HgnRuntime *rt, const HgnGenerateResult *r, const HgnPlan *plan,
                       HgnStatus e);
 void jobMetricsCheckpoint(struct ExecStep *c, const char *path);
-/* A retry is scheduled for job (job->lastError holds the error): counts it by reason (the error code
- * name), adds it to job->retriesJson (stored with the transition) and logs the reason and backoff. */
+/* A retry was scheduled for job (job->lastError holds the error; the engine already counted it in
+ * job->retriesJson): counts it by reason (the error code name) and logs the reason and backoff. */
 void jobMetricsRetry(HgnJobManager *m, HgnJob *job, int64_t backoffMs);
 
 #endif

@@ -440,6 +440,74 @@ static HgnStatus implReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count
     return HGN_OK;
 }
 
+/* Compare-and-set of the mutable columns against expect, and the event, in one transaction. */
+static HgnStatus implTransition(HgnJobStore *base, const HgnJob *job, const HgnJobExpect *ex, HgnJobEvent *ev) {
+    SqliteStore *s = (SqliteStore *)base;
+    HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin transition");
+    if (e) return e;
+    sqlite3_stmt *st = NULL;
+    e = prepare(s,
+                "UPDATE jobs SET state=?7, updated_ms=?9, started_ms=?10, finished_ms=?11, attempts=?12,"
+                " max_attempts=?13, not_before_ms=?14, last_error=?15, progress=?16, steps_done=?17, steps_total=?18,"
+                " metrics_json=?19, artefacts_path=?20, result_text=?21, lease_owner=?22,"
+                " lease_expires_ms = CASE WHEN ?7 = 1 THEN MAX(lease_expires_ms, ?23) ELSE ?23 END,"
+                " checkpoint_path=?24, checkpoint_step=?25, cancel_requested=?26, pause_requested=?27,"
+                " memory_bytes=?31, cancel_requested_ms = MAX(cancel_requested_ms, ?32), retries_json=?33"
+                " WHERE id=?1 AND state=?34 AND (?35 IS NULL OR lease_owner = ?35)"
+                " AND (?36 <= 0 OR lease_expires_ms < ?36) AND (?37 OR cancel_requested = 0)"
+                " AND (?38 OR pause_requested = 0)",
+                &st);
+    if (!e) {
+        bindJob(st, job);
+        sqlite3_bind_int(st, 34, (int)ex->state);
+        bindText(st, 35, ex->leaseOwner);
+        sqlite3_bind_int64(st, 36, ex->leaseExpiredBefore);
+        sqlite3_bind_int(st, 37, ex->cancelSeen);
+        sqlite3_bind_int(st, 38, ex->pauseSeen);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) e = dbError(s->db, "transition");
+    }
+    bool applied = !e && sqlite3_changes(s->db) == 1;
+    if (applied && ev) e = implAppendEvent(base, ev);
+    if (!e && applied) e = execSql(s->db, "COMMIT", "commit transition");
+    if (e || !applied) hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback transition"));
+    if (e || applied) return e;
+    HgnJob cur;
+    if ((e = implGet(base, job->id, &cur))) return e;
+    if (cur.state != ex->state)
+        e = hgnStatusNew(HGN_CODE_InvalidTransition, NULL, "read the job again and retry",
+                         "job `%s` is %s now, not %s as expected", job->id, hgnJobStateName(cur.state),
+                         hgnJobStateName(ex->state));
+    else
+        e = hgnStatusNew(HGN_CODE_InvalidTransition, NULL, "read the job again and retry",
+                         "job `%s` changed meanwhile (its lease or a stop request), not as expected", job->id);
+    hgnJobClear(&cur);
+    return e;
+}
+
+static HgnStatus implStopRequests(HgnJobStore *base, const char *id, const char *leaseOwner, bool *cancel, bool *pause,
+                                  bool *leaseHeld) {
+    SqliteStore *s = (SqliteStore *)base;
+    *cancel = *pause = *leaseHeld = false;
+    sqlite3_stmt *st;
+    HgnStatus e = prepare(s,
+                          "SELECT cancel_requested, pause_requested, state = 1 AND lease_owner IS ?2"
+                          " FROM jobs WHERE id = ?1",
+                          &st);
+    if (e) return e;
+    bindText(st, 1, id);
+    bindText(st, 2, leaseOwner);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *cancel = sqlite3_column_int(st, 0) != 0;
+        *pause = sqlite3_column_int(st, 1) != 0;
+        *leaseHeld = sqlite3_column_int(st, 2) != 0;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? HGN_OK : rc == SQLITE_DONE ? notFound(id) : dbError(s->db, "stop requests");
+}
+
 static HgnStatus implCountByState(HgnJobStore *base, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
     SqliteStore *s = (SqliteStore *)base;
     for (int i = 0; i < HGN_JOB_STATE_COUNT; i++) counts[i] = 0;
@@ -652,6 +720,23 @@ static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char
     return e;
 }
 
+static HgnStatus opTransition(HgnJobStore *base, const HgnJob *job, const HgnJobExpect *expect, HgnJobEvent *ev) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implTransition(base, job, expect, ev);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static HgnStatus opStopRequests(HgnJobStore *base, const char *id, const char *leaseOwner, bool *cancel, bool *pause,
+                                bool *leaseHeld) {
+    SqliteStore *s = (SqliteStore *)base;
+    pthread_mutex_lock(&s->mu);
+    HgnStatus e = implStopRequests(base, id, leaseOwner, cancel, pause, leaseHeld);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
 static int32_t opSchemaVersion(HgnJobStore *base) { return ((SqliteStore *)base)->version; }
 
 static const HgnJobStoreOps sqliteOps = {
@@ -670,6 +755,8 @@ static const HgnJobStoreOps sqliteOps = {
     .events = opEvents,
     .countInState = opCountInState,
     .schemaVersion = opSchemaVersion,
+    .transition = opTransition,
+    .stopRequests = opStopRequests,
 };
 
 static HgnStatus migrate(SqliteStore *s) {

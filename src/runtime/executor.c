@@ -874,6 +874,7 @@ void hgnRuntimeReset(HgnRuntime *rt) { rt->pos = 0; }
 const HgnTokenizer *hgnRuntimeTokenizer(const HgnRuntime *rt) { return rt->model.tok; }
 int64_t hgnRuntimeVocab(const HgnRuntime *rt) { return rt->vocab; }
 int64_t hgnRuntimeContext(const HgnRuntime *rt) { return rt->ctx; }
+int64_t rtUbatch(const HgnRuntime *rt) { return rt->ubatch; }
 int64_t hgnRuntimePosition(const HgnRuntime *rt) { return rt->pos; }
 int32_t hgnRuntimeDeviceCount(const HgnRuntime *rt) { return rt->nDev; }
 const char *hgnRuntimeModelPath(const HgnRuntime *rt) { return rt->model.path; }

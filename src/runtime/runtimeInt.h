@@ -27,6 +27,8 @@ void rtModelClose(RtModel *m);
 HGN_NODISCARD HgnStatus rtGgufTokenizer(const HgnGgufFile *f, HgnTokenizer **out);
 /* "sha256:<hex>" of a file (caller frees). */
 HGN_NODISCARD HgnStatus rtFileDigest(const char *path, char **out);
+/* Most tokens one step evaluates (hgnRuntimeEval's chunk size). */
+int64_t rtUbatch(const HgnRuntime *rt);
 /* "sha256:<hex>" of len bytes (caller frees); NULL when out of memory. */
 char *rtTextDigest(const char *text, size_t len);
 

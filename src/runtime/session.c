@@ -2,8 +2,9 @@
  * prefill, sampling (huginn/sampler.h) and decode steps, stop strings and
  * end-of-generation tokens, UTF-8-safe streaming, and the run's artefacts
  * (outputs.jsonl, metrics.jsonl, trace.json, summary.json) and log events;
- * checkpoints every N tokens, resuming from one, and recovery from an
- * injected device loss (fallback placement + the last checkpoint). */
+ * checkpoints every N tokens, resuming from one, recovery from an injected
+ * device loss (fallback placement + the last checkpoint), and a clean stop
+ * asked by the caller's stop hook (checkpoint at the stop, partial result). */
 #include <string.h>
 
 #include "core/alloc.h"
@@ -195,6 +196,31 @@ static void eventLine(RtArtifacts *a, const char *json) {
     if (a->dir) rtArtifactsMetric(a, json);
 }
 
+/* The caller's stop hook; false without one. */
+static bool askStop(const HgnGenerateOptions *opt) { return opt->shouldStop && opt->shouldStop(opt->shouldStopCtx); }
+
+/* Feeds the prompt; with a stop hook and a prompt longer than ubatch, in
+ * ubatch chunks (the chunks hgnRuntimeEval makes itself) asking the hook
+ * between them. *stopped: the hook said stop (the prompt is not all in). */
+static HgnStatus prefill(HgnRuntime *rt, const HgnGenerateOptions *opt, const int32_t *ids, size_t n, float *logits,
+                         bool *stopped) {
+    *stopped = false;
+    size_t ub = (size_t)rtUbatch(rt);
+    if (!opt->shouldStop || n <= ub) return hgnRuntimeEval(rt, ids, n, false, logits);
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done < ub ? n - done : ub;
+        bool last = done + chunk == n;
+        HgnStatus st = hgnRuntimeEval(rt, ids + done, chunk, false, last ? logits : NULL);
+        if (st) return st;
+        done += chunk;
+        if (!last && askStop(opt)) {
+            *stopped = true;
+            return HGN_OK;
+        }
+    }
+    return HGN_OK;
+}
+
 HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnGenerateOptions *opt,
                       HgnGenerateResult *out) {
     memset(out, 0, sizeof *out);
@@ -270,7 +296,7 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
     char piece[256];
     bool pending = false; /* gen[nGen-1] still to be fed to the model */
     Snap snap = {0};
-    bool injected = false;
+    bool injected = false, halted = false; /* halted: the stop hook ended the run */
     int32_t retries = 0;
     if (!st && ck.tokens) {
         /* resume: KV cache and sampler as at the checkpoint, then the last token */
@@ -299,7 +325,7 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
         for (size_t i = 0; i < nIds; i++) hgnSamplerAccept(sampler, ids[i]);
         hgnRuntimeReset(rt);
         double t0 = rtArtifactsClock(&art);
-        st = hgnRuntimeEval(rt, ids, nIds, false, logits);
+        st = prefill(rt, opt, ids, nIds, logits, &halted);
         double t1 = rtArtifactsClock(&art);
         char args[64];
         snprintf(args, sizeof args, "{\"tokens\":%zu}", nIds);
@@ -309,7 +335,7 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
         /* the sampler as after the prompt, for a failure before the first checkpoint */
         if (!st && opt->injectKind) st = snapTake(rt, sampler, 0, &snap);
     }
-    while (!st && nGen < (size_t)opt->maxTokens) {
+    while (!st && !halted && nGen < (size_t)opt->maxTokens) {
         if (pending) {
             if (hgnRuntimePosition(rt) >= ctx) {
                 reason = "context";
@@ -360,16 +386,34 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
             text.len = cut;
             text.data[cut] = 0;
             reason = "stop";
+            (void)askStop(opt); /* the hook sees every token; the run is complete anyway */
             break;
         }
-        if (nGen == (size_t)opt->maxTokens) break;
+        if (nGen == (size_t)opt->maxTokens) {
+            (void)askStop(opt);
+            break;
+        }
         pending = true;
+        bool checkpointed = false;
         if (opt->checkpointEvery > 0 && nGen % (size_t)opt->checkpointEvery == 0) {
             double t0 = rtArtifactsClock(&art);
             st = snapTake(rt, sampler, nGen, &snap);
             if (!st) st = writeCheckpoint(rt, opt, prompt, len, nIds, gen, &snap, opt->artifactsDir);
             rtArtifactsTrace(&art, "checkpoint", t0, rtArtifactsClock(&art), NULL);
             if (st) break;
+            checkpointed = true;
+        }
+        /* asked after the periodic checkpoint, so a hook that looks finds it on disk */
+        if (askStop(opt)) {
+            halted = true;
+            if (opt->checkpointEvery > 0 && !checkpointed) {
+                /* the state right here (token produced, not yet fed): a resume continues exactly here */
+                double t0 = rtArtifactsClock(&art);
+                st = snapTake(rt, sampler, nGen, &snap);
+                if (!st) st = writeCheckpoint(rt, opt, prompt, len, nIds, gen, &snap, opt->artifactsDir);
+                rtArtifactsTrace(&art, "checkpoint", t0, rtArtifactsClock(&art), NULL);
+            }
+            break;
         }
         if (opt->injectKind && !injected && nGen == (size_t)opt->injectStep) {
             injected = true;
@@ -411,7 +455,15 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
                      t1 - t0, retries);
         }
     }
-    if (!st && opt->onText && text.len > emitted)
+    if (halted) {
+        reason = "stopped";
+        char ev[128];
+        snprintf(ev, sizeof ev, "{\"t\":%.6f,\"event\":\"stopped\",\"tokens\":%zu}", rtArtifactsClock(&art), nGen);
+        eventLine(&art, ev);
+        HGN_INFO("runtime", "stopped by the caller after %zu produced tokens", nGen);
+    }
+    /* a stopped run keeps what it holds back (a partial character or stop string) for its resumption */
+    if (!st && !halted && opt->onText && text.len > emitted)
         opt->onText(opt->onTextCtx, hgnBufStr(&text) + emitted, text.len - emitted);
     if (!st) {
         metricLine(&art, rt, "done", nGen);
@@ -421,7 +473,7 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
                   s.decodeSeconds > 0 ? (double)s.decodeTokens / s.decodeSeconds : 0.0);
         HgnBuf sum;
         hgnBufInit(&sum);
-        hgnBufAppendStr(&sum, "{\"status\":\"complete\",\"model\":");
+        hgnBufAppendf(&sum, "{\"status\":\"%s\",\"model\":", halted ? "stopped" : "complete");
         const char *mp = hgnRuntimeModelPath(rt);
         hgnBufAppendJsonString(&sum, mp, strlen(mp));
         hgnBufAppendf(&sum,

@@ -1,7 +1,8 @@
 /* jobAdapter.c — huginnd's seam to the job manager (include/huginn/jobs.h):
  * submit/get/list/act/events rendered as JSON, worker threads that run
- * queued jobs through the local runtime, and the job statistics exported as
- * Prometheus metrics. */
+ * queued jobs through the local runtime, a reaper thread (hgnJobRecover every
+ * REAP_EVERY_MS: forced cancel after jobs.cancelTimeoutMs, expired leases),
+ * and the job statistics exported as Prometheus metrics. */
 #include "server/jobAdapter.h"
 
 #include <pthread.h>
@@ -18,8 +19,34 @@ struct JobAdapter {
     HgnJobManager *manager;
     pthread_t *threads;
     int nThreads;
+    pthread_t reaper;
+    bool reaperStarted;
     atomic_bool stopping;
 };
+
+#define REAP_EVERY_MS 1000
+
+/* The reaper runs even when every worker is busy (or there are none): a stuck runner's job is
+ * cancelled by force cancelTimeoutMs after the request, within REAP_EVERY_MS. */
+static void *reaperMain(void *arg) {
+    JobAdapter *a = arg;
+    while (!atomic_load(&a->stopping)) {
+        for (int i = 0; i < REAP_EVERY_MS / 50 && !atomic_load(&a->stopping); i++) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        if (atomic_load(&a->stopping)) break;
+        size_t n = 0;
+        HgnStatus st = hgnJobRecover(a->manager, &n);
+        if (st) {
+            hgnLogStatus(HGN_LOG_WARN, "server", st);
+            hgnStatusFree(st);
+        } else if (n) {
+            HGN_INFO("server", "reaper: %zu job(s) cancelled by force or recovered from an expired lease", n);
+        }
+    }
+    return NULL;
+}
 
 static void *workerMain(void *arg) {
     JobAdapter *a = arg;
@@ -45,11 +72,17 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     atomic_init(&a->stopping, false);
     HgnJobManagerConfig mc;
     hgnJobManagerConfigInit(&mc);
-    if (cfg->queueLimit > 0) mc.maxQueuedTotal = (int32_t)(cfg->queueLimit > INT32_MAX ? INT32_MAX : cfg->queueLimit);
-    HgnStatus st = hgnJobManagerOpenFromConfig(cfg->config, &mc, &a->manager);
+    HgnStatus st = hgnJobManagerConfigFromConfig(cfg->config, &mc);
+    if (!st) st = hgnJobManagerOpenFromConfig(cfg->config, &mc, &a->manager);
     size_t recovered = 0;
     if (!st) st = hgnJobRecover(a->manager, &recovered);
     if (!st && recovered) HGN_INFO("server", "recovered %zu job(s) whose lease had expired", recovered);
+    if (!st) {
+        if (pthread_create(&a->reaper, NULL, reaperMain, a) != 0)
+            st = hgnStatusNew(HGN_CODE_InternalError, "jobs", NULL, "cannot start the reaper thread");
+        else
+            a->reaperStarted = true;
+    }
     if (!st && cfg->workers > 0) {
         a->threads = hgnCalloc((size_t)cfg->workers, sizeof *a->threads);
         if (!a->threads) st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
@@ -72,6 +105,7 @@ void jobAdapterClose(JobAdapter *a) {
     if (!a) return;
     atomic_store(&a->stopping, true);
     for (int i = 0; i < a->nThreads; i++) pthread_join(a->threads[i], NULL);
+    if (a->reaperStarted) pthread_join(a->reaper, NULL);
     hgnFree(a->threads);
     hgnJobManagerClose(a->manager);
     hgnFree(a);

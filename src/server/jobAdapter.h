@@ -1,7 +1,8 @@
 /* jobAdapter.h — the thin seam between huginnd's HTTP layer and the job core
  * (include/huginn/jobs.h): everything the routes need from jobs goes through
- * these functions, plus the worker threads that run queued jobs. Jobs are
- * rendered as JSON objects. */
+ * these functions, plus the worker threads that run queued jobs and the
+ * reaper thread (forced cancel, expired leases). Jobs are rendered as JSON
+ * objects. */
 #ifndef HGN_SERVER_JOB_ADAPTER_H
 #define HGN_SERVER_JOB_ADAPTER_H
 
@@ -16,8 +17,8 @@
 typedef struct JobAdapter JobAdapter;
 
 typedef struct JobAdapterConfig {
-    const HgnConfig *config; /* [store] section (backend, path, dsn, artifactsRoot); NULL: defaults */
-    int64_t queueLimit;      /* queued jobs in total (HGN-0501 past it) */
+    const HgnConfig *config; /* [store] (backend, path, dsn, artifactsRoot) and [jobs] (quotas, leases,
+                              * retries: hgnJobManagerConfigFromConfig); NULL: defaults */
     int workers;             /* threads running queued jobs (0: none; the API only) */
 } JobAdapterConfig;
 

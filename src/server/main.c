@@ -21,12 +21,14 @@
 #include "server/tls.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: huginnd [--config FILE] [--listen HOST:PORT] [--unix-socket PATH] [--token-file PATH]\n"
-               "               [--port-file PATH] [--workers N] [--queue-limit N] [--max-body-bytes N]\n"
-               "               [--log-level LEVEL] [--help] [--version]\n"
-               "Serves the Huginn job API (see schemas/openapi.json). Settings: [server] in the configuration.\n"
-               "--listen \"\" disables TCP; port 0 picks a free port (written to --port-file).\n"
-               "--workers N threads run queued jobs (default 1; 0 serves the API only).\n");
+    fprintf(f,
+            "usage: huginnd [--config FILE] [--listen HOST:PORT] [--unix-socket PATH] [--token-file PATH]\n"
+            "               [--port-file PATH] [--workers N] [--queue-limit N] [--max-body-bytes N]\n"
+            "               [--log-level LEVEL] [--help] [--version]\n"
+            "Serves the Huginn job API (see schemas/openapi.json). Settings: [server] and [jobs] in the configuration\n"
+            "(--queue-limit sets jobs.maxQueuedTotal).\n"
+            "--listen \"\" disables TCP; port 0 picks a free port (written to --port-file).\n"
+            "--workers N threads run queued jobs (default 1; 0 serves the API only).\n");
 }
 
 static int fail(HgnStatus st) {
@@ -121,9 +123,12 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         static const struct {
             const char *opt, *path;
-        } map[] = {{"--listen", "server.listen"},          {"--unix-socket", "server.unixSocket"},
-                   {"--token-file", "server.tokenFile"},   {"--log-level", "logging.level"},
-                   {"--queue-limit", "server.queueLimit"}, {"--max-body-bytes", "server.maxBodyBytes"}};
+        } map[] = {{"--listen", "server.listen"},
+                   {"--unix-socket", "server.unixSocket"},
+                   {"--token-file", "server.tokenFile"},
+                   {"--log-level", "logging.level"},
+                   {"--queue-limit", "jobs.maxQueuedTotal"},
+                   {"--max-body-bytes", "server.maxBodyBytes"}};
         bool matched = false;
         for (size_t k = 0; k < sizeof map / sizeof map[0] && !matched; k++)
             if (!strcmp(a, map[k].opt)) {
@@ -200,8 +205,7 @@ int main(int argc, char **argv) {
     if (!st) st = hgnMetricsCreate(&server.metrics);
     if (!st) st = hgnMetricsRegisterStandard(server.metrics);
     if (!st) st = hgnApiSchemasLoad(&server.schemas);
-    JobAdapterConfig jc = {
-        .config = cfg, .queueLimit = hgnConfigGetInt(cfg, "server.queueLimit", 1024), .workers = workers};
+    JobAdapterConfig jc = {.config = cfg, .workers = workers};
     if (!st) st = jobAdapterOpen(&jc, &server.jobs);
 
     const char *listenAddr = hgnConfigGetString(cfg, "server.listen", "");

@@ -120,8 +120,8 @@ static void testDefaults(void **state) {
 
 static void testLayerPrecedence(void **state) {
     (void)state;
-    char *env[] = {"HUGINN_PLANNER__BATCH_SIZE=8", "HUGINN_SERVER__QUEUELIMIT=99", "PATH=/bin", NULL};
-    HgnConfigFlag flags[] = {{"server.queueLimit", "77", "--queue-limit"}};
+    char *env[] = {"HUGINN_PLANNER__BATCH_SIZE=8", "HUGINN_JOBS__MAX_QUEUED_TOTAL=99", "PATH=/bin", NULL};
+    HgnConfigFlag flags[] = {{"jobs.maxQueuedTotal", "77", "--queue-limit"}};
     HgnConfigOptions o = isolated();
     o.systemFile = DATA "system.toml";
     o.userFile = DATA "user.toml";
@@ -146,8 +146,8 @@ static void testLayerPrecedence(void **state) {
     assert_int_equal(hgnConfigGetInt(cfg, "planner.batchSize", 0), 8);
     assert_string_equal(hgnConfigSource(cfg, "planner.batchSize"), "env:HUGINN_PLANNER__BATCH_SIZE");
     /* flags beat the environment */
-    assert_int_equal(hgnConfigGetInt(cfg, "server.queueLimit", 0), 77);
-    assert_string_equal(hgnConfigSource(cfg, "server.queueLimit"), "flag:--queue-limit");
+    assert_int_equal(hgnConfigGetInt(cfg, "jobs.maxQueuedTotal", 0), 77);
+    assert_string_equal(hgnConfigSource(cfg, "jobs.maxQueuedTotal"), "flag:--queue-limit");
     /* untouched keys stay default */
     assert_string_equal(hgnConfigSource(cfg, "planner.objective"), "default");
     hgnConfigFree(cfg);
@@ -234,8 +234,8 @@ static void testProfileInheritance(void **state) {
     o.systemFile = DATA "system.toml";
     o.profile = "staging"; /* defined in system.toml, inherits prod from the defaults */
     HgnConfig *cfg = loadOk(&o);
-    assert_int_equal(hgnConfigGetInt(cfg, "server.queueLimit", 0), 2048);
-    assert_string_equal(hgnConfigSource(cfg, "server.queueLimit"), "profile:staging@file:" DATA "system.toml:11");
+    assert_int_equal(hgnConfigGetInt(cfg, "jobs.maxQueuedTotal", 0), 2048);
+    assert_string_equal(hgnConfigSource(cfg, "jobs.maxQueuedTotal"), "profile:staging@file:" DATA "system.toml:11");
     assert_string_equal(hgnConfigGetString(cfg, "logging.format", "?"), "json"); /* from prod */
     assert_string_equal(hgnConfigSource(cfg, "logging.format"), "profile:prod@default");
     assert_string_equal(hgnConfigGetString(cfg, "server.listen", "?"), "0.0.0.0:8765");
@@ -627,8 +627,8 @@ static void testAllocationFailureSweep(void **state) {
             assert_non_null(cfg);
             /* an absorbed failure must not change the result */
             assert_true(json_equal((json_t *)hgnConfigJson(cfg), (json_t *)hgnConfigJson(reference)));
-            assert_string_equal(hgnConfigSource(cfg, "server.queueLimit"),
-                                hgnConfigSource(reference, "server.queueLimit"));
+            assert_string_equal(hgnConfigSource(cfg, "jobs.maxQueuedTotal"),
+                                hgnConfigSource(reference, "jobs.maxQueuedTotal"));
             json_t *show = NULL;
             assert_null(hgnConfigShowJson(cfg, &show));
             json_decref(show);

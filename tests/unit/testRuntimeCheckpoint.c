@@ -7,7 +7,9 @@
  * mid-run gives the uninterrupted run's tokens (greedy and seeded) and one
  * from another model is refused; drained and failed devices (with and
  * without checkpoints, without a plan and through a plan's fallbacks) finish
- * with identical tokens, and impossible losses are clear errors. */
+ * with identical tokens, and impossible losses are clear errors; a run the
+ * caller's stop hook ends after k tokens holds exactly k tokens and a
+ * checkpoint at k from which a resumed run gives the uninterrupted tokens. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -338,6 +340,148 @@ static void testDeviceLoss(void **state) {
     hgnRuntimeFree(rt);
 }
 
+/* A stop hook that says stop on its at-th call (0: never) and counts its calls. */
+typedef struct StopAt {
+    int calls, at;
+} StopAt;
+
+static bool stopAt(void *p) {
+    StopAt *s = p;
+    return ++s->calls == s->at;
+}
+
+static void resumeAndCompare(HgnRuntime *rt, const char *dir, int32_t at, const int32_t *ref) {
+    HgnGenerateOptions r;
+    hgnGenerateOptionsInit(&r);
+    r.resumeDir = dir;
+    HgnGenerateResult res;
+    HgnStatus st = hgnGenerate(rt, "", 0, &r, &res);
+    if (st) fail_msg("%s", hgnStatusMessage(st));
+    assert_int_equal(res.resumedAt, at);
+    assert_int_equal(res.nTokens, NTOK);
+    assert_string_equal(res.stopReason, "length");
+    assert_memory_equal(res.tokens, ref, NTOK * sizeof *ref);
+    hgnGenerateResultFree(&res);
+}
+
+static void testStopHook(void **state) {
+    (void)state;
+    for (int seeded = 0; seeded < 2; seeded++) {
+        HgnRuntime *rt = openDevices(seeded ? 2 : 1);
+        HgnGenerateOptions g = genOpts(seeded);
+        int32_t ref[NTOK];
+        generate(rt, &g, ref);
+        /* stop after k tokens: k between checkpoints, on a checkpoint, the first token */
+        int32_t ks[] = {7, 10, 1};
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+            char dir[256];
+            subdir(dir, sizeof dir, "stop");
+            HgnGenerateOptions h = genOpts(seeded);
+            StopAt sa = {0, ks[i]};
+            h.artifactsDir = dir;
+            h.checkpointEvery = 5;
+            h.shouldStop = stopAt;
+            h.shouldStopCtx = &sa;
+            HgnGenerateResult r;
+            HgnStatus st = hgnGenerate(rt, PROMPT, strlen(PROMPT), &h, &r);
+            if (st) fail_msg("%s", hgnStatusMessage(st));
+            assert_int_equal(sa.calls, ks[i]); /* asked once per produced token, never again after stop */
+            assert_int_equal(r.nTokens, ks[i]);
+            assert_string_equal(r.stopReason, "stopped");
+            assert_memory_equal(r.tokens, ref, (size_t)ks[i] * sizeof *ref);
+            hgnGenerateResultFree(&r);
+            RtCheckpoint ck;
+            assert_null(rtCheckpointRead(dir, &ck));
+            assert_int_equal(ck.nTokens, ks[i]); /* the checkpoint is at the stop */
+            rtCheckpointFree(&ck);
+            if (ks[i] == 7) {
+                /* resume, stop again 6 tokens later (at 13), resume to the end */
+                HgnGenerateOptions again;
+                hgnGenerateOptionsInit(&again);
+                again.resumeDir = dir;
+                again.artifactsDir = dir;
+                again.checkpointEvery = 5;
+                StopAt sb = {0, 6};
+                again.shouldStop = stopAt;
+                again.shouldStopCtx = &sb;
+                st = hgnGenerate(rt, "", 0, &again, &r);
+                if (st) fail_msg("%s", hgnStatusMessage(st));
+                assert_int_equal(r.resumedAt, 7);
+                assert_int_equal(r.nTokens, 13);
+                assert_string_equal(r.stopReason, "stopped");
+                hgnGenerateResultFree(&r);
+                resumeAndCompare(rt, dir, 13, ref);
+            } else {
+                resumeAndCompare(rt, dir, ks[i], ref);
+            }
+            char cmd[300];
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+            assert_int_equal(system(cmd), 0);
+        }
+        /* the hook's answer after the last token is moot: the run is complete */
+        HgnGenerateOptions h = genOpts(seeded);
+        StopAt last = {0, NTOK};
+        h.shouldStop = stopAt;
+        h.shouldStopCtx = &last;
+        HgnGenerateResult r;
+        assert_null(hgnGenerate(rt, PROMPT, strlen(PROMPT), &h, &r));
+        assert_int_equal(last.calls, NTOK);
+        assert_int_equal(r.nTokens, NTOK);
+        assert_string_equal(r.stopReason, "length");
+        hgnGenerateResultFree(&r);
+        /* without checkpoints: a clean stop, no checkpoint file */
+        char dir[256];
+        subdir(dir, sizeof dir, "stopNoCk");
+        h = genOpts(seeded);
+        StopAt three = {0, 3};
+        h.artifactsDir = dir;
+        h.shouldStop = stopAt;
+        h.shouldStopCtx = &three;
+        assert_null(hgnGenerate(rt, PROMPT, strlen(PROMPT), &h, &r));
+        assert_int_equal(r.nTokens, 3);
+        assert_string_equal(r.stopReason, "stopped");
+        hgnGenerateResultFree(&r);
+        char ckPath[300];
+        snprintf(ckPath, sizeof ckPath, "%s/checkpoint.zst", dir);
+        assert_int_not_equal(access(ckPath, F_OK), 0);
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        hgnRuntimeFree(rt);
+    }
+    /* chunked prefill (ubatch 2): asked between chunks; never stopping changes nothing, stopping there
+     * produces no token */
+    HgnRuntimeOptions o;
+    hgnRuntimeOptionsInit(&o);
+    o.threads = 2;
+    o.context = 128;
+    o.ubatch = 2;
+    HgnRuntime *rt = NULL;
+    assert_null(hgnRuntimeOpen(FIXTURE, &o, &rt));
+    HgnGenerateOptions g = genOpts(false);
+    int32_t ref[NTOK];
+    generate(rt, &g, ref);
+    StopAt never = {0, 0};
+    g.shouldStop = stopAt;
+    g.shouldStopCtx = &never;
+    HgnGenerateResult r;
+    assert_null(hgnGenerate(rt, PROMPT, strlen(PROMPT), &g, &r));
+    assert_int_equal(r.nTokens, NTOK);
+    assert_memory_equal(r.tokens, ref, sizeof ref);
+    assert_true(never.calls > NTOK); /* the tokens and the gaps between prompt chunks */
+    size_t prompt = r.nPromptTokens;
+    hgnGenerateResultFree(&r);
+    assert_int_equal(never.calls, NTOK + (int)((prompt + 1) / 2) - 1);
+    StopAt first = {0, 1};
+    g.shouldStopCtx = &first;
+    assert_null(hgnGenerate(rt, PROMPT, strlen(PROMPT), &g, &r));
+    assert_int_equal(r.nTokens, 0);
+    assert_string_equal(r.stopReason, "stopped");
+    assert_string_equal(r.text, "");
+    hgnGenerateResultFree(&r);
+    hgnRuntimeFree(rt);
+}
+
 static int setup(void **state) {
     (void)state;
     snprintf(tmpDir, sizeof tmpDir, "/tmp/hgnCheckpointXXXXXX");
@@ -353,7 +497,7 @@ static int teardown(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(testDevicesAgree), cmocka_unit_test(testWindowEnforced),
-                                       cmocka_unit_test(testFormat), cmocka_unit_test(testResume),
-                                       cmocka_unit_test(testDeviceLoss)};
+                                       cmocka_unit_test(testFormat),       cmocka_unit_test(testResume),
+                                       cmocka_unit_test(testDeviceLoss),   cmocka_unit_test(testStopHook)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
