@@ -141,8 +141,9 @@ typedef struct HgnJobStoreOps {
     /* Inserts the job and its "submitted" STATE event (from == to == job->state) in one transaction. */
     HgnStatus (*insert)(HgnJobStore *s, const HgnJob *job);
     /* Inserts n jobs (and their "submitted" events) in one transaction: one commit / fsync for the
-     * batch (group commit). All or nothing. */
-    HgnStatus (*insertBatch)(HgnJobStore *s, const HgnJob *const *jobs, size_t n);
+     * batch (group commit). All or nothing. seqs: NULL, or n slots that receive the seq of each
+     * job's "submitted" event (valid only when the call succeeds). */
+    HgnStatus (*insertBatch)(HgnJobStore *s, const HgnJob *const *jobs, size_t n, int64_t *seqs);
     HgnStatus (*get)(HgnJobStore *s, const char *id, HgnJob *out); /* HGN-0006 when absent */
     HgnStatus (*list)(HgnJobStore *s, const HgnJobFilter *f, HgnJobList *out);
     /* Writes every mutable field of job iff the stored state is still expectFrom (compare-and-set);

@@ -1,6 +1,8 @@
 /* jobStore.c — the embedded SQLite job store behind HgnJobStoreOps: WAL
  * journal, busy timeout, versioned schema migrations, compare-and-set state
- * updates, fair-share claiming with leases, and the event log.
+ * updates, fair-share claiming with leases, the event log, a per-connection
+ * cache of prepared statements, and a second (reader) connection so that
+ * reads never wait behind a writer's commit (fsync).
  * A PostgreSQL adapter implements the same HgnJobStoreOps vtable. */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -10,6 +12,13 @@
 #include "core/alloc.h"
 #include "huginn/jobs.h"
 
+/* A prepared statement kept for reuse (SQLITE_PREPARE_PERSISTENT); busy while a caller holds it. */
+typedef struct CachedStmt {
+    sqlite3_stmt *st;
+    bool busy;
+} CachedStmt;
+#define STMT_CACHE_SIZE 32
+
 typedef struct SqliteStore {
     HgnJobStore base;
     sqlite3 *db;
@@ -17,6 +26,12 @@ typedef struct SqliteStore {
     /* One connection shared by the manager's threads: every operation holds this (recursive) lock, so
      * a statement of one thread never lands inside another thread's open transaction (claim). */
     pthread_mutex_t mu;
+    CachedStmt cache[STMT_CACHE_SIZE]; /* guarded by mu */
+    size_t nCached;
+    /* Reads (get, list, events, counts) go through this second connection to the same file, under its
+     * own lock: in WAL mode they see every committed write and never wait for a commit's fsync.
+     * NULL for ":memory:" (a second connection would open another database). */
+    struct SqliteStore *reader;
 } SqliteStore;
 
 #define JOB_COLUMNS                                                                                                    \
@@ -75,9 +90,36 @@ static HgnStatus execSql(sqlite3 *db, const char *sql, const char *what) {
     return HGN_OK;
 }
 
+/* A statement for sql: a cached one that is free, else a new one (cached while the cache has room).
+ * Hand it back with release(). Caller holds s->mu. */
 static HgnStatus prepare(SqliteStore *s, const char *sql, sqlite3_stmt **st) {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return dbError(s->db, "prepare");
+    for (size_t i = 0; i < s->nCached; i++) {
+        CachedStmt *c = &s->cache[i];
+        if (!c->busy && strcmp(sqlite3_sql(c->st), sql) == 0) {
+            c->busy = true;
+            *st = c->st;
+            return HGN_OK;
+        }
+    }
+    bool keep = s->nCached < STMT_CACHE_SIZE;
+    if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL) != SQLITE_OK)
+        return dbError(s->db, "prepare");
+    if (keep) s->cache[s->nCached++] = (CachedStmt){*st, true};
     return HGN_OK;
+}
+
+/* Gives a statement from prepare() back: a cached one is reset (ending its read) and its bindings
+ * cleared (they may point at the caller's strings); any other is finalized. NULL is a no-op. */
+static void release(SqliteStore *s, sqlite3_stmt *st) {
+    if (!st) return;
+    for (size_t i = 0; i < s->nCached; i++)
+        if (s->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->cache[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 static char *dupCol(sqlite3_stmt *st, int i) {
@@ -180,6 +222,8 @@ static void bindJob(sqlite3_stmt *st, const HgnJob *j) {
 static void opClose(HgnJobStore *base) {
     SqliteStore *s = (SqliteStore *)base;
     if (!s) return;
+    if (s->reader) opClose(&s->reader->base);
+    for (size_t i = 0; i < s->nCached; i++) sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     hgnFree(s);
@@ -187,8 +231,8 @@ static void opClose(HgnJobStore *base) {
 
 static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev);
 
-/* One job row and its "submitted" event, inside the caller's transaction. */
-static HgnStatus insertRow(SqliteStore *s, const HgnJob *job) {
+/* One job row and its "submitted" event, inside the caller's transaction; *seq the event's seq. */
+static HgnStatus insertRow(SqliteStore *s, const HgnJob *job, int64_t *seq) {
     sqlite3_stmt *st;
     HgnStatus e = prepare(s,
                           "INSERT INTO jobs (" JOB_COLUMNS
@@ -197,7 +241,7 @@ static HgnStatus insertRow(SqliteStore *s, const HgnJob *job) {
     if (e) return e;
     bindJob(st, job);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "insert job");
     HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
                       .from = job->state,
@@ -205,15 +249,21 @@ static HgnStatus insertRow(SqliteStore *s, const HgnJob *job) {
                       .timeMs = job->createdMs,
                       .message = "submitted"};
     memcpy(ev.jobId, job->id, sizeof ev.jobId);
-    return implAppendEvent(&s->base, &ev);
+    e = implAppendEvent(&s->base, &ev);
+    *seq = e ? 0 : ev.seq;
+    return e;
 }
 
 /* Every row of the batch and its "submitted" event commit together: one fsync for the batch. */
-static HgnStatus implInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n) {
+static HgnStatus implInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n, int64_t *seqs) {
     SqliteStore *s = (SqliteStore *)base;
     HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin insert");
     if (e) return e;
-    for (size_t i = 0; i < n && !e; i++) e = insertRow(s, jobs[i]);
+    for (size_t i = 0; i < n && !e; i++) {
+        int64_t seq = 0;
+        e = insertRow(s, jobs[i], &seq);
+        if (seqs) seqs[i] = seq;
+    }
     if (!e) e = execSql(s->db, "COMMIT", "commit insert");
     if (e) hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback insert"));
     return e;
@@ -221,7 +271,7 @@ static HgnStatus implInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, s
 
 static HgnStatus implInsert(HgnJobStore *base, const HgnJob *job) {
     const HgnJob *one[1] = {job};
-    return implInsertBatch(base, one, 1);
+    return implInsertBatch(base, one, 1, NULL);
 }
 
 static HgnStatus notFound(const char *id) {
@@ -237,10 +287,10 @@ static HgnStatus implGet(HgnJobStore *base, const char *id, HgnJob *out) {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         bool ok = readJob(st, out, true);
-        sqlite3_finalize(st);
+        release(s, st);
         return ok ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "reading job `%s`", id);
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc == SQLITE_DONE ? notFound(id) : dbError(s->db, "get job");
 }
 
@@ -277,14 +327,14 @@ static HgnStatus implList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *
         if (!readJob(st, &out->items[out->count], false)) goto oom;
         out->count++;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) {
         hgnJobListFree(out);
         return dbError(s->db, "list jobs");
     }
     return HGN_OK;
 oom:
-    sqlite3_finalize(st);
+    release(s, st);
     hgnJobListFree(out);
     return hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "listing jobs");
 }
@@ -305,7 +355,7 @@ static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState ex
     bindJob(st, job);
     sqlite3_bind_int(st, 34, (int)expectFrom);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "update job");
     if (sqlite3_changes(s->db) == 1) return HGN_OK;
     HgnJob cur;
@@ -340,7 +390,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     sqlite3_bind_int64(st, 3, maxMemoryPerOwner);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
+        release(s, st);
         return execSql(s->db, "COMMIT", "commit claim");
     }
     if (rc != SQLITE_ROW) {
@@ -348,7 +398,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
         goto fail;
     }
     char *owner = dupCol(st, 0);
-    sqlite3_finalize(st);
+    release(s, st);
     st = NULL;
     if (!owner) {
         e = hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "claim");
@@ -375,7 +425,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     char id[HGN_JOB_ID_LEN + 1];
     strncpy(id, (const char *)sqlite3_column_text(st, 0), HGN_JOB_ID_LEN);
     id[HGN_JOB_ID_LEN] = 0;
-    sqlite3_finalize(st);
+    release(s, st);
     st = NULL;
     e = prepare(s,
                 "UPDATE jobs SET state = 1, lease_owner = ?2, lease_expires_ms = ?3, started_ms = ?4, updated_ms = ?4,"
@@ -387,7 +437,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     sqlite3_bind_int64(st, 3, nowMs + leaseMs);
     sqlite3_bind_int64(st, 4, nowMs);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     st = NULL;
     if (rc != SQLITE_DONE) {
         e = dbError(s->db, "claim: lease");
@@ -399,7 +449,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     if (!e) *found = true;
     return e;
 fail:
-    if (st) sqlite3_finalize(st);
+    if (st) release(s, st);
     hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback claim"));
     return e;
 }
@@ -414,7 +464,7 @@ static HgnStatus implHeartbeat(HgnJobStore *base, const char *id, const char *le
     bindText(st, 2, leaseOwner);
     sqlite3_bind_int64(st, 3, untilMs);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "heartbeat");
     if (sqlite3_changes(s->db) != 1)
         return hgnStatusNew(HGN_CODE_InvalidTransition, NULL,
@@ -434,7 +484,7 @@ static HgnStatus implReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count
     if (e) return e;
     sqlite3_bind_int64(st, 1, nowMs);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "reap expired leases");
     *count = (size_t)sqlite3_changes(s->db);
     return HGN_OK;
@@ -452,7 +502,7 @@ static HgnStatus implCountByState(HgnJobStore *base, const char *owner, int64_t 
         int k = sqlite3_column_int(st, 0);
         if (k >= 0 && k < HGN_JOB_STATE_COUNT) counts[k] = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc == SQLITE_DONE ? HGN_OK : dbError(s->db, "count jobs");
 }
 
@@ -466,7 +516,7 @@ static HgnStatus implCountInState(HgnJobStore *base, HgnJobState state, const ch
     bindText(st, 2, owner);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc == SQLITE_ROW ? HGN_OK : dbError(s->db, "count jobs");
 }
 
@@ -487,7 +537,7 @@ static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
     sqlite3_bind_int64(st, 7, ev->timeMs);
     bindText(st, 8, ev->message);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "append event");
     ev->seq = sqlite3_last_insert_rowid(s->db);
     return HGN_OK;
@@ -532,7 +582,7 @@ static HgnStatus implEvents(HgnJobStore *base, const char *jobId, int64_t afterS
         (*count)++;
         if (sqlite3_column_type(st, 8) != SQLITE_NULL && !ev->message) goto oom;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) {
         hgnJobEventsFree(*out, *count);
         *out = NULL;
@@ -541,7 +591,7 @@ static HgnStatus implEvents(HgnJobStore *base, const char *jobId, int64_t afterS
     }
     return HGN_OK;
 oom:
-    sqlite3_finalize(st);
+    release(s, st);
     hgnJobEventsFree(*out, *count);
     *out = NULL;
     *count = 0;
@@ -554,6 +604,12 @@ void hgnJobEventsFree(HgnJobEvent *ev, size_t count) {
     hgnFree(ev);
 }
 
+/* The connection reads go through: the reader when there is one. */
+static SqliteStore *readerOf(HgnJobStore *base) {
+    SqliteStore *s = (SqliteStore *)base;
+    return s->reader ? s->reader : s;
+}
+
 static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
     SqliteStore *s = (SqliteStore *)base;
     pthread_mutex_lock(&s->mu);
@@ -562,26 +618,26 @@ static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
     return e;
 }
 
-static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n) {
+static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n, int64_t *seqs) {
     SqliteStore *s = (SqliteStore *)base;
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implInsertBatch(base, jobs, n);
+    HgnStatus e = implInsertBatch(base, jobs, n, seqs);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
 
 static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implGet(base, id, out);
+    HgnStatus e = implGet(&s->base, id, out);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
 
 static HgnStatus opList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *out) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implList(base, f, out);
+    HgnStatus e = implList(&s->base, f, out);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -620,9 +676,9 @@ static HgnStatus opReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count) 
 }
 
 static HgnStatus opCountByState(HgnJobStore *base, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implCountByState(base, owner, counts);
+    HgnStatus e = implCountByState(&s->base, owner, counts);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -637,17 +693,17 @@ static HgnStatus opAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
 
 static HgnStatus opEvents(HgnJobStore *base, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
                           size_t *count) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implEvents(base, jobId, afterSeq, max, out, count);
+    HgnStatus e = implEvents(&s->base, jobId, afterSeq, max, out, count);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
 
 static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char *owner, int64_t *count) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implCountInState(base, state, owner, count);
+    HgnStatus e = implCountInState(&s->base, state, owner, count);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -680,7 +736,7 @@ static HgnStatus migrate(SqliteStore *s) {
     e = prepare(s, "SELECT COALESCE(MAX(version), 0) FROM schema_version", &st);
     if (e) return e;
     int32_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    release(s, st);
     if (v > MIGRATION_COUNT)
         return hgnStatusNew(HGN_CODE_StoreError, "job store", "upgrade Huginn, or restore the store from a backup",
                             "the store has schema version %d, newer than this Huginn's %d", v, MIGRATION_COUNT);
@@ -709,11 +765,9 @@ HgnStatus hgnJobStoreOpenSqlite(const char *path, HgnJobStore **out) {
     return hgnJobStoreOpenSqliteWith(path, HGN_JOB_DURABILITY_FULL, out);
 }
 
-HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durability, HgnJobStore **out) {
+/* A store struct with its lock and an open connection (busy timeout set); on failure *out is NULL. */
+static HgnStatus openConnection(const char *path, int flags, SqliteStore **out) {
     *out = NULL;
-    if (!path || !*path)
-        return hgnStatusNew(HGN_CODE_InvalidArgument, "store.path", "set store.path in the configuration",
-                            "the job store path is empty");
     SqliteStore *s = hgnCalloc(1, sizeof *s);
     if (!s) return hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "opening the store");
     s->base.ops = &sqliteOps;
@@ -722,22 +776,45 @@ HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durabilit
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&s->mu, &attr);
     pthread_mutexattr_destroy(&attr);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
         HgnStatus e = dbError(s->db, "open");
-        hgnStatusPrefixWhere(e, path);
         opClose(&s->base);
         return e;
     }
     sqlite3_busy_timeout(s->db, 5000);
+    *out = s;
+    return HGN_OK;
+}
+
+/* Whether the connection runs in WAL mode (where a reader connection never waits for the writer). */
+static bool inWal(SqliteStore *s) {
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "PRAGMA journal_mode", &st)) return false;
+    bool wal = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+               strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    release(s, st);
+    return wal;
+}
+
+HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durability, HgnJobStore **out) {
+    *out = NULL;
+    if (!path || !*path)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "store.path", "set store.path in the configuration",
+                            "the job store path is empty");
+    SqliteStore *s = NULL;
+    HgnStatus e = openConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s);
+    if (e) return hgnStatusPrefixWhere(e, path);
     /* WAL: readers never block the writer; synchronous=FULL: a commit (an acknowledged submission
      * or state change) survives power loss, not just a process crash (docs/operations.md). */
-    HgnStatus e =
-        execSql(s->db,
+    e = execSql(s->db,
                 durability == HGN_JOB_DURABILITY_NORMAL ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                 "configure");
     if (!e) e = migrate(s);
+    if (!e && strcmp(path, ":memory:") != 0 && inWal(s)) {
+        e = openConnection(path, SQLITE_OPEN_READWRITE, &s->reader);
+        if (!e) e = execSql(s->reader->db, "PRAGMA query_only=1", "configure the reader");
+    }
     if (e) {
         hgnStatusPrefixWhere(e, path);
         opClose(&s->base);
