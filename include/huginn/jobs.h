@@ -207,6 +207,9 @@ typedef struct HgnJobManagerConfig {
     int64_t (*now)(void *user);
     void *nowUser;
     HgnJobDurability durability; /* for the store the manager opens; default FULL */
+    /* Group commit: most concurrent submissions one store transaction (one fsync) holds; 0: 256;
+     * 1: every submission commits alone. Durability is the same either way. */
+    int32_t submitBatchMax;
     /* Per-job artefacts folders (<root>/<id>: outputs, metrics, checkpoint.zst). NULL: "artifacts"
      * next to a file store; none (no checkpoints) for ":memory:" or a borrowed store. */
     const char *artifactsRoot;

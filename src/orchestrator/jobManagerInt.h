@@ -22,7 +22,8 @@ struct HgnJobManager {
     Subscriber *subs;
     size_t nSubs;
     int64_t nextHandle;
-    HgnJobStats counters; /* transitions, submitted, retries, stepsRecorded */
+    HgnJobStats counters;          /* transitions, submitted, retries, stepsRecorded */
+    struct SubmitBatcher *batcher; /* group commit of submissions (submitBatcher.h) */
 };
 
 int64_t managerNow(HgnJobManager *m);
