@@ -69,6 +69,21 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN memory_bytes INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN cancel_requested_ms INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN retries_json TEXT;",
+    /* 4: jobs per (state, owner), kept by triggers in the writing transaction, so that the quota counts
+     * are index lookups instead of walks over every queued job; exact for every writer of the file */
+    "CREATE TABLE job_counts (state INTEGER NOT NULL, owner TEXT NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY (state, owner)) WITHOUT ROWID;"
+    "INSERT INTO job_counts (state, owner, n) SELECT state, owner, COUNT(*) FROM jobs GROUP BY state, owner;"
+    "CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN"
+    " INSERT INTO job_counts (state, owner, n) VALUES (new.state, new.owner, 1)"
+    " ON CONFLICT (state, owner) DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN"
+    " UPDATE job_counts SET n = n - 1 WHERE state = old.state AND owner = old.owner; END;"
+    "CREATE TRIGGER jobs_count_update AFTER UPDATE OF state, owner ON jobs"
+    " WHEN old.state IS NOT new.state OR old.owner IS NOT new.owner BEGIN"
+    " UPDATE job_counts SET n = n - 1 WHERE state = old.state AND owner = old.owner;"
+    " INSERT INTO job_counts (state, owner, n) VALUES (new.state, new.owner, 1)"
+    " ON CONFLICT (state, owner) DO UPDATE SET n = n + 1; END;",
 };
 #define MIGRATION_COUNT ((int32_t)(sizeof migrations / sizeof migrations[0]))
 
@@ -90,9 +105,15 @@ static HgnStatus execSql(sqlite3 *db, const char *sql, const char *what) {
     return HGN_OK;
 }
 
-/* A statement for sql: a cached one that is free, else a new one (cached while the cache has room).
- * Hand it back with release(). Caller holds s->mu. */
+/* A one-off statement: sqlite3_finalize() it (or release() it). */
 static HgnStatus prepare(SqliteStore *s, const char *sql, sqlite3_stmt **st) {
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return dbError(s->db, "prepare");
+    return HGN_OK;
+}
+
+/* A statement for sql from the connection's cache: a cached one that is free, else a new one (kept
+ * while the cache has room). Hand it back with release(), never sqlite3_finalize(). Caller holds s->mu. */
+static HgnStatus prepareCached(SqliteStore *s, const char *sql, sqlite3_stmt **st) {
     for (size_t i = 0; i < s->nCached; i++) {
         CachedStmt *c = &s->cache[i];
         if (!c->busy && strcmp(sqlite3_sql(c->st), sql) == 0) {
@@ -108,7 +129,7 @@ static HgnStatus prepare(SqliteStore *s, const char *sql, sqlite3_stmt **st) {
     return HGN_OK;
 }
 
-/* Gives a statement from prepare() back: a cached one is reset (ending its read) and its bindings
+/* Gives a statement from prepareCached() back: a cached one is reset (ending its read) and its bindings
  * cleared (they may point at the caller's strings); any other is finalized. NULL is a no-op. */
 static void release(SqliteStore *s, sqlite3_stmt *st) {
     if (!st) return;
@@ -234,10 +255,10 @@ static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev);
 /* One job row and its "submitted" event, inside the caller's transaction; *seq the event's seq. */
 static HgnStatus insertRow(SqliteStore *s, const HgnJob *job, int64_t *seq) {
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "INSERT INTO jobs (" JOB_COLUMNS
-                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                          &st);
+    HgnStatus e = prepareCached(s,
+                                "INSERT INTO jobs (" JOB_COLUMNS
+                                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                &st);
     if (e) return e;
     bindJob(st, job);
     int rc = sqlite3_step(st);
@@ -281,7 +302,7 @@ static HgnStatus notFound(const char *id) {
 static HgnStatus implGet(HgnJobStore *base, const char *id, HgnJob *out) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st);
+    HgnStatus e = prepareCached(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st);
     if (e) return e;
     bindText(st, 1, id);
     int rc = sqlite3_step(st);
@@ -302,11 +323,11 @@ static HgnStatus implList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *
     if (f->activeOnly)
         mask = (mask ? mask : ~0) & ((1 << HGN_JOB_QUEUED) | (1 << HGN_JOB_RUNNING) | (1 << HGN_JOB_PAUSED));
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "SELECT " JOB_COLUMNS
-                          " FROM jobs WHERE (?1 IS NULL OR owner = ?1) AND (?2 = 0 OR ((1 << state) & ?2) != 0)"
-                          " AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4",
-                          &st);
+    HgnStatus e = prepareCached(s,
+                                "SELECT " JOB_COLUMNS
+                                " FROM jobs WHERE (?1 IS NULL OR owner = ?1) AND (?2 = 0 OR ((1 << state) & ?2) != 0)"
+                                " AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4",
+                                &st);
     if (e) return e;
     bindText(st, 1, f->owner);
     sqlite3_bind_int(st, 2, mask);
@@ -342,7 +363,7 @@ oom:
 static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expectFrom) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(
+    HgnStatus e = prepareCached(
         s,
         "UPDATE jobs SET owner=?2, plan_json=?3, plan_digest=?4, plan_path=?5, priority=?6, state=?7, created_ms=?8,"
         " updated_ms=?9, started_ms=?10, finished_ms=?11, attempts=?12, max_attempts=?13, not_before_ms=?14,"
@@ -390,7 +411,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     sqlite3_bind_int64(st, 3, maxMemoryPerOwner);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        release(s, st);
+        sqlite3_finalize(st);
         return execSql(s->db, "COMMIT", "commit claim");
     }
     if (rc != SQLITE_ROW) {
@@ -398,7 +419,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
         goto fail;
     }
     char *owner = dupCol(st, 0);
-    release(s, st);
+    sqlite3_finalize(st);
     st = NULL;
     if (!owner) {
         e = hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "claim");
@@ -425,7 +446,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     char id[HGN_JOB_ID_LEN + 1];
     strncpy(id, (const char *)sqlite3_column_text(st, 0), HGN_JOB_ID_LEN);
     id[HGN_JOB_ID_LEN] = 0;
-    release(s, st);
+    sqlite3_finalize(st);
     st = NULL;
     e = prepare(s,
                 "UPDATE jobs SET state = 1, lease_owner = ?2, lease_expires_ms = ?3, started_ms = ?4, updated_ms = ?4,"
@@ -437,7 +458,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     sqlite3_bind_int64(st, 3, nowMs + leaseMs);
     sqlite3_bind_int64(st, 4, nowMs);
     rc = sqlite3_step(st);
-    release(s, st);
+    sqlite3_finalize(st);
     st = NULL;
     if (rc != SQLITE_DONE) {
         e = dbError(s->db, "claim: lease");
@@ -449,7 +470,7 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     if (!e) *found = true;
     return e;
 fail:
-    if (st) release(s, st);
+    if (st) sqlite3_finalize(st);
     hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback claim"));
     return e;
 }
@@ -458,7 +479,7 @@ static HgnStatus implHeartbeat(HgnJobStore *base, const char *id, const char *le
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     HgnStatus e =
-        prepare(s, "UPDATE jobs SET lease_expires_ms = ?3 WHERE id = ?1 AND lease_owner = ?2 AND state = 1", &st);
+        prepareCached(s, "UPDATE jobs SET lease_expires_ms = ?3 WHERE id = ?1 AND lease_owner = ?2 AND state = 1", &st);
     if (e) return e;
     bindText(st, 1, id);
     bindText(st, 2, leaseOwner);
@@ -477,10 +498,10 @@ static HgnStatus implReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     *count = 0;
-    HgnStatus e = prepare(s,
-                          "UPDATE jobs SET state = 0, lease_owner = NULL, lease_expires_ms = 0, updated_ms = ?1"
-                          " WHERE state = 1 AND lease_expires_ms < ?1",
-                          &st);
+    HgnStatus e = prepareCached(s,
+                                "UPDATE jobs SET state = 0, lease_owner = NULL, lease_expires_ms = 0, updated_ms = ?1"
+                                " WHERE state = 1 AND lease_expires_ms < ?1",
+                                &st);
     if (e) return e;
     sqlite3_bind_int64(st, 1, nowMs);
     int rc = sqlite3_step(st);
@@ -494,7 +515,8 @@ static HgnStatus implCountByState(HgnJobStore *base, const char *owner, int64_t 
     SqliteStore *s = (SqliteStore *)base;
     for (int i = 0; i < HGN_JOB_STATE_COUNT; i++) counts[i] = 0;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s, "SELECT state, COUNT(*) FROM jobs WHERE (?1 IS NULL OR owner = ?1) GROUP BY state", &st);
+    HgnStatus e =
+        prepareCached(s, "SELECT state, SUM(n) FROM job_counts WHERE (?1 IS NULL OR owner = ?1) GROUP BY state", &st);
     if (e) return e;
     bindText(st, 1, owner);
     int rc;
@@ -510,10 +532,15 @@ static HgnStatus implCountInState(HgnJobStore *base, HgnJobState state, const ch
     SqliteStore *s = (SqliteStore *)base;
     *count = 0;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s, "SELECT COUNT(*) FROM jobs WHERE state = ?1 AND (?2 IS NULL OR owner = ?2)", &st);
+    /* job_counts (migration 4): a range of (state, owner) keys, not a walk over the jobs. Two statements,
+     * not "(?2 IS NULL OR owner = ?2)", which could not use the key's owner part. */
+    HgnStatus e = prepareCached(s,
+                                owner ? "SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE state = ?1 AND owner = ?2"
+                                      : "SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE state = ?1",
+                                &st);
     if (e) return e;
     sqlite3_bind_int(st, 1, (int)state);
-    bindText(st, 2, owner);
+    if (owner) bindText(st, 2, owner);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *count = sqlite3_column_int64(st, 0);
     release(s, st);
@@ -523,10 +550,11 @@ static HgnStatus implCountInState(HgnJobStore *base, HgnJobState state, const ch
 static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "INSERT INTO events (job_id, kind, from_state, to_state, steps_done, steps_total, time_ms,"
-                          " message) VALUES (?,?,?,?,?,?,?,?)",
-                          &st);
+    HgnStatus e =
+        prepareCached(s,
+                      "INSERT INTO events (job_id, kind, from_state, to_state, steps_done, steps_total, time_ms,"
+                      " message) VALUES (?,?,?,?,?,?,?,?)",
+                      &st);
     if (e) return e;
     bindText(st, 1, ev->jobId);
     sqlite3_bind_int(st, 2, (int)ev->kind);
@@ -549,10 +577,11 @@ static HgnStatus implEvents(HgnJobStore *base, const char *jobId, int64_t afterS
     *out = NULL;
     *count = 0;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "SELECT seq, job_id, kind, from_state, to_state, steps_done, steps_total, time_ms, message"
-                          " FROM events WHERE (?1 IS NULL OR job_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
-                          &st);
+    HgnStatus e =
+        prepareCached(s,
+                      "SELECT seq, job_id, kind, from_state, to_state, steps_done, steps_total, time_ms, message"
+                      " FROM events WHERE (?1 IS NULL OR job_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
+                      &st);
     if (e) return e;
     bindText(st, 1, jobId);
     sqlite3_bind_int64(st, 2, afterSeq);
@@ -736,7 +765,7 @@ static HgnStatus migrate(SqliteStore *s) {
     e = prepare(s, "SELECT COALESCE(MAX(version), 0) FROM schema_version", &st);
     if (e) return e;
     int32_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    release(s, st);
+    sqlite3_finalize(st);
     if (v > MIGRATION_COUNT)
         return hgnStatusNew(HGN_CODE_StoreError, "job store", "upgrade Huginn, or restore the store from a backup",
                             "the store has schema version %d, newer than this Huginn's %d", v, MIGRATION_COUNT);

@@ -133,10 +133,10 @@ static void testStoreMigrationsAndCrud(void **state) {
     tmpPath(path, sizeof path, "mig");
     HgnJobStore *s = NULL;
     assert_null(hgnJobStoreOpenSqlite(path, &s));
-    assert_int_equal(hgnJobStoreSchemaVersion(s), 3);
+    assert_int_equal(hgnJobStoreSchemaVersion(s), 4);
     hgnJobStoreClose(s);
     assert_null(hgnJobStoreOpenSqlite(path, &s)); /* reopening migrates nothing and keeps the version */
-    assert_int_equal(hgnJobStoreSchemaVersion(s), 3);
+    assert_int_equal(hgnJobStoreSchemaVersion(s), 4);
     int64_t clock = 1000;
     uint64_t seed = 1;
     HgnJobManager *m = openManager(NULL, s, &clock, &seed, "m1");
