@@ -47,6 +47,7 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     hgnJobManagerConfigInit(&mc);
     mc.storePath = cfg->storePath && *cfg->storePath ? cfg->storePath : NULL;
     if (cfg->queueLimit > 0) mc.maxQueuedTotal = (int32_t)(cfg->queueLimit > INT32_MAX ? INT32_MAX : cfg->queueLimit);
+    if (cfg->groupCommit > 0) mc.submitBatchMax = (int32_t)(cfg->groupCommit > 4096 ? 4096 : cfg->groupCommit);
     HgnStatus st = hgnJobManagerOpen(&mc, &a->manager);
     size_t recovered = 0;
     if (!st) st = hgnJobRecover(a->manager, &recovered);

@@ -18,6 +18,7 @@ typedef struct JobAdapterConfig {
     const char *storePath; /* NULL or "": the job manager's default */
     int64_t queueLimit;    /* queued jobs in total (HGN-0501 past it) */
     int workers;           /* threads running queued jobs (0: none; the API only) */
+    int64_t groupCommit;   /* most submissions one store commit holds (store.groupCommit; 1: no grouping) */
 } JobAdapterConfig;
 
 HGN_NODISCARD HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out);
