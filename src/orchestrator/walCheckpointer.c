@@ -44,9 +44,8 @@ static void *checkpointLoop(void *arg) {
         /* the bulk of the copy, concurrent with commits */
         int nLog = 0, nDone = 0;
         int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nLog, &nDone);
-        if (rc == SQLITE_OK) {
-            /* the frames committed meanwhile (nLog is the WAL as this pass began), with this process's
-             * writers held off: short, and it leaves the WAL fully copied, so the next commit restarts it */
+        if (rc == SQLITE_OK && nDone < nLog) {
+            /* the frames committed meanwhile, with this process's writers held off: short */
             pthread_mutex_lock(c->writerMu);
             sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nLog, &nDone);
             pthread_mutex_unlock(c->writerMu);

@@ -3,8 +3,7 @@
  * owner and total quotas stay exact under concurrency; a batch holding a bad
  * job (a duplicate id) fails only that job; an acknowledged job is visible to
  * another connection at once and survives SIGKILL of the submitting process;
- * the per-(state, owner) counts the quotas read agree with the jobs table;
- * WAL checkpoints happen on their own thread and keep the WAL bounded. */
+ * the per-(state, owner) counts the quotas read agree with the jobs table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -536,49 +534,6 @@ static void testAcknowledgedSurvivesKill(void **state) {
     removeDb(path);
 }
 
-/* ---- checkpoints off the commit path ----------------------------------------------------- */
-
-static long long fileSize(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
-}
-
-static void testWalCheckpointedInBackground(void **state) {
-    (void)state;
-    /* 3,000 commits write ~15,000 WAL frames (~60 MB); the checkpoint thread copies them into the
-     * database while the store is open, and the WAL starts over instead of growing. Without any
-     * checkpoint the WAL ends near 60 MB; SQLite's own (in the committing thread) keeps it ~4 MB. */
-    char path[256], wal[300];
-    tmpPath(path, sizeof path, "wal");
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    HgnJobManagerConfig c;
-    hgnJobManagerConfigInit(&c);
-    c.storePath = path;
-    c.managerId = "test";
-    c.maxQueuedPerOwner = 100000;
-    c.durability = HGN_JOB_DURABILITY_NORMAL; /* same checkpoints, without an fsync per commit */
-    HgnJobManager *m = NULL;
-    assert_null(hgnJobManagerOpen(&c, &m));
-    for (int i = 0; i < 3000; i++) {
-        HgnJobSubmit sub = {.owner = "wal", .planJson = minimalPlan};
-        char id[HGN_JOB_ID_LEN + 1];
-        assert_null(hgnJobSubmit(m, &sub, id));
-    }
-    long long db = fileSize(path);
-    for (int i = 0; i < 500 && db <= 4096; i++) { /* the thread may still be copying */
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        db = fileSize(path);
-    }
-    long long walBytes = fileSize(wal);
-    fprintf(stderr, "database %lld bytes, WAL %lld bytes while open\n", db, walBytes);
-    assert_true(db > 4096); /* pages reached the database before close */
-    /* the WAL was restarted (it grows by what commits while a pass runs: ~10-30 MB here), not ~60 MB */
-    assert_true(walBytes < 40ll * 1024 * 1024);
-    hgnJobManagerClose(m);
-    removeDb(path);
-}
-
 /* ---- the counts the quotas read -------------------------------------------------------- */
 
 static void testCountsMatchJobs(void **state) {
@@ -637,7 +592,6 @@ int main(void) {
         cmocka_unit_test(testAcknowledgedIsCommitted),
         cmocka_unit_test(testAcknowledgedSurvivesKill),
         cmocka_unit_test(testCountsMatchJobs),
-        cmocka_unit_test(testWalCheckpointedInBackground),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
