@@ -1,9 +1,8 @@
 /* jobStore.c — the embedded SQLite job store behind HgnJobStoreOps: WAL
  * journal, busy timeout, versioned schema migrations, compare-and-set state
  * updates, fair-share claiming with leases, the event log, a per-connection
- * cache of prepared statements, a second (reader) connection so that
- * reads never wait behind a writer's commit (fsync), and WAL checkpoints on
- * their own thread (walCheckpointer.c).
+ * cache of prepared statements, and a second (reader) connection so that
+ * reads never wait behind a writer's commit (fsync).
  * A PostgreSQL adapter implements the same HgnJobStoreOps vtable. */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -12,7 +11,6 @@
 
 #include "core/alloc.h"
 #include "huginn/jobs.h"
-#include "orchestrator/walCheckpointer.h"
 
 /* A prepared statement kept for reuse (SQLITE_PREPARE_PERSISTENT); busy while a caller holds it. */
 typedef struct CachedStmt {
@@ -34,9 +32,6 @@ typedef struct SqliteStore {
      * own lock: in WAL mode they see every committed write and never wait for a commit's fsync.
      * NULL for ":memory:" (a second connection would open another database). */
     struct SqliteStore *reader;
-    /* WAL checkpoints on their own thread and connection, off the commit path; NULL: SQLite's
-     * automatic checkpoints in the committing thread (":memory:", or the thread did not start). */
-    WalCheckpointer *checkpointer;
 } SqliteStore;
 
 #define JOB_COLUMNS                                                                                                    \
@@ -248,7 +243,6 @@ static void bindJob(sqlite3_stmt *st, const HgnJob *j) {
 static void opClose(HgnJobStore *base) {
     SqliteStore *s = (SqliteStore *)base;
     if (!s) return;
-    walCheckpointerStop(s->checkpointer);
     if (s->reader) opClose(&s->reader->base);
     for (size_t i = 0; i < s->nCached; i++) sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
@@ -849,7 +843,6 @@ HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durabilit
     if (!e && strcmp(path, ":memory:") != 0 && inWal(s)) {
         e = openConnection(path, SQLITE_OPEN_READWRITE, &s->reader);
         if (!e) e = execSql(s->reader->db, "PRAGMA query_only=1", "configure the reader");
-        if (!e) hgnStatusFree(walCheckpointerStart(path, s->db, &s->mu, 1000, &s->checkpointer));
     }
     if (e) {
         hgnStatusPrefixWhere(e, path);
