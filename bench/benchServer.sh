@@ -8,7 +8,9 @@
 #   bench/benchServer.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 # Needs wrk (Debian package wrk). fsync/fdatasync calls are counted with perf's
 # syscall tracepoints when perf may use them, else with strace -c. Prints
-# figures; nothing is asserted. Runs about 3 × SECONDS + a few seconds.
+# figures; nothing is asserted. Runs about 4 × SECONDS + a few seconds. Phases: saturation with
+# group commit off, then on; the same load paced to ~1,000 submissions/s (latency at the target
+# rate); status reads.
 set -eu
 build=${1:-build}
 secs=${2:-10}
@@ -39,6 +41,12 @@ request = function()
     ["Content-Type"] = "application/json"}, '{"planPath":"$plan"}')
 end
 LUA
+# The same requests paced to about 1,000/s in all (each connection waits before its next request), for the
+# latency at that rate rather than at saturation.
+pace=$(awk -v c="$conns" 'BEGIN {d = c - 2; print (d > 0 ? d : 0)}')
+sed '1i\
+delay = function() return '"$pace"' end' "$work/submit.lua" >"$work/paced.lua"
+
 # fsync counting: perf's syscall tracepoints count in the kernel without slowing the server; else
 # strace -c through a seccomp filter (only fsync/fdatasync stop, but the server runs slower).
 counter=none
@@ -127,6 +135,12 @@ submitPhase() {
 submitPhase base 1
 submitPhase group 256
 
+start paced 256
+echo "== submissions paced to ~1000/s (${pace} ms between a connection's requests), $conns connections, ${secs}s"
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/paced.lua" "$base/v1/jobs" | tee "$work/paced.wrk"
+stop
+read -r prps pp50 pp99 pbad < <(wrkFigures "$work/paced.wrk")
+
 start reads 256
 id=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -d "{\"planPath\":\"$plan\"}" \
   "$base/v1/jobs" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
@@ -145,6 +159,8 @@ printf '%-28s %18s %18s %8s\n' "p99 latency (ms)" "${fig_base[2]}" "${fig_group[
 printf '%-28s %18s %18s %8s\n' "fsyncs per submission" "${fig_base[3]}" "${fig_group[3]}" "$(ratio "${fig_group[3]}" "${fig_base[3]}")"
 printf '%-28s %18s %18s\n' "  (fsyncs / jobs accepted)" "${fig_base[5]} / ${fig_base[4]}" "${fig_group[5]} / ${fig_group[4]}"
 printf '%-28s %18s %18s\n' "non-2xx answers" "${fig_base[6]}" "${fig_group[6]}"
+printf '%-28s %18s %18s\n' "paced: submissions/s" "" "$prps"
+printf '%-28s %18s %18s\n' "paced: p50 / p99 (ms)" "" "$pp50 / $pp99"
 printf '%-28s %18s %18s\n' "status reads/s (p99 ms)" "" "$reads ($rp99)"
 case $counter in
 perf) echo "(fsyncs: fsync + fdatasync calls counted by perf's syscall tracepoints, start-up included)" ;;
