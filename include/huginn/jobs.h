@@ -150,8 +150,9 @@ typedef struct HgnJobStoreOps {
     /* Inserts the job and its "submitted" STATE event (from == to == job->state) in one transaction. */
     HgnStatus (*insert)(HgnJobStore *s, const HgnJob *job);
     /* Inserts n jobs (and their "submitted" events) in one transaction: one commit / fsync for the
-     * batch (group commit). All or nothing. */
-    HgnStatus (*insertBatch)(HgnJobStore *s, const HgnJob *const *jobs, size_t n);
+     * batch (group commit). All or nothing. seqs: NULL, or n slots that receive the seq of each
+     * job's "submitted" event (valid only when the call succeeds). */
+    HgnStatus (*insertBatch)(HgnJobStore *s, const HgnJob *const *jobs, size_t n, int64_t *seqs);
     HgnStatus (*get)(HgnJobStore *s, const char *id, HgnJob *out); /* HGN-0006 when absent */
     HgnStatus (*list)(HgnJobStore *s, const HgnJobFilter *f, HgnJobList *out);
     /* Writes every mutable field of job iff the stored state is still expectFrom (compare-and-set);
@@ -246,6 +247,9 @@ typedef struct HgnJobManagerConfig {
     int64_t (*now)(void *user);
     void *nowUser;
     HgnJobDurability durability; /* for the store the manager opens; default FULL */
+    /* Group commit: most concurrent submissions one store transaction (one fsync) holds; 0: 256;
+     * 1: every submission commits alone. Durability is the same either way. */
+    int32_t submitBatchMax;
     /* Per-job artefacts folders (<root>/<id>: outputs, metrics, checkpoint.zst). NULL: "artifacts"
      * next to a file store; none (no checkpoints) for ":memory:" or a borrowed store. */
     const char *artifactsRoot;

@@ -3,7 +3,8 @@
  * (compare-and-set writes with their events; stop requests of running jobs,
  * flagged at once for runs of this manager), event subscription, fair-share
  * claiming (delegated to the store), the reaper (forced cancel after
- * cancelTimeoutMs, expired leases) and statistics. */
+ * cancelTimeoutMs, expired leases) and statistics. Submissions commit in groups
+ * through submitBatcher.c. */
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -18,6 +19,7 @@
 #include "core/alloc.h"
 #include "core/strBuf.h"
 #include "orchestrator/jobManagerInt.h"
+#include "orchestrator/submitBatcher.h"
 
 void hgnJobClear(HgnJob *j) {
     if (!j) return;
@@ -344,6 +346,7 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     if (c->backoffCapMs <= 0) c->backoffCapMs = 60000;
     if (c->checkpointEvery <= 0) c->checkpointEvery = 16;
     if (c->cancelTimeoutMs <= 0) c->cancelTimeoutMs = 30000;
+    if (c->submitBatchMax <= 0) c->submitBatchMax = 256;
     c->storePath = NULL;
     c->managerId = NULL;
     c->artifactsRoot = NULL;
@@ -389,6 +392,7 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
         m->id = hgnBufDetach(&b);
         if (!m->id) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "manager id");
     }
+    if (!e) e = submitBatcherCreate(m, c->submitBatchMax, &m->batcher);
     if (e) {
         hgnJobManagerClose(m);
         return e;
@@ -399,6 +403,7 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
 
 void hgnJobManagerClose(HgnJobManager *m) {
     if (!m) return;
+    submitBatcherFree(m->batcher);
     if (m->ownsStore) hgnJobStoreClose(m->store);
     hgnFree(m->subs);
     hgnFree(m->id);
@@ -501,21 +506,6 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
         hgnFree(text);
         return e;
     }
-    /* quotas */
-    int64_t mineQueued = 0, allQueued = 0;
-    e = m->store->ops->countInState(m->store, HGN_JOB_QUEUED, req->owner, &mineQueued);
-    if (!e) e = m->store->ops->countInState(m->store, HGN_JOB_QUEUED, NULL, &allQueued);
-    if (!e && mineQueued >= m->cfg.maxQueuedPerOwner)
-        e = hgnStatusNew(HGN_CODE_QueueFull, "owner", "wait for some of your jobs to finish, or cancel some",
-                         "`%s` already has %lld queued jobs (limit %d)", req->owner, (long long)mineQueued,
-                         (int)m->cfg.maxQueuedPerOwner);
-    if (!e && allQueued >= m->cfg.maxQueuedTotal)
-        e = hgnStatusNew(HGN_CODE_QueueFull, NULL, "retry later", "the queue holds %lld jobs (limit %d)",
-                         (long long)allQueued, (int)m->cfg.maxQueuedTotal);
-    if (e) {
-        hgnFree(text);
-        return e;
-    }
     HgnJob j;
     memset(&j, 0, sizeof j);
     makeUuid7(m, j.id);
@@ -546,7 +536,9 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
     }
     if (!e && (!j.owner || !j.planDigest || !j.prompt || (req->planPath && !j.planPath)))
         e = hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "building the job");
-    if (!e) e = m->store->ops->insert(m->store, &j);
+    /* quotas and the durable insert, grouped with concurrent submissions (submitBatcher.c) */
+    int64_t seq = 0;
+    if (!e) e = submitBatcherSubmit(m->batcher, &j, &seq);
     if (!e) {
         memcpy(idOut, j.id, HGN_JOB_ID_LEN + 1);
         pthread_mutex_lock(&m->mu);
@@ -554,17 +546,12 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
         pthread_mutex_unlock(&m->mu);
         jobMetricsSubmitted(m, &j);
         /* the store wrote the "submitted" event with the row; subscribers get it with its seq */
-        HgnJobEvent *stored = NULL;
-        size_t n = 0;
-        HgnStatus re = m->store->ops->events(m->store, j.id, 0, 1, &stored, &n);
-        hgnStatusFree(re);
         HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
                           .from = HGN_JOB_QUEUED,
                           .to = HGN_JOB_QUEUED,
                           .timeMs = j.createdMs,
                           .message = "submitted",
-                          .seq = n ? stored[0].seq : 0};
-        hgnJobEventsFree(stored, n);
+                          .seq = seq};
         memcpy(ev.jobId, j.id, sizeof ev.jobId);
         managerEmitEx(m, &ev, false);
     }

@@ -24,10 +24,11 @@ struct HgnJobManager {
     Subscriber *subs;
     size_t nSubs;
     int64_t nextHandle;
-    HgnJobStats counters;   /* transitions, submitted, retries, stepsRecorded */
-    JobMetrics metrics;     /* lock-free step histograms (jobMetrics.c) */
-    pthread_mutex_t runsMu; /* guards runs (never held while calling out) */
-    struct ExecStep *runs;  /* runs in progress in this manager (instant local cancel / pause) */
+    HgnJobStats counters;          /* transitions, submitted, retries, stepsRecorded */
+    JobMetrics metrics;            /* lock-free step histograms (jobMetrics.c) */
+    pthread_mutex_t runsMu;        /* guards runs (never held while calling out) */
+    struct ExecStep *runs;         /* runs in progress in this manager (instant local cancel / pause) */
+    struct SubmitBatcher *batcher; /* group commit of submissions (submitBatcher.h) */
 };
 
 int64_t managerNow(HgnJobManager *m);

@@ -1,6 +1,8 @@
 /* jobStore.c — the embedded SQLite job store behind HgnJobStoreOps: WAL
  * journal, busy timeout, versioned schema migrations, compare-and-set state
- * updates, fair-share claiming with leases, and the event log.
+ * updates, fair-share claiming with leases, the event log, a per-connection
+ * cache of prepared statements, and a second (reader) connection so that
+ * reads never wait behind a writer's commit (fsync).
  * A PostgreSQL adapter implements the same HgnJobStoreOps vtable. */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -10,6 +12,13 @@
 #include "core/alloc.h"
 #include "huginn/jobs.h"
 
+/* A prepared statement kept for reuse (SQLITE_PREPARE_PERSISTENT); busy while a caller holds it. */
+typedef struct CachedStmt {
+    sqlite3_stmt *st;
+    bool busy;
+} CachedStmt;
+#define STMT_CACHE_SIZE 32
+
 typedef struct SqliteStore {
     HgnJobStore base;
     sqlite3 *db;
@@ -17,6 +26,12 @@ typedef struct SqliteStore {
     /* One connection shared by the manager's threads: every operation holds this (recursive) lock, so
      * a statement of one thread never lands inside another thread's open transaction (claim). */
     pthread_mutex_t mu;
+    CachedStmt cache[STMT_CACHE_SIZE]; /* guarded by mu */
+    size_t nCached;
+    /* Reads (get, list, events, counts) go through this second connection to the same file, under its
+     * own lock: in WAL mode they see every committed write and never wait for a commit's fsync.
+     * NULL for ":memory:" (a second connection would open another database). */
+    struct SqliteStore *reader;
 } SqliteStore;
 
 #define JOB_COLUMNS                                                                                                    \
@@ -54,6 +69,21 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN memory_bytes INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN cancel_requested_ms INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN retries_json TEXT;",
+    /* 4: jobs per (state, owner), kept by triggers in the writing transaction, so that the quota counts
+     * are index lookups instead of walks over every queued job; exact for every writer of the file */
+    "CREATE TABLE job_counts (state INTEGER NOT NULL, owner TEXT NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY (state, owner)) WITHOUT ROWID;"
+    "INSERT INTO job_counts (state, owner, n) SELECT state, owner, COUNT(*) FROM jobs GROUP BY state, owner;"
+    "CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN"
+    " INSERT INTO job_counts (state, owner, n) VALUES (new.state, new.owner, 1)"
+    " ON CONFLICT (state, owner) DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN"
+    " UPDATE job_counts SET n = n - 1 WHERE state = old.state AND owner = old.owner; END;"
+    "CREATE TRIGGER jobs_count_update AFTER UPDATE OF state, owner ON jobs"
+    " WHEN old.state IS NOT new.state OR old.owner IS NOT new.owner BEGIN"
+    " UPDATE job_counts SET n = n - 1 WHERE state = old.state AND owner = old.owner;"
+    " INSERT INTO job_counts (state, owner, n) VALUES (new.state, new.owner, 1)"
+    " ON CONFLICT (state, owner) DO UPDATE SET n = n + 1; END;",
 };
 #define MIGRATION_COUNT ((int32_t)(sizeof migrations / sizeof migrations[0]))
 
@@ -75,9 +105,42 @@ static HgnStatus execSql(sqlite3 *db, const char *sql, const char *what) {
     return HGN_OK;
 }
 
+/* A one-off statement: sqlite3_finalize() it (or release() it). */
 static HgnStatus prepare(SqliteStore *s, const char *sql, sqlite3_stmt **st) {
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return dbError(s->db, "prepare");
     return HGN_OK;
+}
+
+/* A statement for sql from the connection's cache: a cached one that is free, else a new one (kept
+ * while the cache has room). Hand it back with release(), never sqlite3_finalize(). Caller holds s->mu. */
+static HgnStatus prepareCached(SqliteStore *s, const char *sql, sqlite3_stmt **st) {
+    for (size_t i = 0; i < s->nCached; i++) {
+        CachedStmt *c = &s->cache[i];
+        if (!c->busy && strcmp(sqlite3_sql(c->st), sql) == 0) {
+            c->busy = true;
+            *st = c->st;
+            return HGN_OK;
+        }
+    }
+    bool keep = s->nCached < STMT_CACHE_SIZE;
+    if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL) != SQLITE_OK)
+        return dbError(s->db, "prepare");
+    if (keep) s->cache[s->nCached++] = (CachedStmt){*st, true};
+    return HGN_OK;
+}
+
+/* Gives a statement from prepareCached() back: a cached one is reset (ending its read) and its bindings
+ * cleared (they may point at the caller's strings); any other is finalized. NULL is a no-op. */
+static void release(SqliteStore *s, sqlite3_stmt *st) {
+    if (!st) return;
+    for (size_t i = 0; i < s->nCached; i++)
+        if (s->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->cache[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 static char *dupCol(sqlite3_stmt *st, int i) {
@@ -180,6 +243,8 @@ static void bindJob(sqlite3_stmt *st, const HgnJob *j) {
 static void opClose(HgnJobStore *base) {
     SqliteStore *s = (SqliteStore *)base;
     if (!s) return;
+    if (s->reader) opClose(&s->reader->base);
+    for (size_t i = 0; i < s->nCached; i++) sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     hgnFree(s);
@@ -187,17 +252,17 @@ static void opClose(HgnJobStore *base) {
 
 static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev);
 
-/* One job row and its "submitted" event, inside the caller's transaction. */
-static HgnStatus insertRow(SqliteStore *s, const HgnJob *job) {
+/* One job row and its "submitted" event, inside the caller's transaction; *seq the event's seq. */
+static HgnStatus insertRow(SqliteStore *s, const HgnJob *job, int64_t *seq) {
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "INSERT INTO jobs (" JOB_COLUMNS
-                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                          &st);
+    HgnStatus e = prepareCached(s,
+                                "INSERT INTO jobs (" JOB_COLUMNS
+                                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                &st);
     if (e) return e;
     bindJob(st, job);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "insert job");
     HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
                       .from = job->state,
@@ -205,15 +270,21 @@ static HgnStatus insertRow(SqliteStore *s, const HgnJob *job) {
                       .timeMs = job->createdMs,
                       .message = "submitted"};
     memcpy(ev.jobId, job->id, sizeof ev.jobId);
-    return implAppendEvent(&s->base, &ev);
+    e = implAppendEvent(&s->base, &ev);
+    *seq = e ? 0 : ev.seq;
+    return e;
 }
 
 /* Every row of the batch and its "submitted" event commit together: one fsync for the batch. */
-static HgnStatus implInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n) {
+static HgnStatus implInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n, int64_t *seqs) {
     SqliteStore *s = (SqliteStore *)base;
     HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin insert");
     if (e) return e;
-    for (size_t i = 0; i < n && !e; i++) e = insertRow(s, jobs[i]);
+    for (size_t i = 0; i < n && !e; i++) {
+        int64_t seq = 0;
+        e = insertRow(s, jobs[i], &seq);
+        if (seqs) seqs[i] = seq;
+    }
     if (!e) e = execSql(s->db, "COMMIT", "commit insert");
     if (e) hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback insert"));
     return e;
@@ -221,7 +292,7 @@ static HgnStatus implInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, s
 
 static HgnStatus implInsert(HgnJobStore *base, const HgnJob *job) {
     const HgnJob *one[1] = {job};
-    return implInsertBatch(base, one, 1);
+    return implInsertBatch(base, one, 1, NULL);
 }
 
 static HgnStatus notFound(const char *id) {
@@ -231,16 +302,16 @@ static HgnStatus notFound(const char *id) {
 static HgnStatus implGet(HgnJobStore *base, const char *id, HgnJob *out) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st);
+    HgnStatus e = prepareCached(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st);
     if (e) return e;
     bindText(st, 1, id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         bool ok = readJob(st, out, true);
-        sqlite3_finalize(st);
+        release(s, st);
         return ok ? HGN_OK : hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "reading job `%s`", id);
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc == SQLITE_DONE ? notFound(id) : dbError(s->db, "get job");
 }
 
@@ -252,11 +323,11 @@ static HgnStatus implList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *
     if (f->activeOnly)
         mask = (mask ? mask : ~0) & ((1 << HGN_JOB_QUEUED) | (1 << HGN_JOB_RUNNING) | (1 << HGN_JOB_PAUSED));
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "SELECT " JOB_COLUMNS
-                          " FROM jobs WHERE (?1 IS NULL OR owner = ?1) AND (?2 = 0 OR ((1 << state) & ?2) != 0)"
-                          " AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4",
-                          &st);
+    HgnStatus e = prepareCached(s,
+                                "SELECT " JOB_COLUMNS
+                                " FROM jobs WHERE (?1 IS NULL OR owner = ?1) AND (?2 = 0 OR ((1 << state) & ?2) != 0)"
+                                " AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4",
+                                &st);
     if (e) return e;
     bindText(st, 1, f->owner);
     sqlite3_bind_int(st, 2, mask);
@@ -277,14 +348,14 @@ static HgnStatus implList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *
         if (!readJob(st, &out->items[out->count], false)) goto oom;
         out->count++;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) {
         hgnJobListFree(out);
         return dbError(s->db, "list jobs");
     }
     return HGN_OK;
 oom:
-    sqlite3_finalize(st);
+    release(s, st);
     hgnJobListFree(out);
     return hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "listing jobs");
 }
@@ -292,7 +363,7 @@ oom:
 static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expectFrom) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(
+    HgnStatus e = prepareCached(
         s,
         "UPDATE jobs SET owner=?2, plan_json=?3, plan_digest=?4, plan_path=?5, priority=?6, state=?7, created_ms=?8,"
         " updated_ms=?9, started_ms=?10, finished_ms=?11, attempts=?12, max_attempts=?13, not_before_ms=?14,"
@@ -305,7 +376,7 @@ static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState ex
     bindJob(st, job);
     sqlite3_bind_int(st, 34, (int)expectFrom);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "update job");
     if (sqlite3_changes(s->db) == 1) return HGN_OK;
     HgnJob cur;
@@ -408,13 +479,13 @@ static HgnStatus implHeartbeat(HgnJobStore *base, const char *id, const char *le
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     HgnStatus e =
-        prepare(s, "UPDATE jobs SET lease_expires_ms = ?3 WHERE id = ?1 AND lease_owner = ?2 AND state = 1", &st);
+        prepareCached(s, "UPDATE jobs SET lease_expires_ms = ?3 WHERE id = ?1 AND lease_owner = ?2 AND state = 1", &st);
     if (e) return e;
     bindText(st, 1, id);
     bindText(st, 2, leaseOwner);
     sqlite3_bind_int64(st, 3, untilMs);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "heartbeat");
     if (sqlite3_changes(s->db) != 1)
         return hgnStatusNew(HGN_CODE_InvalidTransition, NULL,
@@ -427,14 +498,14 @@ static HgnStatus implReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
     *count = 0;
-    HgnStatus e = prepare(s,
-                          "UPDATE jobs SET state = 0, lease_owner = NULL, lease_expires_ms = 0, updated_ms = ?1"
-                          " WHERE state = 1 AND lease_expires_ms < ?1",
-                          &st);
+    HgnStatus e = prepareCached(s,
+                                "UPDATE jobs SET state = 0, lease_owner = NULL, lease_expires_ms = 0, updated_ms = ?1"
+                                " WHERE state = 1 AND lease_expires_ms < ?1",
+                                &st);
     if (e) return e;
     sqlite3_bind_int64(st, 1, nowMs);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "reap expired leases");
     *count = (size_t)sqlite3_changes(s->db);
     return HGN_OK;
@@ -512,7 +583,8 @@ static HgnStatus implCountByState(HgnJobStore *base, const char *owner, int64_t 
     SqliteStore *s = (SqliteStore *)base;
     for (int i = 0; i < HGN_JOB_STATE_COUNT; i++) counts[i] = 0;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s, "SELECT state, COUNT(*) FROM jobs WHERE (?1 IS NULL OR owner = ?1) GROUP BY state", &st);
+    HgnStatus e =
+        prepareCached(s, "SELECT state, SUM(n) FROM job_counts WHERE (?1 IS NULL OR owner = ?1) GROUP BY state", &st);
     if (e) return e;
     bindText(st, 1, owner);
     int rc;
@@ -520,7 +592,7 @@ static HgnStatus implCountByState(HgnJobStore *base, const char *owner, int64_t 
         int k = sqlite3_column_int(st, 0);
         if (k >= 0 && k < HGN_JOB_STATE_COUNT) counts[k] = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc == SQLITE_DONE ? HGN_OK : dbError(s->db, "count jobs");
 }
 
@@ -528,23 +600,29 @@ static HgnStatus implCountInState(HgnJobStore *base, HgnJobState state, const ch
     SqliteStore *s = (SqliteStore *)base;
     *count = 0;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s, "SELECT COUNT(*) FROM jobs WHERE state = ?1 AND (?2 IS NULL OR owner = ?2)", &st);
+    /* job_counts (migration 4): a range of (state, owner) keys, not a walk over the jobs. Two statements,
+     * not "(?2 IS NULL OR owner = ?2)", which could not use the key's owner part. */
+    HgnStatus e = prepareCached(s,
+                                owner ? "SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE state = ?1 AND owner = ?2"
+                                      : "SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE state = ?1",
+                                &st);
     if (e) return e;
     sqlite3_bind_int(st, 1, (int)state);
-    bindText(st, 2, owner);
+    if (owner) bindText(st, 2, owner);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc == SQLITE_ROW ? HGN_OK : dbError(s->db, "count jobs");
 }
 
 static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
     SqliteStore *s = (SqliteStore *)base;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "INSERT INTO events (job_id, kind, from_state, to_state, steps_done, steps_total, time_ms,"
-                          " message) VALUES (?,?,?,?,?,?,?,?)",
-                          &st);
+    HgnStatus e =
+        prepareCached(s,
+                      "INSERT INTO events (job_id, kind, from_state, to_state, steps_done, steps_total, time_ms,"
+                      " message) VALUES (?,?,?,?,?,?,?,?)",
+                      &st);
     if (e) return e;
     bindText(st, 1, ev->jobId);
     sqlite3_bind_int(st, 2, (int)ev->kind);
@@ -555,7 +633,7 @@ static HgnStatus implAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
     sqlite3_bind_int64(st, 7, ev->timeMs);
     bindText(st, 8, ev->message);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) return dbError(s->db, "append event");
     ev->seq = sqlite3_last_insert_rowid(s->db);
     return HGN_OK;
@@ -567,10 +645,11 @@ static HgnStatus implEvents(HgnJobStore *base, const char *jobId, int64_t afterS
     *out = NULL;
     *count = 0;
     sqlite3_stmt *st;
-    HgnStatus e = prepare(s,
-                          "SELECT seq, job_id, kind, from_state, to_state, steps_done, steps_total, time_ms, message"
-                          " FROM events WHERE (?1 IS NULL OR job_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
-                          &st);
+    HgnStatus e =
+        prepareCached(s,
+                      "SELECT seq, job_id, kind, from_state, to_state, steps_done, steps_total, time_ms, message"
+                      " FROM events WHERE (?1 IS NULL OR job_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
+                      &st);
     if (e) return e;
     bindText(st, 1, jobId);
     sqlite3_bind_int64(st, 2, afterSeq);
@@ -600,7 +679,7 @@ static HgnStatus implEvents(HgnJobStore *base, const char *jobId, int64_t afterS
         (*count)++;
         if (sqlite3_column_type(st, 8) != SQLITE_NULL && !ev->message) goto oom;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != SQLITE_DONE) {
         hgnJobEventsFree(*out, *count);
         *out = NULL;
@@ -609,7 +688,7 @@ static HgnStatus implEvents(HgnJobStore *base, const char *jobId, int64_t afterS
     }
     return HGN_OK;
 oom:
-    sqlite3_finalize(st);
+    release(s, st);
     hgnJobEventsFree(*out, *count);
     *out = NULL;
     *count = 0;
@@ -622,6 +701,12 @@ void hgnJobEventsFree(HgnJobEvent *ev, size_t count) {
     hgnFree(ev);
 }
 
+/* The connection reads go through: the reader when there is one. */
+static SqliteStore *readerOf(HgnJobStore *base) {
+    SqliteStore *s = (SqliteStore *)base;
+    return s->reader ? s->reader : s;
+}
+
 static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
     SqliteStore *s = (SqliteStore *)base;
     pthread_mutex_lock(&s->mu);
@@ -630,26 +715,26 @@ static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
     return e;
 }
 
-static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n) {
+static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n, int64_t *seqs) {
     SqliteStore *s = (SqliteStore *)base;
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implInsertBatch(base, jobs, n);
+    HgnStatus e = implInsertBatch(base, jobs, n, seqs);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
 
 static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implGet(base, id, out);
+    HgnStatus e = implGet(&s->base, id, out);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
 
 static HgnStatus opList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *out) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implList(base, f, out);
+    HgnStatus e = implList(&s->base, f, out);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -688,9 +773,9 @@ static HgnStatus opReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count) 
 }
 
 static HgnStatus opCountByState(HgnJobStore *base, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implCountByState(base, owner, counts);
+    HgnStatus e = implCountByState(&s->base, owner, counts);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -705,17 +790,17 @@ static HgnStatus opAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
 
 static HgnStatus opEvents(HgnJobStore *base, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
                           size_t *count) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implEvents(base, jobId, afterSeq, max, out, count);
+    HgnStatus e = implEvents(&s->base, jobId, afterSeq, max, out, count);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
 
 static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char *owner, int64_t *count) {
-    SqliteStore *s = (SqliteStore *)base;
+    SqliteStore *s = readerOf(base);
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implCountInState(base, state, owner, count);
+    HgnStatus e = implCountInState(&s->base, state, owner, count);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -796,11 +881,9 @@ HgnStatus hgnJobStoreOpenSqlite(const char *path, HgnJobStore **out) {
     return hgnJobStoreOpenSqliteWith(path, HGN_JOB_DURABILITY_FULL, out);
 }
 
-HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durability, HgnJobStore **out) {
+/* A store struct with its lock and an open connection (busy timeout set); on failure *out is NULL. */
+static HgnStatus openConnection(const char *path, int flags, SqliteStore **out) {
     *out = NULL;
-    if (!path || !*path)
-        return hgnStatusNew(HGN_CODE_InvalidArgument, "store.path", "set store.path in the configuration",
-                            "the job store path is empty");
     SqliteStore *s = hgnCalloc(1, sizeof *s);
     if (!s) return hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "opening the store");
     s->base.ops = &sqliteOps;
@@ -809,22 +892,45 @@ HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durabilit
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&s->mu, &attr);
     pthread_mutexattr_destroy(&attr);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
         HgnStatus e = dbError(s->db, "open");
-        hgnStatusPrefixWhere(e, path);
         opClose(&s->base);
         return e;
     }
     sqlite3_busy_timeout(s->db, 5000);
+    *out = s;
+    return HGN_OK;
+}
+
+/* Whether the connection runs in WAL mode (where a reader connection never waits for the writer). */
+static bool inWal(SqliteStore *s) {
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "PRAGMA journal_mode", &st)) return false;
+    bool wal = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+               strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    release(s, st);
+    return wal;
+}
+
+HgnStatus hgnJobStoreOpenSqliteWith(const char *path, HgnJobDurability durability, HgnJobStore **out) {
+    *out = NULL;
+    if (!path || !*path)
+        return hgnStatusNew(HGN_CODE_InvalidArgument, "store.path", "set store.path in the configuration",
+                            "the job store path is empty");
+    SqliteStore *s = NULL;
+    HgnStatus e = openConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s);
+    if (e) return hgnStatusPrefixWhere(e, path);
     /* WAL: readers never block the writer; synchronous=FULL: a commit (an acknowledged submission
      * or state change) survives power loss, not just a process crash (docs/operations.md). */
-    HgnStatus e =
-        execSql(s->db,
+    e = execSql(s->db,
                 durability == HGN_JOB_DURABILITY_NORMAL ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                 "configure");
     if (!e) e = migrate(s);
+    if (!e && strcmp(path, ":memory:") != 0 && inWal(s)) {
+        e = openConnection(path, SQLITE_OPEN_READWRITE, &s->reader);
+        if (!e) e = execSql(s->reader->db, "PRAGMA query_only=1", "configure the reader");
+    }
     if (e) {
         hgnStatusPrefixWhere(e, path);
         opClose(&s->base);

@@ -87,6 +87,9 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN memory_bytes BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN cancel_requested_ms BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN retries_json TEXT;",
+    /* 4: the claim's "served longest ago" lookup per owner (SQLite's 4 is its job_counts table: the
+     * numbers match so that one schema version names one feature set across backends) */
+    "CREATE INDEX jobs_owner_started ON jobs (owner, started_ms);",
 };
 #define MIGRATION_COUNT ((int32_t)(sizeof migrations / sizeof migrations[0]))
 
@@ -317,7 +320,7 @@ static HgnStatus implAppendEvent(PgStore *s, HgnJobEvent *ev) {
 }
 
 /* One job row and its "submitted" event, inside the caller's transaction. */
-static HgnStatus insertRow(PgStore *s, const HgnJob *job) {
+static HgnStatus insertRow(PgStore *s, const HgnJob *job, int64_t *seq) {
     Params p = {0};
     pJob(&p, job);
     HgnStatus e = run(s, "insert job",
@@ -332,14 +335,16 @@ static HgnStatus insertRow(PgStore *s, const HgnJob *job) {
                       .timeMs = job->createdMs,
                       .message = "submitted"};
     memcpy(ev.jobId, job->id, sizeof ev.jobId);
-    return implAppendEvent(s, &ev);
+    e = implAppendEvent(s, &ev);
+    if (!e && seq) *seq = ev.seq;
+    return e;
 }
 
 /* Every row of the batch and its "submitted" event commit together: one commit for the batch. */
-static HgnStatus implInsertBatch(PgStore *s, const HgnJob *const *jobs, size_t n) {
+static HgnStatus implInsertBatch(PgStore *s, const HgnJob *const *jobs, size_t n, int64_t *seqs) {
     HgnStatus e = run(s, "begin insert", "BEGIN", NULL, NULL);
     if (e) return e;
-    for (size_t i = 0; i < n && !e; i++) e = insertRow(s, jobs[i]);
+    for (size_t i = 0; i < n && !e; i++) e = insertRow(s, jobs[i], seqs ? &seqs[i] : NULL);
     if (!e) e = run(s, "commit insert", "COMMIT", NULL, NULL);
     if (e) rollback(s);
     return e;
@@ -660,10 +665,10 @@ static bool retryAfterReset(PgStore *s, HgnStatus *e, int *tries) {
 
 static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
     const HgnJob *one[1] = {job};
-    STORE_OP(base, "insert job", implInsertBatch(s, one, 1));
+    STORE_OP(base, "insert job", implInsertBatch(s, one, 1, NULL));
 }
-static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n) {
-    STORE_OP(base, "insert jobs", implInsertBatch(s, jobs, n));
+static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n, int64_t *seqs) {
+    STORE_OP(base, "insert jobs", implInsertBatch(s, jobs, n, seqs));
 }
 static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
     STORE_OP(base, "get job", implGet(s, id, out));

@@ -2,9 +2,11 @@
  * submit/get/list/act/events rendered as JSON, worker threads that run
  * queued jobs through the local runtime, a reaper thread (hgnJobRecover every
  * REAP_EVERY_MS: forced cancel after jobs.cancelTimeoutMs, expired leases),
+ * plan files checked once per content,
  * and the job statistics exported as Prometheus metrics. */
 #include "server/jobAdapter.h"
 
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,8 +14,13 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/fileIo.h"
+#include "core/strBuf.h"
 #include "huginn/jobs.h"
+#include "huginn/plan.h"
 #include "huginn/log.h"
+
+#define PLANS_SEEN 64
 
 struct JobAdapter {
     HgnJobManager *manager;
@@ -22,6 +29,10 @@ struct JobAdapter {
     pthread_t reaper;
     bool reaperStarted;
     atomic_bool stopping;
+    /* SHA-256 of plan files that validated (jobAdapterCheckPlanFile), replaced round robin */
+    pthread_mutex_t plansMu;
+    unsigned char plansSeen[PLANS_SEEN][32];
+    size_t nPlansSeen, nextPlanSlot;
 };
 
 #define REAP_EVERY_MS 1000
@@ -70,8 +81,10 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     JobAdapter *a = hgnCalloc(1, sizeof *a);
     if (!a) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
     atomic_init(&a->stopping, false);
+    pthread_mutex_init(&a->plansMu, NULL);
     HgnJobManagerConfig mc;
     hgnJobManagerConfigInit(&mc);
+    if (cfg->groupCommit > 0) mc.submitBatchMax = (int32_t)(cfg->groupCommit > 4096 ? 4096 : cfg->groupCommit);
     HgnStatus st = hgnJobManagerConfigFromConfig(cfg->config, &mc);
     if (!st) st = hgnJobManagerOpenFromConfig(cfg->config, &mc, &a->manager);
     size_t recovered = 0;
@@ -108,15 +121,56 @@ void jobAdapterClose(JobAdapter *a) {
     if (a->reaperStarted) pthread_join(a->reaper, NULL);
     hgnFree(a->threads);
     hgnJobManagerClose(a->manager);
+    pthread_mutex_destroy(&a->plansMu);
     hgnFree(a);
 }
 
-HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *body, char id[64]) {
+static bool planSeen(JobAdapter *a, const unsigned char md[32]) {
+    bool seen = false;
+    pthread_mutex_lock(&a->plansMu);
+    for (size_t i = 0; i < a->nPlansSeen && !seen; i++) seen = memcmp(a->plansSeen[i], md, 32) == 0;
+    pthread_mutex_unlock(&a->plansMu);
+    return seen;
+}
+
+static void planRemember(JobAdapter *a, const unsigned char md[32]) {
+    pthread_mutex_lock(&a->plansMu);
+    memcpy(a->plansSeen[a->nextPlanSlot], md, 32);
+    a->nextPlanSlot = (a->nextPlanSlot + 1) % PLANS_SEEN;
+    if (a->nPlansSeen < PLANS_SEEN) a->nPlansSeen++;
+    pthread_mutex_unlock(&a->plansMu);
+}
+
+HgnStatus jobAdapterCheckPlanFile(JobAdapter *a, const char *path, char **text) {
+    *text = NULL;
+    HgnBuf b;
+    hgnBufInit(&b);
+    HgnStatus st = hgnFileReadAll(path, (uint64_t)1 << 30, "the plan", "check the plan path", &b);
+    unsigned char md[32];
+    unsigned int mdLen = 0;
+    /* validation depends on the content only: a digest seen before validated then */
+    bool hashed = !st && EVP_Digest(hgnBufStr(&b), b.len, md, &mdLen, EVP_sha256(), NULL) == 1 && mdLen == 32;
+    if (!st && !(hashed && planSeen(a, md))) {
+        HgnPlan *plan = NULL;
+        st = hgnPlanReadJson(hgnBufStr(&b), b.len, path, &plan);
+        hgnPlanFree(plan);
+        if (!st && hashed) planRemember(a, md);
+    }
+    if (!st) {
+        *text = hgnBufDetach(&b);
+        if (!*text) *text = hgnStrdup("");
+        if (!*text) st = hgnStatusNew(HGN_CODE_OutOfMemory, path, NULL, "reading the plan");
+    }
+    hgnBufFree(&b);
+    return st;
+}
+
+HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *body, const char *planText, char id[64]) {
     const json_t *plan = json_object_get(body, "plan");
     char *planJson = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
     if (plan && !planJson) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
     HgnJobSubmit req = {.owner = owner,
-                        .planJson = planJson,
+                        .planJson = planJson ? planJson : planText, /* with planPath: read once */
                         .planPath = plan ? NULL : json_string_value(json_object_get(body, "planPath")),
                         .priority = (int32_t)json_integer_value(json_object_get(body, "priority")),
                         .maxAttempts = (int32_t)json_integer_value(json_object_get(body, "maxAttempts")),

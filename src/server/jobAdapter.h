@@ -20,13 +20,21 @@ typedef struct JobAdapterConfig {
     const HgnConfig *config; /* [store] (backend, path, dsn, artifactsRoot) and [jobs] (quotas, leases,
                               * retries: hgnJobManagerConfigFromConfig); NULL: defaults */
     int workers;             /* threads running queued jobs (0: none; the API only) */
+    int64_t groupCommit;     /* most submissions one store commit holds (store.groupCommit; 1: no grouping) */
 } JobAdapterConfig;
 
 HGN_NODISCARD HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out);
 void jobAdapterClose(JobAdapter *a);
+/* Reads the plan file at path once and validates it (hgnPlanReadJson: JSON, schema, references) unless
+ * a plan of the same content (SHA-256) validated before in this server (the last 64 kept): a plan file
+ * submitted again and again is parsed once here. OUT: *text, the file's content (hgnFree), for
+ * jobAdapterSubmit. Errors as hgnPlanReadFile's (NotFound, IoError, InvalidJson, PlanSchemaViolation). */
+HGN_NODISCARD HgnStatus jobAdapterCheckPlanFile(JobAdapter *a, const char *path, char **text);
 /* HGN-0501 QueueFull when the queue (or the owner's quota) is full. */
-/* req: a validated JobSubmit document (plan or planPath, priority, maxAttempts, prompt, maxTokens). */
-HGN_NODISCARD HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *req, char id[64]);
+/* req: a validated JobSubmit document (plan or planPath, priority, maxAttempts, prompt, maxTokens);
+ * planText: the planPath file's content already read (jobAdapterCheckPlanFile), or NULL. */
+HGN_NODISCARD HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *req, const char *planText,
+                                         char id[64]);
 /* The job as JSON and its owner (OUT: *owner hgnFree()d by the caller). HGN-0006 when unknown. */
 HGN_NODISCARD HgnStatus jobAdapterGet(JobAdapter *a, const char *id, json_t **out, char **owner);
 /* {"jobs":[…]} of owner (NULL: every owner). */

@@ -205,7 +205,8 @@ int main(int argc, char **argv) {
     if (!st) st = hgnMetricsCreate(&server.metrics);
     if (!st) st = hgnMetricsRegisterStandard(server.metrics);
     if (!st) st = hgnApiSchemasLoad(&server.schemas);
-    JobAdapterConfig jc = {.config = cfg, .workers = workers};
+    JobAdapterConfig jc = {
+        .config = cfg, .workers = workers, .groupCommit = hgnConfigGetInt(cfg, "store.groupCommit", 256)};
     if (!st) st = jobAdapterOpen(&jc, &server.jobs);
 
     const char *listenAddr = hgnConfigGetString(cfg, "server.listen", "");

@@ -320,6 +320,7 @@ static enum MHD_Result submitJob(struct MHD_Connection *conn, Request *r, Server
     if (st) return sendError(conn, r, st, 400);
     json_t *plan = json_object_get(req, "plan");
     const char *planPath = json_string_value(json_object_get(req, "planPath"));
+    char *planText = NULL; /* the planPath file, read once */
     if (plan) {
         st = hgnPlanValidate(plan);
         if (st) {
@@ -329,16 +330,15 @@ static enum MHD_Result submitJob(struct MHD_Connection *conn, Request *r, Server
             hgnStatusSetWhere(st, where);
         }
     } else {
-        HgnPlan *p = NULL;
-        st = hgnPlanReadFile(planPath, &p);
-        hgnPlanFree(p);
+        st = jobAdapterCheckPlanFile(s->jobs, planPath, &planText);
     }
     if (st) {
         json_decref(req);
         return sendError(conn, r, st, hgnStatusCode(st) == HGN_CODE_NotFound ? 404 : 400);
     }
     char id[64];
-    st = jobAdapterSubmit(s->jobs, who->user, req, id);
+    st = jobAdapterSubmit(s->jobs, who->user, req, planText, id);
+    hgnFree(planText);
     json_decref(req);
     if (st) return sendError(conn, r, st, 0);
     json_t *job = NULL;

@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 "$HUGINN" jobs >/dev/null || fail "jobs on an empty store"
 db=$work/state/huginn/jobs.db
 [ -e "$db" ] || fail "no store at $db"
-[ "$(sqlite3 "$db" 'SELECT version FROM schema_version')" = 3 ] || fail "schema version"
+[ "$(sqlite3 "$db" 'SELECT version FROM schema_version')" = 4 ] || fail "schema version"
 id=01900000-0000-7000-8000-000000000001
 sqlite3 "$db" "INSERT INTO jobs (id, owner, plan_json, state, created_ms, updated_ms) VALUES ('$id', 'alice', '{}', 0, 1, 1)" \
   || fail "insert"

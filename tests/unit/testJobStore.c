@@ -206,14 +206,14 @@ static void assertStrEq(const char *a, const char *b) {
 
 static void testSchemaVersionAndReopen(void **state) {
     Fixture *fx = fixture(state);
-    assert_int_equal(fx->s->ops->schemaVersion(fx->s), 3);
-    assert_int_equal(hgnJobStoreSchemaVersion(fx->s), 3);
+    assert_int_equal(fx->s->ops->schemaVersion(fx->s), 4);
+    assert_int_equal(hgnJobStoreSchemaVersion(fx->s), 4);
     insertJob(fx->s, 1, "alice", 0, 0);
     hgnJobStoreClose(fx->s);
     fx->s = openStore(fx); /* reopening migrates nothing, keeps data and version */
-    assert_int_equal(hgnJobStoreSchemaVersion(fx->s), 3);
+    assert_int_equal(hgnJobStoreSchemaVersion(fx->s), 4);
     HgnJobStore *second = openStore(fx); /* a second handle while the first is open */
-    assert_int_equal(hgnJobStoreSchemaVersion(second), 3);
+    assert_int_equal(hgnJobStoreSchemaVersion(second), 4);
     int64_t n = 0;
     assertOk(second->ops->countInState(second, HGN_JOB_QUEUED, NULL, &n));
     assert_int_equal(n, 1);
@@ -225,7 +225,7 @@ static void testSchemaVersionAndReopen(void **state) {
     HgnJobStore *s = NULL;
     HgnStatus st =
         fx->backend == BACKEND_SQLITE ? hgnJobStoreOpenSqlite(fx->target, &s) : hgnJobStoreOpenPostgres(fx->target, &s);
-    expectError(st, HGN_CODE_StoreError, "99", "3", "upgrade Huginn");
+    expectError(st, HGN_CODE_StoreError, "99", "4", "upgrade Huginn");
     assert_null(s);
 }
 
@@ -555,7 +555,7 @@ static void runConcurrentClaims(Fixture *fx, int nJobs, int32_t maxRunning, int 
         jobs[i] = makeJob(i + 1, owners[i % 5], i % 7, 0);
         ptrs[i] = &jobs[i];
     }
-    assertOk(fx->s->ops->insertBatch(fx->s, (const HgnJob *const *)ptrs, (size_t)nJobs));
+    assertOk(fx->s->ops->insertBatch(fx->s, (const HgnJob *const *)ptrs, (size_t)nJobs, NULL));
     HgnJobStore *h[2] = {openStore(fx), openStore(fx)};
     pthread_t t[4];
     ClaimArg a[4];
@@ -675,7 +675,7 @@ static void testInsertBatchAllOrNothing(void **state) {
         ptrs[i] = &jobs[i];
     }
     jobId(jobs[3].id, 2); /* a duplicate id inside the batch */
-    expectCode(s->ops->insertBatch(s, ptrs, 5), HGN_CODE_StoreError);
+    expectCode(s->ops->insertBatch(s, ptrs, 5, NULL), HGN_CODE_StoreError);
     int64_t counts[HGN_JOB_STATE_COUNT];
     assertOk(s->ops->countByState(s, NULL, counts));
     assert_int_equal(counts[HGN_JOB_QUEUED], 0); /* the whole batch rolled back */
@@ -686,7 +686,7 @@ static void testInsertBatchAllOrNothing(void **state) {
     hgnJobEventsFree(evs, n);
     /* the store is usable afterwards: a good batch commits whole */
     jobId(jobs[3].id, 4);
-    assertOk(s->ops->insertBatch(s, ptrs, 5));
+    assertOk(s->ops->insertBatch(s, ptrs, 5, NULL));
     assertOk(s->ops->countByState(s, "alice", counts));
     assert_int_equal(counts[HGN_JOB_QUEUED], 5);
     assertOk(s->ops->events(s, NULL, 0, 0, &evs, &n));
@@ -695,10 +695,10 @@ static void testInsertBatchAllOrNothing(void **state) {
     /* a batch colliding with a stored job rolls back too */
     HgnJob more[2] = {makeJob(10, "bob", 0, 0), makeJob(3, "bob", 0, 0)};
     const HgnJob *morePtrs[2] = {&more[0], &more[1]};
-    expectCode(s->ops->insertBatch(s, morePtrs, 2), HGN_CODE_StoreError);
+    expectCode(s->ops->insertBatch(s, morePtrs, 2, NULL), HGN_CODE_StoreError);
     assertOk(s->ops->countByState(s, "bob", counts));
     assert_int_equal(counts[HGN_JOB_QUEUED], 0);
-    assertOk(s->ops->insertBatch(s, morePtrs, 0)); /* empty batch: nothing to do */
+    assertOk(s->ops->insertBatch(s, morePtrs, 0, NULL)); /* empty batch: nothing to do */
 }
 
 static void testCounts(void **state) {
@@ -889,7 +889,7 @@ static void testPgConcurrentMigration(void **state) {
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);
         assertOk(a[i].st);
-        assert_int_equal(hgnJobStoreSchemaVersion(a[i].s), 3);
+        assert_int_equal(hgnJobStoreSchemaVersion(a[i].s), 4);
     }
     insertJob(a[0].s, 1, "alice", 0, 0);
     int64_t n = 0;
@@ -901,7 +901,7 @@ static void testPgConcurrentMigration(void **state) {
     PGresult *r = PQexec(c, "SELECT COUNT(*), MAX(version) FROM schema_version");
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(r, 0, 0), "1");
-    assert_string_equal(PQgetvalue(r, 0, 1), "3");
+    assert_string_equal(PQgetvalue(r, 0, 1), "4");
     PQclear(r);
     PQfinish(c);
     (void)fx;
