@@ -17,6 +17,7 @@
 #include "huginn/plan.h"
 #include "huginn/runtime.h"
 #include "orchestrator/jobManagerInt.h"
+#include "orchestrator/jobOptions.h"
 #include "orchestrator/jobTrace.h"
 
 typedef ExecStep RunCtx;
@@ -122,6 +123,9 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         hgnGenerateOptionsInit(&go);
         go.maxTokens = j->maxTokens > 0 ? j->maxTokens : 16;
         go.ignoreEos = c->m->cfg.ignoreEos;
+        HgnJobOptions jo; /* sampling, stop strings, ignoreEos of the job (checked at submit) */
+        e = hgnJobOptionsParse(j->optionsJson, &jo);
+        hgnJobOptionsApply(&jo, &go);
         if (j->artefactsPath) {
             go.artifactsDir = j->artefactsPath;
             go.checkpointEvery = c->m->cfg.checkpointEvery;
@@ -134,7 +138,8 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         HgnGenerateResult r;
         memset(&r, 0, sizeof r);
         const char *prompt = j->prompt && *j->prompt ? j->prompt : "Hello";
-        e = hgnGenerate(rt, prompt, strlen(prompt), &go, &r);
+        if (!e) e = hgnGenerate(rt, prompt, strlen(prompt), &go, &r);
+        hgnJobOptionsClear(&jo);
         if (!e) noteCheckpoint(c);
         if (!e) {
             *resultText = hgnStrdup(r.text ? r.text : "");

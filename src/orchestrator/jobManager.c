@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "core/strBuf.h"
 #include "orchestrator/jobManagerInt.h"
+#include "orchestrator/jobOptions.h"
 
 void hgnJobClear(HgnJob *j) {
     if (!j) return;
@@ -359,8 +360,11 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
                             (int)req->priority);
     if (!req->planJson && !req->planPath)
         return hgnStatusNew(HGN_CODE_InvalidArgument, "plan", "pass the plan inline or by path", "no plan given");
+    HgnJobOptions opts; /* checked now, so that a bad option is the submitter's error, not a failed job */
+    HgnStatus e = hgnJobOptionsParse(req->optionsJson, &opts);
+    hgnJobOptionsClear(&opts);
+    if (e) return e;
     char *text = NULL;
-    HgnStatus e = HGN_OK;
     if (req->planJson) {
         text = hgnStrdup(req->planJson);
         if (!text) return hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "copying the plan");

@@ -46,6 +46,7 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     HgnJobManagerConfig mc;
     hgnJobManagerConfigInit(&mc);
     mc.storePath = cfg->storePath && *cfg->storePath ? cfg->storePath : NULL;
+    mc.leaseMs = cfg->leaseMs;
     if (cfg->queueLimit > 0) mc.maxQueuedTotal = (int32_t)(cfg->queueLimit > INT32_MAX ? INT32_MAX : cfg->queueLimit);
     HgnStatus st = hgnJobManagerOpen(&mc, &a->manager);
     size_t recovered = 0;
@@ -80,18 +81,26 @@ void jobAdapterClose(JobAdapter *a) {
 
 HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *body, char id[64]) {
     const json_t *plan = json_object_get(body, "plan");
+    const json_t *options = json_object_get(body, "options");
     char *planJson = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
-    if (plan && !planJson) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    char *optionsJson = options ? json_dumps(options, JSON_COMPACT) : NULL;
+    if ((plan && !planJson) || (options && !optionsJson)) {
+        free(planJson);
+        free(optionsJson);
+        return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    }
     HgnJobSubmit req = {.owner = owner,
                         .planJson = planJson,
                         .planPath = plan ? NULL : json_string_value(json_object_get(body, "planPath")),
                         .priority = (int32_t)json_integer_value(json_object_get(body, "priority")),
                         .maxAttempts = (int32_t)json_integer_value(json_object_get(body, "maxAttempts")),
                         .prompt = json_string_value(json_object_get(body, "prompt")),
-                        .maxTokens = (int32_t)json_integer_value(json_object_get(body, "maxTokens"))};
+                        .maxTokens = (int32_t)json_integer_value(json_object_get(body, "maxTokens")),
+                        .optionsJson = optionsJson};
     char jobId[HGN_JOB_ID_LEN + 1];
     HgnStatus st = hgnJobSubmit(a->manager, &req, jobId);
     free(planJson);
+    free(optionsJson);
     if (!st) snprintf(id, 64, "%s", jobId);
     return st;
 }

@@ -18,12 +18,14 @@ typedef struct JobAdapterConfig {
     const char *storePath; /* NULL or "": the job manager's default */
     int64_t queueLimit;    /* queued jobs in total (HGN-0501 past it) */
     int workers;           /* threads running queued jobs (0: none; the API only) */
+    int64_t leaseMs;       /* lease of a running job (server.leaseMs); 0: the manager's default */
 } JobAdapterConfig;
 
 HGN_NODISCARD HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out);
 void jobAdapterClose(JobAdapter *a);
 /* HGN-0501 QueueFull when the queue (or the owner's quota) is full. */
-/* req: a validated JobSubmit document (plan or planPath, priority, maxAttempts, prompt, maxTokens). */
+/* req: a validated JobSubmit document (plan or planPath, priority, maxAttempts, prompt, maxTokens,
+ * options: the generation options, checked by hgnJobSubmit). */
 HGN_NODISCARD HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *req, char id[64]);
 /* The job as JSON and its owner (OUT: *owner hgnFree()d by the caller). HGN-0006 when unknown. */
 HGN_NODISCARD HgnStatus jobAdapterGet(JobAdapter *a, const char *id, json_t **out, char **owner);

@@ -208,7 +208,8 @@ int main(int argc, char **argv) {
     if (!st) st = hgnApiSchemasLoad(&server.schemas);
     JobAdapterConfig jc = {.storePath = hgnConfigGetString(cfg, "store.path", ""),
                            .queueLimit = hgnConfigGetInt(cfg, "server.queueLimit", 1024),
-                           .workers = workers};
+                           .workers = workers,
+                           .leaseMs = hgnConfigGetInt(cfg, "server.leaseMs", 30000)};
     if (!st) st = jobAdapterOpen(&jc, &server.jobs);
 
     const char *listenAddr = hgnConfigGetString(cfg, "server.listen", "");
