@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/strBuf.h"
+#include "huginn/log.h"
 #include "orchestrator/jobManagerInt.h"
 #include "orchestrator/jobOptions.h"
 
@@ -263,6 +264,7 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     c->managerId = NULL;
     c->artifactsRoot = NULL;
     pthread_mutex_init(&m->mu, NULL);
+    pthread_mutex_init(&m->recoverMu, NULL);
     HgnStatus e = HGN_OK;
     if (cfg && cfg->store) {
         m->store = cfg->store;
@@ -317,6 +319,7 @@ void hgnJobManagerClose(HgnJobManager *m) {
     hgnFree(m->id);
     hgnFree(m->artifactsRoot);
     pthread_mutex_destroy(&m->mu);
+    pthread_mutex_destroy(&m->recoverMu);
     hgnFree(m);
 }
 
@@ -524,8 +527,42 @@ HgnStatus hgnJobResume(HgnJobManager *m, const char *id, const char *asUser) { r
 
 /* ---- running, recovery, stats ------------------------------------------ */
 
+/* Expired leases go back to QUEUED in one atomic store update (a runner
+ * that renews meanwhile keeps its job); each job requeued here gets its
+ * RUNNING → QUEUED event, so that a job's events always form one chain
+ * through the state table (one lease at a time). The RUNNING jobs are read
+ * first, and the update is skipped when none has expired. */
 HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
-    HgnStatus e = m->store->ops->reapExpired(m->store, managerNow(m), recovered);
+    *recovered = 0;
+    pthread_mutex_lock(&m->recoverMu);
+    int64_t now = managerNow(m);
+    HgnJobFilter f = {.stateMask = 1 << HGN_JOB_RUNNING};
+    HgnJobList running = {0};
+    HgnStatus e = m->store->ops->list(m->store, &f, &running);
+    size_t expired = 0;
+    for (size_t i = 0; !e && i < running.count; i++) expired += running.items[i].leaseExpiresMs < now;
+    if (!e && expired) e = m->store->ops->reapExpired(m->store, now, recovered);
+    for (size_t i = 0; !e && *recovered && i < running.count; i++) {
+        HgnJob *r = &running.items[i], cur;
+        if (r->leaseExpiresMs >= now || m->store->ops->get(m->store, r->id, &cur)) continue;
+        if (cur.state == HGN_JOB_QUEUED && cur.updatedMs == now) { /* requeued by the update above */
+            char msg[512];
+            snprintf(msg, sizeof msg, "the lease of `%s` expired (its runner stopped renewing it): requeued",
+                     r->leaseOwner ? r->leaseOwner : "?");
+            HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE,
+                              .from = HGN_JOB_RUNNING,
+                              .to = HGN_JOB_QUEUED,
+                              .stepsDone = cur.stepsDone,
+                              .stepsTotal = cur.stepsTotal,
+                              .message = msg};
+            memcpy(ev.jobId, cur.id, sizeof ev.jobId);
+            managerEmit(m, &ev);
+            HGN_WARN("jobs", "job %s: %s", cur.id, msg);
+        }
+        hgnJobClear(&cur);
+    }
+    hgnJobListFree(&running);
+    pthread_mutex_unlock(&m->recoverMu);
     if (!e && *recovered) {
         pthread_mutex_lock(&m->mu);
         m->counters.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED] += (int64_t)*recovered;
@@ -550,7 +587,7 @@ HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {
     pthread_mutex_lock(&m->mu);
     m->counters.transitions[HGN_JOB_QUEUED][HGN_JOB_RUNNING]++;
     pthread_mutex_unlock(&m->mu);
-    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_RUNNING};
+    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_RUNNING, .message = m->id};
     memcpy(ev.jobId, j.id, sizeof ev.jobId);
     managerEmit(m, &ev);
     e = executionRunJob(m, &j);
