@@ -530,8 +530,9 @@ HgnStatus hgnJobResume(HgnJobManager *m, const char *id, const char *asUser) { r
 /* Expired leases go back to QUEUED in one atomic store update (a runner
  * that renews meanwhile keeps its job); each job requeued here gets its
  * RUNNING → QUEUED event, so that a job's events always form one chain
- * through the state table (one lease at a time). The RUNNING jobs are read
- * first, and the update is skipped when none has expired. */
+ * through the state table (one lease at a time); a cancel or pause asked of
+ * the dead runner takes effect here. The RUNNING jobs are read first, and the
+ * update is skipped when none has expired. */
 HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
     *recovered = 0;
     pthread_mutex_lock(&m->recoverMu);
@@ -558,6 +559,12 @@ HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
             memcpy(ev.jobId, cur.id, sizeof ev.jobId);
             managerEmit(m, &ev);
             HGN_WARN("jobs", "job %s: %s", cur.id, msg);
+            /* a cancel or pause asked of the dead runner is honoured now, not after another full run
+             * (a claim by another worker meanwhile wins the compare-and-set; that runner honours it) */
+            if (cur.cancelRequested || cur.pauseRequested)
+                hgnStatusFree(managerTransition(m, &cur, cur.cancelRequested ? HGN_JOB_CANCELLED : HGN_JOB_PAUSED,
+                                                cur.cancelRequested ? "cancel requested before the runner died"
+                                                                    : "pause requested before the runner died"));
         }
         hgnJobClear(&cur);
     }

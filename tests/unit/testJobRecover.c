@@ -2,7 +2,8 @@
  * manager A whose lease expires is requeued by manager B with one RUNNING →
  * QUEUED event naming A (and no second one on the next recovery), so that
  * the job's state events stay one chain through the state table; the next
- * run's QUEUED → RUNNING event names B; a live lease is never taken. */
+ * run's QUEUED → RUNNING event names B; a live lease is never taken; a
+ * cancel or pause asked of the dead runner is honoured at recovery. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,9 +108,54 @@ static void testExpiredLeaseIsOneEvent(void **state) {
     unlink(side);
 }
 
+/* A cancel (or pause) asked while the runner was alive, which then died: honoured at recovery. */
+static void testRequestOfDeadRunner(void **state) {
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/hgnJobRecover-%d-req.db", (int)getpid());
+    unlink(path);
+    int64_t clock = 10000;
+    HgnJobManager *a = openManager(path, &clock, "A"), *b = openManager(path, &clock, "B");
+    HgnJobStore *sa = hgnJobManagerStore(a);
+    for (int k = 0; k < 2; k++) {
+        char id[HGN_JOB_ID_LEN + 1];
+        HgnJobSubmit sub = {.owner = "alice", .planJson = "{\"schemaVersion\":1}"};
+        assert_null(hgnJobSubmit(a, &sub, id));
+        HgnJob j;
+        bool found = false;
+        assert_null(sa->ops->claim(sa, "A", clock, 1000, 10, 0, &j, &found));
+        assert_true(found);
+        hgnJobClear(&j);
+        assert_null(k == 0 ? hgnJobCancel(b, id, NULL) : hgnJobPause(b, id, NULL)); /* graceful: still RUNNING */
+        assert_null(hgnJobGet(b, id, NULL, &j));
+        assert_int_equal(j.state, HGN_JOB_RUNNING);
+        hgnJobClear(&j);
+        clock += 1001;
+        size_t n = 0;
+        assert_null(hgnJobRecover(b, &n));
+        assert_int_equal(n, 1);
+        char chain[512], msg[512];
+        stateChain(b, id, chain, sizeof chain, msg, sizeof msg);
+        assert_string_equal(chain, k == 0 ? "RUNNING>QUEUED QUEUED>CANCELLED" : "RUNNING>QUEUED QUEUED>PAUSED");
+        assert_non_null(strstr(msg, "before the runner died"));
+        bool ran = true;
+        assert_null(hgnJobRunNext(b, &ran));
+        assert_false(ran); /* nothing is run again */
+    }
+    hgnJobManagerClose(a);
+    hgnJobManagerClose(b);
+    unlink(path);
+    char side[300];
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testExpiredLeaseIsOneEvent),
+        cmocka_unit_test(testRequestOfDeadRunner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
