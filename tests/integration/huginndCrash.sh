@@ -198,7 +198,7 @@ while [ -z "$caught" ]; do
   done
   [ -n "$caught" ] && break
   [ "$(date +%s)" -lt "$deadline" ] || die "no job reached a checkpoint within 60 s (log: $(tail -5 "$work/running.log"))"
-  sleep 0.01
+  sleep 0.003
 done
 crash
 # the files are frozen now: the jobs with a checkpoint and no summary were cut mid-run
