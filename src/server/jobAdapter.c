@@ -1,7 +1,8 @@
 /* jobAdapter.c — huginnd's seam to the job manager (include/huginn/jobs.h):
  * submit/get/list/act/events rendered as JSON, worker threads that run
- * queued jobs through the local runtime, and the job statistics exported as
- * Prometheus metrics. */
+ * queued jobs through the local runtime, a reaper thread that requeues the
+ * jobs of a dead huginnd once their lease expires, and the job statistics
+ * exported as Prometheus metrics. */
 #include "server/jobAdapter.h"
 
 #include <pthread.h>
@@ -18,6 +19,9 @@ struct JobAdapter {
     HgnJobManager *manager;
     pthread_t *threads;
     int nThreads;
+    pthread_t reaper;
+    bool hasReaper;
+    int64_t reapEveryMs;
     atomic_bool stopping;
 };
 
@@ -38,6 +42,26 @@ static void *workerMain(void *arg) {
     return NULL;
 }
 
+/* Requeues jobs whose lease expired (their huginnd died) every quarter lease, so that they are
+ * recovered about one lease after the crash even while every worker is busy with a long job. */
+static void *reaperMain(void *arg) {
+    JobAdapter *a = arg;
+    int64_t waited = 0;
+    while (!atomic_load(&a->stopping)) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if ((waited += 50) < a->reapEveryMs) continue;
+        waited = 0;
+        size_t n = 0;
+        HgnStatus st = hgnJobRecover(a->manager, &n);
+        if (st) {
+            hgnLogStatus(HGN_LOG_WARN, "server", st);
+            hgnStatusFree(st);
+        }
+    }
+    return NULL;
+}
+
 HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     *out = NULL;
     JobAdapter *a = hgnCalloc(1, sizeof *a);
@@ -52,6 +76,11 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     size_t recovered = 0;
     if (!st) st = hgnJobRecover(a->manager, &recovered);
     if (!st && recovered) HGN_INFO("server", "recovered %zu job(s) whose lease had expired", recovered);
+    a->reapEveryMs = (cfg->leaseMs > 0 ? cfg->leaseMs : 30000) / 4;
+    if (!st && pthread_create(&a->reaper, NULL, reaperMain, a) != 0)
+        st = hgnStatusNew(HGN_CODE_InternalError, "jobs", NULL, "cannot start the lease reaper thread");
+    else if (!st)
+        a->hasReaper = true;
     if (!st && cfg->workers > 0) {
         a->threads = hgnCalloc((size_t)cfg->workers, sizeof *a->threads);
         if (!a->threads) st = hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
@@ -74,6 +103,7 @@ void jobAdapterClose(JobAdapter *a) {
     if (!a) return;
     atomic_store(&a->stopping, true);
     for (int i = 0; i < a->nThreads; i++) pthread_join(a->threads[i], NULL);
+    if (a->hasReaper) pthread_join(a->reaper, NULL);
     hgnFree(a->threads);
     hgnJobManagerClose(a->manager);
     hgnFree(a);

@@ -201,6 +201,7 @@ while [ -z "$caught" ]; do
   sleep 0.003
 done
 crash
+killedMs=$(($(now) / 1000000))
 # the files are frozen now: the jobs with a checkpoint and no summary were cut mid-run
 : >midrun.txt
 for d in "$work"/s1/artifacts/*/; do
@@ -213,6 +214,18 @@ waitTerminal ids.txt 120
 echo "recovery after SIGKILL mid-run: all $N jobs ended $((($(now) - t0) / 1000000)) ms after the restart (lease ${LEASE} ms)"
 events ids.txt
 check ids.txt midrun.txt "SIGKILL after submission and mid-run"
+python3 - "$work/events.jsonl" "$killedMs" "$LEASE" <<'P' || fail "requeue after SIGKILL took too long (see above)"
+import json, sys
+killed, lease = int(sys.argv[2]), int(sys.argv[3])
+t = [e["timeMs"] for l in open(sys.argv[1]) for e in json.loads(l)["events"]
+     if e.get("from") == "RUNNING" and e.get("to") == "QUEUED"]
+if t:
+    print(f"the killed runs were requeued {min(t) - killed} to {max(t) - killed} ms after SIGKILL")
+    # about one lease, even while both workers run other jobs (huginnd's reaper, every lease/4)
+    if max(t) - killed > 4 * lease:
+        print(f"FAIL: requeued {max(t) - killed} ms after SIGKILL; the lease is {lease} ms", file=sys.stderr)
+        sys.exit(1)
+P
 grep -q "lease of .* expired" "$work/recovered.log" ||
   fail "the restarted huginnd does not log the requeue (log: $(tail -5 "$work/recovered.log"))"
 
