@@ -307,7 +307,7 @@ typedef struct HgnJobSubmit {
     int32_t maxAttempts;     /* 0: manager default */
     const char *prompt;      /* the prompt to generate from; NULL: "" */
     int32_t maxTokens;       /* 0: 16 */
-    const char *optionsJson; /* generation options JSON object, or NULL (greedy defaults) */
+    const char *optionsJson; /* generation options (jobOptions.h), or NULL: `huginn execute`'s defaults */
 } HgnJobSubmit;
 
 /* Validates the plan JSON (parse; HGN-0600/0002 on bad input), enforces quotas

@@ -1,6 +1,7 @@
 /* cliRemote.c — `huginn execute --server`, `status`, `cancel` and `jobs`
  * against huginnd over HTTP: submits plans inline, follows server-sent
- * events, prints job records, and maps exit status from the final state. */
+ * events, prints job records, and maps exit status from the final state.
+ * The sampling flags of execute travel as the job's "options". */
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cliGenOptions.h"
 #include "cli/cliHttp.h"
 #include "cli/cliOutput.h"
 #include "cli/cliRemote.h"
@@ -216,6 +218,15 @@ HgnStatus cliRemoteExecute(CliContext *ctx, const char *url) {
     }
     if (hgnCliArgsHas(a, "max-tokens"))
         json_object_set_new(body, "maxTokens", json_integer((json_int_t)hgnCliArgsInt(a, "max-tokens", 256)));
+    if (!st) {
+        /* the sampling flags, checked here as for a local run; the server checks them again */
+        json_t *opts = NULL;
+        HgnJobOptions jo;
+        st = cliGenOptions(a, &opts, &jo);
+        hgnJobOptionsClear(&jo);
+        if (!st && json_object_size(opts)) json_object_set(body, "options", opts);
+        json_decref(opts);
+    }
     char *text = st ? NULL : json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (!st && !text) st = hgnStatusNew(HGN_CODE_OutOfMemory, "execute", NULL, "out of memory");

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cliGenOptions.h"
 #include "cli/cliOutput.h"
 #include "cli/cliRemote.h"
 #include "cli/commands.h"
@@ -250,9 +251,14 @@ static HgnStatus runLocal(CliContext *ctx) {
     if (st) return st;
     HgnGenerateOptions inj = {0}; /* the fault, checked before anything is loaded */
     if (hgnCliArgsCount(a, "inject") == 1 && (st = parseInject(hgnCliArgsAt(a, "inject", 0)->text, &inj))) return st;
+    HgnJobOptions jo; /* the sampling flags through the job API's validation (one set of ranges) */
+    json_t *joJson = NULL;
+    st = cliGenOptions(a, &joJson, &jo);
+    json_decref(joJson);
     HgnBuf prompt;
     hgnBufInit(&prompt);
-    if (!hgnCliArgsHas(a, "resume") && (st = readPrompt(a, &prompt))) {
+    if (st || (!hgnCliArgsHas(a, "resume") && (st = readPrompt(a, &prompt)))) {
+        hgnJobOptionsClear(&jo);
         hgnBufFree(&prompt);
         return st;
     }
@@ -272,19 +278,7 @@ static HgnStatus runLocal(CliContext *ctx) {
     HgnGenerateOptions go;
     hgnGenerateOptionsInit(&go);
     go.maxTokens = (int32_t)hgnCliArgsInt(a, "max-tokens", 256);
-    go.sampler.temperature = (float)hgnCliArgsReal(a, "temperature", 0.8);
-    go.sampler.topK = (int32_t)hgnCliArgsInt(a, "top-k", 40);
-    go.sampler.topP = (float)hgnCliArgsReal(a, "top-p", 0.95);
-    go.sampler.minP = (float)hgnCliArgsReal(a, "min-p", 0.05);
-    go.sampler.repeatPenalty = (float)hgnCliArgsReal(a, "repeat-penalty", 1.0);
-    go.sampler.seed = (uint64_t)hgnCliArgsInt(a, "seed", 0);
-    go.ignoreEos = hgnCliArgsHas(a, "ignore-eos");
-    size_t nStop = hgnCliArgsCount(a, "stop");
-    const char **stops = hgnCalloc(nStop + 1, sizeof *stops);
-    if (!stops && !st) st = hgnStatusNew(HGN_CODE_OutOfMemory, "execute", NULL, "out of memory");
-    for (size_t i = 0; stops && i < nStop; i++) stops[i] = hgnCliArgsAt(a, "stop", i)->text;
-    go.stop = stops;
-    go.nStop = nStop;
+    hgnJobOptionsApply(&jo, &go); /* the sampling flags, checked above */
     char id[64], *artifacts = NULL;
     runId(id, sizeof id);
     const char *base = hgnConfigGetString(ctx->config, "runtime.artifactsDir", "huginn-artifacts");
@@ -334,7 +328,7 @@ static HgnStatus runLocal(CliContext *ctx) {
     }
     hgnGenerateResultFree(&r);
     hgnFree(artifacts);
-    hgnFree(stops);
+    hgnJobOptionsClear(&jo);
     hgnRuntimeFree(rt);
     hgnPlanFree(plan);
     hgnBufFree(&prompt);

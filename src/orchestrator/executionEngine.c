@@ -22,6 +22,7 @@
 #include "huginn/plan.h"
 #include "huginn/runtime.h"
 #include "orchestrator/jobManagerInt.h"
+#include "orchestrator/jobOptions.h"
 #include "orchestrator/jobTrace.h"
 
 typedef ExecStep RunCtx;
@@ -187,6 +188,9 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         hgnGenerateOptionsInit(&go);
         go.maxTokens = j->maxTokens > 0 ? j->maxTokens : 16;
         go.ignoreEos = c->m->cfg.ignoreEos;
+        HgnJobOptions jo; /* sampling, stop strings, ignoreEos of the job (checked at submit) */
+        e = hgnJobOptionsParse(j->optionsJson, &jo);
+        hgnJobOptionsApply(&jo, &go);
         if (j->artefactsPath) {
             go.artifactsDir = j->artefactsPath;
             go.checkpointEvery = c->m->cfg.checkpointEvery;
@@ -201,8 +205,9 @@ static HgnStatus runOnce(RunCtx *c, char **resultText) {
         const char *prompt = j->prompt && *j->prompt ? j->prompt : "Hello";
         c->rt = rt;
         c->promptTokens = promptTokenCount(rt, prompt);
-        if (c->m->cfg.beforeRun) e = c->m->cfg.beforeRun(c->m->cfg.beforeRunUser, j, &go);
+        if (!e && c->m->cfg.beforeRun) e = c->m->cfg.beforeRun(c->m->cfg.beforeRunUser, j, &go);
         if (!e) e = hgnGenerate(rt, prompt, strlen(prompt), &go, &r);
+        hgnJobOptionsClear(&jo);
         jobMetricsRunEnd(c, rt, &r, plan, e);
         c->rt = NULL;
         c->stopped = !e && r.stopReason && strcmp(r.stopReason, "stopped") == 0;

@@ -18,8 +18,10 @@
 
 #include "core/alloc.h"
 #include "core/strBuf.h"
+#include "huginn/log.h"
 #include "orchestrator/jobManagerInt.h"
 #include "orchestrator/submitBatcher.h"
+#include "orchestrator/jobOptions.h"
 
 void hgnJobClear(HgnJob *j) {
     if (!j) return;
@@ -352,6 +354,7 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     c->artifactsRoot = NULL;
     pthread_mutex_init(&m->mu, NULL);
     pthread_mutex_init(&m->runsMu, NULL);
+    pthread_mutex_init(&m->recoverMu, NULL);
     HgnStatus e = HGN_OK;
     if (cfg && cfg->store) {
         m->store = cfg->store;
@@ -410,6 +413,7 @@ void hgnJobManagerClose(HgnJobManager *m) {
     hgnFree(m->artifactsRoot);
     pthread_mutex_destroy(&m->mu);
     pthread_mutex_destroy(&m->runsMu);
+    pthread_mutex_destroy(&m->recoverMu);
     hgnFree(m);
 }
 
@@ -478,8 +482,11 @@ HgnStatus hgnJobSubmit(HgnJobManager *m, const HgnJobSubmit *req, char idOut[HGN
                             (int)req->priority);
     if (!req->planJson && !req->planPath)
         return hgnStatusNew(HGN_CODE_InvalidArgument, "plan", "pass the plan inline or by path", "no plan given");
+    HgnJobOptions opts; /* checked now, so that a bad option is the submitter's error, not a failed job */
+    HgnStatus e = hgnJobOptionsParse(req->optionsJson, &opts);
+    hgnJobOptionsClear(&opts);
+    if (e) return e;
     char *text = NULL;
-    HgnStatus e = HGN_OK;
     if (req->planJson) {
         text = hgnStrdup(req->planJson);
         if (!text) return hgnStatusNew(HGN_CODE_OutOfMemory, "submit", NULL, "copying the plan");
@@ -673,7 +680,10 @@ static HgnStatus reapOne(HgnJobManager *m, const HgnJob *listed, int64_t now, bo
             snprintf(msg, sizeof msg, "the lease of `%s` expired (its runner stopped renewing it): requeued", owner);
         HgnJobState to = forceCancel ? HGN_JOB_CANCELLED : j.pauseRequested ? HGN_JOB_PAUSED : HGN_JOB_QUEUED;
         e = managerTransitionEx(m, &j, to, msg, &ex);
-        if (!e) *moved = true;
+        if (!e) {
+            *moved = true;
+            HGN_WARN("jobs", "job %s: %s", j.id, msg);
+        }
         if (managerCasLost(e)) {
             hgnStatusFree(e);
             e = HGN_OK;
@@ -685,6 +695,7 @@ static HgnStatus reapOne(HgnJobManager *m, const HgnJob *listed, int64_t now, bo
 
 HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
     *recovered = 0;
+    pthread_mutex_lock(&m->recoverMu); /* one reap at a time per manager (the CAS makes it safe anyway) */
     int64_t now = managerNow(m);
     HgnJobFilter f = {.stateMask = 1 << HGN_JOB_RUNNING};
     HgnJobList l = {0};
@@ -698,6 +709,7 @@ HgnStatus hgnJobRecover(HgnJobManager *m, size_t *recovered) {
     /* a safety net for rows the list missed (started meanwhile): expired leases back to QUEUED */
     size_t more = 0;
     if (!e) e = m->store->ops->reapExpired(m->store, now, &more);
+    pthread_mutex_unlock(&m->recoverMu);
     if (!e && more) {
         *recovered += more;
         pthread_mutex_lock(&m->mu);
@@ -724,7 +736,8 @@ HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {
     m->counters.transitions[HGN_JOB_QUEUED][HGN_JOB_RUNNING]++;
     pthread_mutex_unlock(&m->mu);
     jobMetricsClaimed(m, &j);
-    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_RUNNING};
+    /* the message names the manager that took the lease (a job's runs can be told apart) */
+    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE, .from = HGN_JOB_QUEUED, .to = HGN_JOB_RUNNING, .message = m->id};
     memcpy(ev.jobId, j.id, sizeof ev.jobId);
     managerEmit(m, &ev);
     e = executionRunJob(m, &j);

@@ -21,6 +21,7 @@ struct HgnJobManager {
     char *id;
     char *artifactsRoot; /* NULL: no artefacts folders, no checkpoints */
     pthread_mutex_t mu;
+    pthread_mutex_t recoverMu; /* one hgnJobRecover at a time per manager (its events stay exact) */
     Subscriber *subs;
     size_t nSubs;
     int64_t nextHandle;

@@ -48,15 +48,53 @@ static FILE *openPartial(const char *dir, const char *name) {
     return f;
 }
 
-HgnStatus rtArtifactsOpen(RtArtifacts *a, const char *dir) {
+/* The first `keep` lines of fromDir's outputs (.partial first) whose "index" runs 0, 1, …; *n how many. */
+static void readKept(const char *fromDir, size_t keep, HgnBuf *out, size_t *n) {
+    *n = 0;
+    if (!fromDir || !keep) return;
+    static const char *const names[] = {"outputs.jsonl.partial", "outputs.jsonl"};
+    HgnBuf old;
+    hgnBufInit(&old);
+    for (size_t i = 0; i < 2 && old.len == 0; i++) {
+        char *p = join(fromDir, names[i]);
+        FILE *f = p ? fopen(p, "rb") : NULL;
+        hgnFree(p);
+        if (!f) continue;
+        if (hgnFileReadStream(f, &old) != 0) old.len = 0;
+        fclose(f);
+    }
+    const char *s = hgnBufOk(&old) && old.len ? hgnBufStr(&old) : "";
+    while (*n < keep) {
+        const char *nl = strchr(s, '\n');
+        char want[48];
+        int wn = snprintf(want, sizeof want, "{\"index\":%zu,", *n);
+        if (!nl || strncmp(s, want, (size_t)wn) != 0) break; /* a torn or foreign line ends what is kept */
+        hgnBufAppend(out, s, (size_t)(nl + 1 - s));
+        s = nl + 1;
+        (*n)++;
+    }
+    hgnBufFree(&old);
+}
+
+HgnStatus rtArtifactsOpen(RtArtifacts *a, const char *dir) { return rtArtifactsOpenResumed(a, dir, NULL, 0, NULL); }
+
+HgnStatus rtArtifactsOpenResumed(RtArtifacts *a, const char *dir, const char *fromDir, size_t keep, size_t *kept) {
     memset(a, 0, sizeof *a);
     hgnBufInit(&a->trace);
     a->t0 = mono();
+    if (kept) *kept = 0;
     if (!dir) return HGN_OK;
     HgnStatus st = mkdirs(dir);
     if (st) return st;
+    HgnBuf carried; /* read before the files below are replaced (fromDir may be dir) */
+    hgnBufInit(&carried);
+    size_t nCarried = 0;
+    readKept(fromDir, keep, &carried, &nCarried);
     a->dir = hgnStrdup(dir);
-    if (!a->dir) return hgnStatusNew(HGN_CODE_OutOfMemory, dir, NULL, "out of memory");
+    if (!a->dir) {
+        hgnBufFree(&carried);
+        return hgnStatusNew(HGN_CODE_OutOfMemory, dir, NULL, "out of memory");
+    }
     /* a previous run's results are no longer this folder's */
     static const char *const old[] = {"summary.json", "error.json", "outputs.jsonl", "metrics.jsonl", "trace.json"};
     for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
@@ -67,10 +105,17 @@ HgnStatus rtArtifactsOpen(RtArtifacts *a, const char *dir) {
     a->outputs = openPartial(dir, "outputs.jsonl.partial");
     a->metrics = openPartial(dir, "metrics.jsonl.partial");
     if (!a->outputs || !a->metrics) {
+        hgnBufFree(&carried);
         rtArtifactsClose(a);
         return hgnStatusNew(HGN_CODE_IoError, dir, "choose a writable artefacts folder",
                             "cannot write in the artefacts folder: %s", strerror(errno));
     }
+    if (nCarried) {
+        fwrite(hgnBufStr(&carried), 1, carried.len, a->outputs);
+        fflush(a->outputs);
+    }
+    hgnBufFree(&carried);
+    if (kept) *kept = nCarried;
     return HGN_OK;
 }
 

@@ -21,6 +21,14 @@ typedef struct RtArtifacts {
 
 /* Creates dir (and parents) and the .partial files; dir NULL: all calls do nothing. */
 HGN_NODISCARD HgnStatus rtArtifactsOpen(RtArtifacts *a, const char *dir);
+/* The same for a run resumed from a checkpoint of `keep` produced tokens:
+ * outputs.jsonl starts with the lines of tokens 0..keep-1 that the
+ * interrupted run wrote in fromDir (its outputs.jsonl.partial, else
+ * outputs.jsonl; fromDir may be dir), so that a resumed run's outputs list
+ * every token once. *kept: how many lines were found (< keep when the old
+ * file is missing or short). */
+HGN_NODISCARD HgnStatus rtArtifactsOpenResumed(RtArtifacts *a, const char *dir, const char *fromDir, size_t keep,
+                                               size_t *kept);
 void rtArtifactsOutput(RtArtifacts *a, const char *jsonLine);
 void rtArtifactsMetric(RtArtifacts *a, const char *jsonLine);
 /* A complete event ("ph":"X") from start to end (seconds since open). */

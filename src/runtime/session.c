@@ -284,7 +284,11 @@ HgnStatus hgnGenerate(HgnRuntime *rt, const char *prompt, size_t len, const HgnG
     if (!st && (!logits || !gen)) st = oom();
     if (!st) st = hgnSamplerCreate(&opt->sampler, (size_t)vocab, &sampler);
     RtArtifacts art;
-    HgnStatus ast = rtArtifactsOpen(&art, opt->artifactsDir);
+    size_t kept = 0; /* outputs lines of the checkpoint's tokens carried over from the interrupted run */
+    HgnStatus ast = rtArtifactsOpenResumed(&art, opt->artifactsDir, opt->resumeDir, ck.tokens ? ck.nTokens : 0, &kept);
+    if (!ast && art.dir && ck.tokens && kept < ck.nTokens)
+        HGN_WARN("runtime", "%s: the interrupted run's outputs.jsonl holds %zu of the %zu checkpointed tokens",
+                 opt->resumeDir, kept, ck.nTokens);
     if (!st)
         st = ast;
     else

@@ -1,9 +1,9 @@
 /* jobAdapter.c — huginnd's seam to the job manager (include/huginn/jobs.h):
  * submit/get/list/act/events rendered as JSON, worker threads that run
  * queued jobs through the local runtime, a reaper thread (hgnJobRecover every
- * REAP_EVERY_MS: forced cancel after jobs.cancelTimeoutMs, expired leases),
- * plan files checked once per content,
- * and the job statistics exported as Prometheus metrics. */
+ * second or quarter lease: forced cancel after jobs.cancelTimeoutMs, jobs of a
+ * dead huginnd requeued once their lease expires), plan files checked once per
+ * content, and the job statistics exported as Prometheus metrics. */
 #include "server/jobAdapter.h"
 
 #include <openssl/evp.h>
@@ -28,6 +28,7 @@ struct JobAdapter {
     int nThreads;
     pthread_t reaper;
     bool reaperStarted;
+    int64_t reapEveryMs; /* min(REAP_EVERY_MS, lease / 4) */
     atomic_bool stopping;
     /* SHA-256 of plan files that validated (jobAdapterCheckPlanFile), replaced round robin */
     pthread_mutex_t plansMu;
@@ -38,11 +39,12 @@ struct JobAdapter {
 #define REAP_EVERY_MS 1000
 
 /* The reaper runs even when every worker is busy (or there are none): a stuck runner's job is
- * cancelled by force cancelTimeoutMs after the request, within REAP_EVERY_MS. */
+ * cancelled by force cancelTimeoutMs after the request, and the jobs of a dead huginnd are requeued
+ * about one lease after the crash, within reapEveryMs. */
 static void *reaperMain(void *arg) {
     JobAdapter *a = arg;
     while (!atomic_load(&a->stopping)) {
-        for (int i = 0; i < REAP_EVERY_MS / 50 && !atomic_load(&a->stopping); i++) {
+        for (int64_t i = 0; i < (a->reapEveryMs + 49) / 50 && !atomic_load(&a->stopping); i++) {
             struct timespec ts = {0, 50 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
@@ -90,6 +92,8 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     size_t recovered = 0;
     if (!st) st = hgnJobRecover(a->manager, &recovered);
     if (!st && recovered) HGN_INFO("server", "recovered %zu job(s) whose lease had expired", recovered);
+    int64_t lease = mc.leaseMs > 0 ? mc.leaseMs : 30000;
+    a->reapEveryMs = lease / 4 < REAP_EVERY_MS ? lease / 4 : REAP_EVERY_MS;
     if (!st) {
         if (pthread_create(&a->reaper, NULL, reaperMain, a) != 0)
             st = hgnStatusNew(HGN_CODE_InternalError, "jobs", NULL, "cannot start the reaper thread");
@@ -167,18 +171,26 @@ HgnStatus jobAdapterCheckPlanFile(JobAdapter *a, const char *path, char **text) 
 
 HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *body, const char *planText, char id[64]) {
     const json_t *plan = json_object_get(body, "plan");
+    const json_t *options = json_object_get(body, "options");
     char *planJson = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
-    if (plan && !planJson) return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    char *optionsJson = options ? json_dumps(options, JSON_COMPACT) : NULL;
+    if ((plan && !planJson) || (options && !optionsJson)) {
+        free(planJson);
+        free(optionsJson);
+        return hgnStatusNew(HGN_CODE_OutOfMemory, "jobs", NULL, "out of memory");
+    }
     HgnJobSubmit req = {.owner = owner,
                         .planJson = planJson ? planJson : planText, /* with planPath: read once */
                         .planPath = plan ? NULL : json_string_value(json_object_get(body, "planPath")),
                         .priority = (int32_t)json_integer_value(json_object_get(body, "priority")),
                         .maxAttempts = (int32_t)json_integer_value(json_object_get(body, "maxAttempts")),
                         .prompt = json_string_value(json_object_get(body, "prompt")),
-                        .maxTokens = (int32_t)json_integer_value(json_object_get(body, "maxTokens"))};
+                        .maxTokens = (int32_t)json_integer_value(json_object_get(body, "maxTokens")),
+                        .optionsJson = optionsJson};
     char jobId[HGN_JOB_ID_LEN + 1];
     HgnStatus st = hgnJobSubmit(a->manager, &req, jobId);
     free(planJson);
+    free(optionsJson);
     if (!st) snprintf(id, 64, "%s", jobId);
     return st;
 }

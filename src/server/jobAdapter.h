@@ -31,8 +31,9 @@ void jobAdapterClose(JobAdapter *a);
  * jobAdapterSubmit. Errors as hgnPlanReadFile's (NotFound, IoError, InvalidJson, PlanSchemaViolation). */
 HGN_NODISCARD HgnStatus jobAdapterCheckPlanFile(JobAdapter *a, const char *path, char **text);
 /* HGN-0501 QueueFull when the queue (or the owner's quota) is full. */
-/* req: a validated JobSubmit document (plan or planPath, priority, maxAttempts, prompt, maxTokens);
- * planText: the planPath file's content already read (jobAdapterCheckPlanFile), or NULL. */
+/* req: a validated JobSubmit document (plan or planPath, priority, maxAttempts, prompt, maxTokens,
+ * options: the generation options, checked by hgnJobSubmit); planText: the planPath file's content
+ * already read (jobAdapterCheckPlanFile), or NULL. */
 HGN_NODISCARD HgnStatus jobAdapterSubmit(JobAdapter *a, const char *owner, const json_t *req, const char *planText,
                                          char id[64]);
 /* The job as JSON and its owner (OUT: *owner hgnFree()d by the caller). HGN-0006 when unknown. */

@@ -1,8 +1,8 @@
 /* fuzzApiRequest.c — libFuzzer target for huginnd's request-body handling:
  * the first byte picks a request schema of the OpenAPI document (JobSubmit,
  * PlanRequest, JobAction), the rest is the body, parsed and validated as the
- * server does (an inline plan is validated too); the same bytes are also read
- * as a token file. Every outcome is a value or an HGN error, never a crash. */
+ * server does (an inline plan and the generation options are checked too);
+ * the same bytes are also read as a token file. Every outcome is a value or an HGN error, never a crash. */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include "api/apiRequest.h"
 #include "auth/tokenFile.h"
 #include "huginn/plan.h"
+#include "orchestrator/jobOptions.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,6 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!st && doc) {
         json_t *plan = json_object_get(doc, "plan");
         if (plan) hgnStatusFree(hgnPlanValidate(plan));
+        /* the generation options, checked as hgnJobSubmit does */
+        json_t *options = json_object_get(doc, "options");
+        HgnJobOptions jo;
+        hgnStatusFree(hgnJobOptionsFromJson(options, false, &jo));
+        hgnJobOptionsClear(&jo);
     }
     if (st && !hgnStatusMessage(st)) abort();
     hgnStatusFree(st);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # cliServer.sh — the CLI against huginnd: `huginn execute --server` submits an
-# inline plan and --follow streams it to COMPLETED; status, cancel and jobs go
-# through the server with --server or server.url; a bad token gives the
-# server's HGN-0017, a stopped server HGN-0011 naming the URL; --local keeps
-# the local store; the token never reaches the output.
+# inline plan and --follow streams it to COMPLETED; its sampling flags reach
+# the job (same seed, same text as a local run; a bad one named before
+# sending); status, cancel and jobs go through the server with --server or
+# server.url; a bad token gives the server's HGN-0017, a stopped server
+# HGN-0011 naming the URL; --local keeps the local store; the token never
+# reaches the output.
 set -u
 : "${HUGINN:?HUGINN must point at the huginn binary}"
 : "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
@@ -55,6 +57,23 @@ contains "$out" "-> RUNNING" "follow: RUNNING transition"
 contains "$out" "-> COMPLETED" "follow: COMPLETED transition"
 job=$(printf %s "$out" | head -1)
 [ -n "$job" ] || fail "no job id printed"
+
+# ---- sampling flags travel as the job's options: same seed, same text as a local run ----
+if command -v python3 >/dev/null; then
+  flags=(--prompt Hello --max-tokens 12 --seed 7 --temperature 0.9 --top-k 30 --ignore-eos)
+  here=$("$HUGINN" execute "$plan" "${flags[@]}" --local --json 2>/dev/null |
+    python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["text"]))')
+  there=$("$HUGINN" execute "$plan" "${flags[@]}" --server "$base" --follow --json 2>/dev/null)
+  contains "$there" '"options": {' "the job records its options"
+  contains "$there" '"topK": 30' "--top-k reaches the job"
+  there=$(printf %s "$there" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["result"]))')
+  [ -n "$here" ] && [ "$here" = "$there" ] || fail "server text $there differs from the local run's $here"
+else
+  echo "SKIP sampling over the server: python3 is not installed"
+fi
+out=$("$HUGINN" execute "$plan" --prompt Hi --top-p 0 --server "$base" 2>&1); rc=$?
+[ "$rc" = 2 ] || fail "--top-p 0 with a server: exit $rc, expected 2"
+contains "$out" "--top-p" "bad sampling flag named"; contains "$out" "(0, 1]" "bad sampling flag range"
 
 # ---- status / jobs through the server -------------------------------------------
 out=$("$HUGINN" status "$job" --server "$base"); rc=$?
