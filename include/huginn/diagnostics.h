@@ -55,6 +55,12 @@ HGN_NODISCARD HgnStatus hgnTopologyDigest(const json_t *topology, char hex[65]);
  * hgnFree (src/core/alloc.h). Missing members print as "-". */
 HGN_NODISCARD HgnStatus hgnDiagnosticsRenderText(const json_t *report, bool color, char **out);
 
+/* Call first thing in main(), before any thread starts (it sets an environment variable unless the
+ * user set it): keeps hwloc's OpenCL and GL plugins from loading. Huginn reads GPUs from NVML and the
+ * PCI tree; those plugins would load the OpenCL ICD loader (which may start a GPU driver context) or
+ * reach for an X display, for nothing Huginn uses. */
+void hgnDiagnosticsProcessInit(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cliparse/cliOptions.h"
 #include "huginn/config.h"
+#include "huginn/diagnostics.h"
 #include "huginn/log.h"
 #include "huginn/status.h"
 
@@ -143,6 +144,7 @@ static HgnStatus run(CliContext *ctx, int argc, char **argv, HgnCliArgs **args) 
 }
 
 int main(int argc, char **argv) {
+    hgnDiagnosticsProcessInit(); /* before any thread starts */
     CliContext ctx = {0};
     ctx.out = stdout;
     ctx.err = stderr;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "core/alloc.h"
+#include "huginn/diagnostics.h"
 #include "core/strBuf.h"
 #include "diagnostics/probeUtil.h"
 
@@ -90,6 +91,10 @@ static HgnStatus readXml(const char *path, char **text, size_t *len) {
     return HGN_OK;
 }
 
+void hgnDiagnosticsProcessInit(void) {
+    setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_opencl,hwloc_gl", 0); /* 0: a user's setting wins */
+}
+
 /* hwloc unloads its plugins (and with them libpciaccess, whose state then
  * looks leaked) whenever the last topology is destroyed. One empty topology
  * kept for the life of the process keeps them loaded: the plugins are loaded
@@ -126,6 +131,10 @@ HgnStatus hgnTopologyOpen(const char *xmlPath, hwloc_topology_t *topo) {
         return hgnStatusNew(HGN_CODE_OutOfMemory, "hwloc", NULL, "hwloc_topology_init failed");
     }
     hwloc_topology_set_io_types_filter(t, xmlPath ? HWLOC_TYPE_FILTER_KEEP_ALL : HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    /* GPUs come from NVML and the PCI tree: no OpenCL or GL device discovery (it may start a GPU
+     * driver context, or reach for an X display). hgnDiagnosticsProcessInit keeps the plugins unloaded. */
+    hwloc_topology_set_components(t, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "opencl");
+    hwloc_topology_set_components(t, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "gl");
     if (xmlPath && hwloc_topology_set_xmlbuffer(t, text, (int)len + 1) != 0) {
         int e = errno;
         hwloc_topology_destroy(t);

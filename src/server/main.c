@@ -15,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "huginn/config.h"
+#include "huginn/diagnostics.h"
 #include "huginn/log.h"
 #include "huginn/version.h"
 #include "server/server.h"
@@ -115,6 +116,7 @@ static struct MHD_Daemon *startDaemon(Listener *l, int fd, const TlsServer *tls)
 }
 
 int main(int argc, char **argv) {
+    hgnDiagnosticsProcessInit(); /* before any thread starts */
     HgnConfigFlag flags[8];
     size_t nFlags = 0;
     const char *configFile = NULL, *portFile = NULL;
