@@ -458,13 +458,17 @@ static HgnStatus implClaim(PgStore *s, const char *leaseOwner, int64_t nowMs, in
         pInt4(&p, maxRunningPerOwner > 0 ? maxRunningPerOwner : 1 << 30);
         pInt8(&p, maxMemoryPerOwner);
         PGresult *res;
+        /* The running set (an index range of jobs_state_owner) is summed per owner once and joined to the
+         * queued jobs, not re-summed per queued job; "last" is an index lookup in jobs_owner_started per
+         * candidate owner. */
         e = run(s, "claim: pick owner",
-                "SELECT owner FROM (SELECT q.owner,"
-                " (SELECT COUNT(*) FROM jobs r WHERE r.owner = q.owner AND r.state = 1) AS running,"
-                " (SELECT COALESCE(MAX(r.started_ms), 0) FROM jobs r WHERE r.owner = q.owner) AS last,"
-                " MIN(q.id) AS first FROM jobs q WHERE q.state = 0 AND q.not_before_ms <= $1 AND ($3 <= 0 OR"
-                " q.memory_bytes + (SELECT COALESCE(SUM(r.memory_bytes), 0) FROM jobs r WHERE r.owner = q.owner AND"
-                " r.state = 1) <= $3) GROUP BY q.owner) c WHERE running < $2 ORDER BY running, last, first LIMIT 1",
+                "WITH r AS (SELECT owner, COUNT(*) AS running, SUM(memory_bytes) AS memory FROM jobs WHERE state = 1"
+                " GROUP BY owner)"
+                " SELECT q.owner FROM jobs q LEFT JOIN r ON r.owner = q.owner"
+                " WHERE q.state = 0 AND q.not_before_ms <= $1 AND COALESCE(r.running, 0) < $2"
+                " AND ($3 <= 0 OR q.memory_bytes + COALESCE(r.memory, 0) <= $3)"
+                " GROUP BY q.owner, r.running ORDER BY COALESCE(r.running, 0),"
+                " (SELECT COALESCE(MAX(l.started_ms), 0) FROM jobs l WHERE l.owner = q.owner), MIN(q.id) LIMIT 1",
                 &p, &res);
         if (e) break;
         if (PQntuples(res) == 0) {
