@@ -1,7 +1,8 @@
 /* jobStorePg.c — the PostgreSQL job store behind HgnJobStoreOps (libpq):
  * the SQLite store's schema and numbered migrations translated to
  * PostgreSQL types, migration under an advisory lock, compare-and-set state
- * updates, fair-share claiming serialised across processes by an advisory
+ * updates and transitions (row and event in one transaction), the runner's
+ * stop-request poll, fair-share claiming serialised across processes by an advisory
  * lock, the event log with a commit-ordered seq, and one reconnect on a
  * broken connection. Every statement is parameterised (PQexecParams); the
  * connection string is never put into a message (it may hold a password). */
