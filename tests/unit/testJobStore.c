@@ -810,6 +810,7 @@ static void testTransition(void **state) {
     j.state = HGN_JOB_CANCELLED;
     j.cancelRequested = true;
     j.cancelRequestedMs = 0; /* never shortened: the stored request time stays */
+    hgnFree(j.leaseOwner);
     j.leaseOwner = NULL;
     j.leaseExpiresMs = 0;
     ev = stateEvent(1, HGN_JOB_RUNNING, HGN_JOB_CANCELLED);
