@@ -1,7 +1,8 @@
 /* jobStorePg.c — the PostgreSQL job store behind HgnJobStoreOps (libpq):
  * the SQLite store's schema and numbered migrations translated to
  * PostgreSQL types, migration under an advisory lock, compare-and-set state
- * updates, fair-share claiming serialised across processes by an advisory
+ * updates and transitions (row and event in one transaction), the runner's
+ * stop-request poll, fair-share claiming serialised across processes by an advisory
  * lock, the event log with a commit-ordered seq, and one reconnect on a
  * broken connection. Every statement is parameterised (PQexecParams); the
  * connection string is never put into a message (it may hold a password). */
@@ -95,7 +96,7 @@ static const char *const migrations[] = {
 
 /* ---- parameters ---------------------------------------------------------- */
 
-#define MAX_PARAMS 36
+#define MAX_PARAMS 40
 
 typedef struct Params {
     int n;
@@ -458,13 +459,17 @@ static HgnStatus implClaim(PgStore *s, const char *leaseOwner, int64_t nowMs, in
         pInt4(&p, maxRunningPerOwner > 0 ? maxRunningPerOwner : 1 << 30);
         pInt8(&p, maxMemoryPerOwner);
         PGresult *res;
+        /* The running set (an index range of jobs_state_owner) is summed per owner once and joined to the
+         * queued jobs, not re-summed per queued job; "last" is an index lookup in jobs_owner_started per
+         * candidate owner. */
         e = run(s, "claim: pick owner",
-                "SELECT owner FROM (SELECT q.owner,"
-                " (SELECT COUNT(*) FROM jobs r WHERE r.owner = q.owner AND r.state = 1) AS running,"
-                " (SELECT COALESCE(MAX(r.started_ms), 0) FROM jobs r WHERE r.owner = q.owner) AS last,"
-                " MIN(q.id) AS first FROM jobs q WHERE q.state = 0 AND q.not_before_ms <= $1 AND ($3 <= 0 OR"
-                " q.memory_bytes + (SELECT COALESCE(SUM(r.memory_bytes), 0) FROM jobs r WHERE r.owner = q.owner AND"
-                " r.state = 1) <= $3) GROUP BY q.owner) c WHERE running < $2 ORDER BY running, last, first LIMIT 1",
+                "WITH r AS (SELECT owner, COUNT(*) AS running, SUM(memory_bytes) AS memory FROM jobs WHERE state = 1"
+                " GROUP BY owner)"
+                " SELECT q.owner FROM jobs q LEFT JOIN r ON r.owner = q.owner"
+                " WHERE q.state = 0 AND q.not_before_ms <= $1 AND COALESCE(r.running, 0) < $2"
+                " AND ($3 <= 0 OR q.memory_bytes + COALESCE(r.memory, 0) <= $3)"
+                " GROUP BY q.owner, r.running ORDER BY COALESCE(r.running, 0),"
+                " (SELECT COALESCE(MAX(l.started_ms), 0) FROM jobs l WHERE l.owner = q.owner), MIN(q.id) LIMIT 1",
                 &p, &res);
         if (e) break;
         if (PQntuples(res) == 0) {
@@ -544,6 +549,74 @@ static HgnStatus implReapExpired(PgStore *s, int64_t nowMs, size_t *count) {
     return HGN_OK;
 }
 
+/* Compare-and-set of the mutable columns against ex, and the event, in one transaction: one UPDATE whose
+ * WHERE carries every expectation (PostgreSQL re-checks it on the newest row version when a concurrent
+ * writer held the row), then the event through huginn_append_event; both commit or neither does. */
+static HgnStatus implTransition(PgStore *s, const HgnJob *job, const HgnJobExpect *ex, HgnJobEvent *ev) {
+    Params p = {0};
+    pJob(&p, job);
+    pInt4(&p, (int32_t)ex->state);
+    pText(&p, ex->leaseOwner);
+    pInt8(&p, ex->leaseExpiredBefore);
+    pInt4(&p, ex->cancelSeen ? 1 : 0);
+    pInt4(&p, ex->pauseSeen ? 1 : 0);
+    HgnStatus e = run(s, "begin transition", "BEGIN", NULL, NULL);
+    if (e) return e;
+    PGresult *res = NULL;
+    e = run(s, "transition",
+            "UPDATE jobs SET state=$7, updated_ms=$9, started_ms=$10, finished_ms=$11, attempts=$12,"
+            " max_attempts=$13, not_before_ms=$14, last_error=$15, progress=$16, steps_done=$17, steps_total=$18,"
+            " metrics_json=$19, artefacts_path=$20, result_text=$21, lease_owner=$22,"
+            " lease_expires_ms = CASE WHEN $7 = 1 THEN GREATEST(lease_expires_ms, $23) ELSE $23 END,"
+            " checkpoint_path=$24, checkpoint_step=$25, cancel_requested=$26, pause_requested=$27,"
+            " memory_bytes=$31, cancel_requested_ms = GREATEST(cancel_requested_ms, $32), retries_json=$33"
+            " WHERE id=$1 AND state=$34 AND ($35::text IS NULL OR lease_owner = $35)"
+            " AND ($36 <= 0 OR lease_expires_ms < $36) AND ($37 <> 0 OR cancel_requested = 0)"
+            " AND ($38 <> 0 OR pause_requested = 0)",
+            &p, &res);
+    bool applied = !e && affected(res) == 1;
+    PQclear(res);
+    if (applied && ev) e = implAppendEvent(s, ev);
+    if (!e && applied) e = run(s, "commit transition", "COMMIT", NULL, NULL);
+    if (e || !applied) rollback(s);
+    if (e || applied) return e;
+    HgnJob cur;
+    if ((e = implGet(s, job->id, &cur))) return e;
+    if (cur.state != ex->state)
+        e = hgnStatusNew(HGN_CODE_InvalidTransition, NULL, "read the job again and retry",
+                         "job `%s` is %s now, not %s as expected", job->id, hgnJobStateName(cur.state),
+                         hgnJobStateName(ex->state));
+    else
+        e = hgnStatusNew(HGN_CODE_InvalidTransition, NULL, "read the job again and retry",
+                         "job `%s` changed meanwhile (its lease or a stop request), not as expected", job->id);
+    hgnJobClear(&cur);
+    return e;
+}
+
+/* The runner's poll: two flags and whether leaseOwner still holds the lease, by primary key. */
+static HgnStatus implStopRequests(PgStore *s, const char *id, const char *leaseOwner, bool *cancel, bool *pause,
+                                  bool *leaseHeld) {
+    *cancel = *pause = *leaseHeld = false;
+    Params p = {0};
+    pText(&p, id);
+    pText(&p, leaseOwner);
+    PGresult *res;
+    HgnStatus e = run(s, "stop requests",
+                      "SELECT cancel_requested, pause_requested,"
+                      " CASE WHEN state = 1 AND lease_owner IS NOT DISTINCT FROM $2 THEN 1 ELSE 0 END"
+                      " FROM jobs WHERE id = $1",
+                      &p, &res);
+    if (e) return e;
+    bool found = PQntuples(res) == 1;
+    if (found) {
+        *cancel = colInt(res, 0, 0) != 0;
+        *pause = colInt(res, 0, 1) != 0;
+        *leaseHeld = colInt(res, 0, 2) != 0;
+    }
+    PQclear(res);
+    return found ? HGN_OK : notFound(id);
+}
+
 static HgnStatus implCountByState(PgStore *s, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
     for (int i = 0; i < HGN_JOB_STATE_COUNT; i++) counts[i] = 0;
     Params p = {0};
@@ -560,14 +633,18 @@ static HgnStatus implCountByState(PgStore *s, const char *owner, int64_t counts[
     return HGN_OK;
 }
 
+/* A range of the (state, owner, priority) index: two statements, so that neither carries an "owner
+ * IS NULL OR" disjunction that could keep the planner off the index. */
 static HgnStatus implCountInState(PgStore *s, HgnJobState state, const char *owner, int64_t *count) {
     *count = 0;
     Params p = {0};
     pInt4(&p, (int32_t)state);
-    pText(&p, owner);
+    if (owner) pText(&p, owner);
     PGresult *res;
-    HgnStatus e =
-        run(s, "count jobs", "SELECT COUNT(*) FROM jobs WHERE state = $1 AND ($2 IS NULL OR owner = $2)", &p, &res);
+    HgnStatus e = run(s, "count jobs",
+                      owner ? "SELECT COUNT(*) FROM jobs WHERE state = $1 AND owner = $2"
+                            : "SELECT COUNT(*) FROM jobs WHERE state = $1",
+                      &p, &res);
     if (e) return e;
     *count = colInt(res, 0, 0);
     PQclear(res);
@@ -704,6 +781,14 @@ static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char
     STORE_OP(base, "count jobs", implCountInState(s, state, owner, count));
 }
 
+static HgnStatus opTransition(HgnJobStore *base, const HgnJob *job, const HgnJobExpect *expect, HgnJobEvent *ev) {
+    STORE_OP(base, "transition", implTransition(s, job, expect, ev));
+}
+static HgnStatus opStopRequests(HgnJobStore *base, const char *id, const char *leaseOwner, bool *cancel, bool *pause,
+                                bool *leaseHeld) {
+    STORE_OP(base, "stop requests", implStopRequests(s, id, leaseOwner, cancel, pause, leaseHeld));
+}
+
 static int32_t opSchemaVersion(HgnJobStore *base) { return ((PgStore *)base)->version; }
 
 static void opClose(HgnJobStore *base) {
@@ -733,6 +818,8 @@ static const HgnJobStoreOps pgOps = {
     .events = opEvents,
     .countInState = opCountInState,
     .schemaVersion = opSchemaVersion,
+    .transition = opTransition,
+    .stopRequests = opStopRequests,
 };
 
 /* ---- open, migrate -------------------------------------------------------- */

@@ -25,6 +25,12 @@
 #include "huginn/config.h"
 #include "huginn/jobs.h"
 #include "huginn/runtime.h"
+#include "testUtil.h"
+/* The harness is header-only; this file uses only part of it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "pgHarness.h"
+#pragma GCC diagnostic pop
 
 #define PROMPT       "Once upon a time"
 #define FIXTURE_PEAK 70788096 /* assertions.peakBytes of runtime/fixture.plan.json */
@@ -695,16 +701,14 @@ static void *raceCanceller(void *u) {
     return NULL;
 }
 
-static void testCancelRace(void **state) {
-    (void)state;
-    char store[256];
-    tmpStore(store, sizeof store, "race");
-    HgnJobManagerConfig ca = baseConfig(store, "runner"), cb = baseConfig(store, "api");
-    ca.artifactsRoot = cb.artifactsRoot = NULL;
+/* Two managers (runner, api) on one queue: two runner threads finish jobs while two threads cancel them
+ * at random through either manager. Every job ends in exactly one terminal state, and an acknowledged
+ * cancel always wins. */
+static void cancelRace(const HgnJobManagerConfig *ca, const HgnJobManagerConfig *cb) {
     Race *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    r->runner = openManager(&ca);
-    r->api = openManager(&cb);
+    r->runner = openManager(ca);
+    r->api = openManager(cb);
     atomic_init(&r->done, false);
     atomic_init(&r->errors, 0);
     for (int k = 0; k < RACE_JOBS; k++) {
@@ -738,7 +742,40 @@ static void testCancelRace(void **state) {
     hgnJobManagerClose(r->runner);
     hgnJobManagerClose(r->api);
     free(r);
+}
+
+static void testCancelRace(void **state) {
+    (void)state;
+    char store[256];
+    tmpStore(store, sizeof store, "race");
+    HgnJobManagerConfig ca = baseConfig(store, "runner"), cb = baseConfig(store, "api");
+    ca.artifactsRoot = cb.artifactsRoot = NULL;
+    cancelRace(&ca, &cb);
     removeStore(store);
+}
+
+/* The same race on the PostgreSQL store: each manager on its own connection, as two hosts would be
+ * (the store's transition is then one UPDATE ... WHERE plus its event in one PostgreSQL transaction). */
+static void testCancelRacePostgres(void **state) {
+    (void)state;
+    PgServer pg;
+    if (!pgServerStart(&pg)) {
+        printf("SKIP: cancel race on PostgreSQL: %s\n", pg.reason);
+        skip();
+    }
+    char conninfo[512];
+    pgCreateSchema(&pg, "postgres", "race", conninfo, sizeof conninfo);
+    HgnJobStore *sa = NULL, *sb = NULL;
+    assertOk(hgnJobStoreOpenPostgres(conninfo, &sa));
+    assertOk(hgnJobStoreOpenPostgres(conninfo, &sb));
+    HgnJobManagerConfig ca = baseConfig(NULL, "runner"), cb = baseConfig(NULL, "api");
+    ca.artifactsRoot = cb.artifactsRoot = NULL;
+    ca.store = sa;
+    cb.store = sb;
+    cancelRace(&ca, &cb);
+    hgnJobStoreClose(sa);
+    hgnJobStoreClose(sb);
+    pgServerStop(&pg);
 }
 
 /* ---- memory quota ---------------------------------------------------------------- */
@@ -916,6 +953,7 @@ int main(void) {
         cmocka_unit_test(testForcedCancelDeadRunner),
         cmocka_unit_test(testForcedCancelStuckRunner),
         cmocka_unit_test(testCancelRace),
+        cmocka_unit_test(testCancelRacePostgres),
         cmocka_unit_test(testMemoryQuota),
         cmocka_unit_test(testJobsConfig),
     };

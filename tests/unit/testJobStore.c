@@ -725,6 +725,208 @@ static void testCounts(void **state) {
     assert_int_equal(k, 0);
 }
 
+/* How many events the store holds (every job). */
+static size_t eventCount(HgnJobStore *s) {
+    HgnJobEvent *evs = NULL;
+    size_t n = 0;
+    assertOk(s->ops->events(s, NULL, 0, 0, &evs, &n));
+    hgnJobEventsFree(evs, n);
+    return n;
+}
+
+/* A STATE event for job n. */
+static HgnJobEvent stateEvent(int n, HgnJobState from, HgnJobState to) {
+    HgnJobEvent ev = {.kind = HGN_JOB_EVENT_STATE, .from = from, .to = to, .timeMs = 9000 + n, .message = "t"};
+    jobId(ev.jobId, n);
+    return ev;
+}
+
+/* Claims job n (the only queued one) for lease until 6000. */
+static HgnJob claimAs(HgnJobStore *s, const char *lease) {
+    HgnJob j;
+    assert_true(claim(s, lease, 5000, -1, 0, &j));
+    assert_int_equal(j.leaseExpiresMs, 6000);
+    return j;
+}
+
+static void testTransition(void **state) {
+    Fixture *fx = fixture(state);
+    HgnJobStore *s = fx->s;
+    assert_non_null(s->ops->transition);
+    insertJob(s, 1, "alice", 0, 0);
+    HgnJob j = claimAs(s, "w1");
+    size_t events = eventCount(s);
+    HgnJobExpect ex = {.state = HGN_JOB_RUNNING, .leaseOwner = "w1"};
+    /* a runner's progress write: stays RUNNING, the stored lease only grows */
+    j.progress = 0.25;
+    j.stepsDone = 4;
+    j.leaseExpiresMs = 5500;
+    char *owner = j.owner;
+    j.owner = (char *)"mallory"; /* never written */
+    HgnJobEvent ev = stateEvent(1, HGN_JOB_RUNNING, HGN_JOB_RUNNING);
+    assertOk(s->ops->transition(s, &j, &ex, &ev));
+    j.owner = owner;
+    assert_true(ev.seq > 0);
+    HgnJob got;
+    assertOk(s->ops->get(s, j.id, &got));
+    assert_true(got.progress == 0.25);
+    assert_int_equal(got.stepsDone, 4);
+    assert_int_equal(got.leaseExpiresMs, 6000);
+    assert_string_equal(got.owner, "alice");
+    hgnJobClear(&got);
+    HgnJobEvent *evs = NULL;
+    size_t n = 0;
+    assertOk(s->ops->events(s, j.id, 0, 0, &evs, &n));
+    assert_int_equal(n, events + 1);
+    assert_int_equal(evs[n - 1].seq, ev.seq);
+    assert_int_equal(evs[n - 1].kind, HGN_JOB_EVENT_STATE);
+    assert_int_equal(evs[n - 1].timeMs, 9001);
+    hgnJobEventsFree(evs, n);
+    events++;
+    /* expectations that differ: HGN-0500, neither row nor event written */
+    j.state = HGN_JOB_COMPLETED;
+    j.progress = 1.0;
+    HgnJobExpect wrongState = {.state = HGN_JOB_QUEUED};
+    ev = stateEvent(1, HGN_JOB_QUEUED, HGN_JOB_COMPLETED);
+    expectError(s->ops->transition(s, &j, &wrongState, &ev), HGN_CODE_InvalidTransition, "RUNNING", "QUEUED");
+    HgnJobExpect wrongLease = {.state = HGN_JOB_RUNNING, .leaseOwner = "w2"};
+    expectError(s->ops->transition(s, &j, &wrongLease, &ev), HGN_CODE_InvalidTransition, "as expected");
+    HgnJobExpect notExpired = {.state = HGN_JOB_RUNNING, .leaseExpiredBefore = 6000}; /* expires at 6000 */
+    expectCode(s->ops->transition(s, &j, &notExpired, &ev), HGN_CODE_InvalidTransition);
+    /* a cancel request the writer has not seen blocks its write; once seen, it goes through */
+    assertOk(s->ops->get(s, j.id, &got));
+    got.cancelRequested = true;
+    got.cancelRequestedMs = 5100;
+    assertOk(s->ops->update(s, &got, HGN_JOB_RUNNING));
+    hgnJobClear(&got);
+    expectError(s->ops->transition(s, &j, &ex, &ev), HGN_CODE_InvalidTransition, "as expected");
+    assertOk(s->ops->get(s, j.id, &got));
+    assert_int_equal(got.state, HGN_JOB_RUNNING);
+    assert_true(got.progress == 0.25);
+    hgnJobClear(&got);
+    assert_int_equal(eventCount(s), events);
+    /* the expired lease of a reaper's expectation, and the cancel seen: written with the event */
+    HgnJobExpect reap = {.state = HGN_JOB_RUNNING, .leaseExpiredBefore = 6001, .cancelSeen = true};
+    j.state = HGN_JOB_CANCELLED;
+    j.cancelRequested = true;
+    j.cancelRequestedMs = 0; /* never shortened: the stored request time stays */
+    hgnFree(j.leaseOwner);
+    j.leaseOwner = NULL;
+    j.leaseExpiresMs = 0;
+    ev = stateEvent(1, HGN_JOB_RUNNING, HGN_JOB_CANCELLED);
+    assertOk(s->ops->transition(s, &j, &reap, &ev));
+    assertOk(s->ops->get(s, j.id, &got));
+    assert_int_equal(got.state, HGN_JOB_CANCELLED);
+    assert_null(got.leaseOwner);
+    assert_int_equal(got.leaseExpiresMs, 0);
+    assert_int_equal(got.cancelRequestedMs, 5100);
+    hgnJobClear(&got);
+    assertOk(s->ops->events(s, j.id, 0, 0, &evs, &n));
+    assert_int_equal(n, events + 1);
+    assert_int_equal(evs[n - 1].seq, ev.seq);
+    assert_int_equal(evs[n - 1].to, HGN_JOB_CANCELLED);
+    hgnJobEventsFree(evs, n);
+    events++;
+    hgnJobClear(&j);
+    /* a pause request not seen blocks too; NULL event: the row alone */
+    insertJob(s, 2, "bob", 0, 0);
+    j = claimAs(s, "w1");
+    events = eventCount(s);
+    assertOk(s->ops->get(s, j.id, &got));
+    got.pauseRequested = true;
+    assertOk(s->ops->update(s, &got, HGN_JOB_RUNNING));
+    hgnJobClear(&got);
+    j.state = HGN_JOB_PAUSED;
+    expectError(s->ops->transition(s, &j, &ex, NULL), HGN_CODE_InvalidTransition, "as expected");
+    HgnJobExpect paused = {.state = HGN_JOB_RUNNING, .leaseOwner = "w1", .pauseSeen = true};
+    j.pauseRequested = false;
+    assertOk(s->ops->transition(s, &j, &paused, NULL));
+    assertOk(s->ops->get(s, j.id, &got));
+    assert_int_equal(got.state, HGN_JOB_PAUSED);
+    assert_false(got.pauseRequested);
+    hgnJobClear(&got);
+    assert_int_equal(eventCount(s), events);
+    /* the event cannot be written: the row stays as it was (one transaction) */
+    rawSql(fx, "ALTER TABLE events RENAME TO events_away");
+    HgnJobExpect fromPaused = {.state = HGN_JOB_PAUSED};
+    j.state = HGN_JOB_QUEUED;
+    ev = stateEvent(2, HGN_JOB_PAUSED, HGN_JOB_QUEUED);
+    expectCode(s->ops->transition(s, &j, &fromPaused, &ev), HGN_CODE_StoreError);
+    rawSql(fx, "ALTER TABLE events_away RENAME TO events");
+    assertOk(s->ops->get(s, j.id, &got));
+    assert_int_equal(got.state, HGN_JOB_PAUSED);
+    hgnJobClear(&got);
+    assert_int_equal(eventCount(s), events);
+    assertOk(s->ops->transition(s, &j, &fromPaused, &ev)); /* and works once it can */
+    assert_int_equal(eventCount(s), events + 1);
+    hgnJobClear(&j);
+    /* an unknown job */
+    HgnJob ghost = makeJob(99, "alice", 0, 0);
+    expectCode(s->ops->transition(s, &ghost, &wrongState, NULL), HGN_CODE_JobNotFound);
+}
+
+static void testStopRequests(void **state) {
+    Fixture *fx = fixture(state);
+    HgnJobStore *s = fx->s;
+    assert_non_null(s->ops->stopRequests);
+    insertJob(s, 1, "alice", 0, 0);
+    char id[HGN_JOB_ID_LEN + 1];
+    jobId(id, 1);
+    bool cancel = true, pause = true, held = true;
+    assertOk(s->ops->stopRequests(s, id, "w1", &cancel, &pause, &held));
+    assert_false(cancel || pause || held); /* queued: nobody holds it */
+    HgnJob j = claimAs(s, "w1");
+    assertOk(s->ops->stopRequests(s, id, "w1", &cancel, &pause, &held));
+    assert_false(cancel || pause);
+    assert_true(held);
+    assertOk(s->ops->stopRequests(s, id, "w2", &cancel, &pause, &held));
+    assert_false(held);
+    j.cancelRequested = true;
+    assertOk(s->ops->update(s, &j, HGN_JOB_RUNNING));
+    assertOk(s->ops->stopRequests(s, id, "w1", &cancel, &pause, &held));
+    assert_true(cancel);
+    assert_false(pause);
+    assert_true(held);
+    j.cancelRequested = false;
+    j.pauseRequested = true;
+    j.state = HGN_JOB_PAUSED; /* paused: the lease is no longer held, whoever asks */
+    assertOk(s->ops->update(s, &j, HGN_JOB_RUNNING));
+    assertOk(s->ops->stopRequests(s, id, "w1", &cancel, &pause, &held));
+    assert_false(cancel);
+    assert_true(pause);
+    assert_false(held);
+    hgnJobClear(&j);
+    expectError(s->ops->stopRequests(s, "00000000-0000-7000-8000-999999999999", "w1", &cancel, &pause, &held),
+                HGN_CODE_JobNotFound, "999999999999");
+}
+
+static void testInsertBatchSeqs(void **state) {
+    Fixture *fx = fixture(state);
+    HgnJobStore *s = fx->s;
+    insertJob(s, 1, "alice", 0, 0);
+    HgnJob jobs[6];
+    const HgnJob *ptrs[6];
+    int64_t seqs[6] = {0};
+    for (int i = 0; i < 6; i++) {
+        jobs[i] = makeJob(i + 2, i % 2 ? "bob" : "carol", 0, 0);
+        ptrs[i] = &jobs[i];
+    }
+    assertOk(s->ops->insertBatch(s, ptrs, 4, seqs));
+    assertOk(s->ops->insertBatch(s, ptrs + 4, 2, seqs + 4));
+    HgnJobEvent *evs = NULL;
+    size_t n = 0;
+    assertOk(s->ops->events(s, NULL, 0, 0, &evs, &n));
+    assert_int_equal(n, 7);
+    for (int i = 0; i < 6; i++) {
+        if (i > 0) assert_true(seqs[i] > seqs[i - 1]); /* monotonic, across batches too */
+        assert_int_equal(seqs[i], evs[i + 1].seq);     /* the stored "submitted" event of job i */
+        assert_string_equal(evs[i + 1].jobId, jobs[i].id);
+        assert_string_equal(evs[i + 1].message, "submitted");
+    }
+    assert_true(seqs[0] > evs[0].seq);
+    hgnJobEventsFree(evs, n);
+}
+
 /* Each allocation of get, list, events and claim fails in turn: an HGN-0012 or success, never a crash
  * or a leak (the ASan tree checks the leaks). */
 static void testAllocationFailures(void **state) {
@@ -1013,6 +1215,7 @@ static void testPgConnectionErrorsHideTheDsn(void **state) {
         STORE_TEST(testRunningQuota), STORE_TEST(testMemoryQuota), STORE_TEST(testLeaseHeartbeatReap),                 \
         STORE_TEST(testTwoHandlesNeverDoubleClaim), STORE_TEST(testTwoHandlesHoldRunningQuota),                        \
         STORE_TEST(testEvents), STORE_TEST(testInsertBatchAllOrNothing), STORE_TEST(testCounts),                       \
+        STORE_TEST(testTransition), STORE_TEST(testStopRequests), STORE_TEST(testInsertBatchSeqs),                     \
         STORE_TEST(testAllocationFailures), STORE_TEST(testOpenFromConfig)
 
 int main(void) {
