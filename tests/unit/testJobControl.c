@@ -509,7 +509,8 @@ static void testForcedCancelDeadRunner(void **state) {
     /* a runner in a dead process holds it: its lease has 10 minutes to go */
     HgnJob j;
     bool found = false;
-    assert_null(s->ops->claim(s, "dead", clock, 600000, 10, 0, &j, &found));
+    assert_null(s->ops->claim(s, "dead", clock, 600000,
+                              &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
     assert_true(found);
     HgnJob stale = j; /* the dead runner's copy */
     assert_null(hgnJobCancel(m, id, NULL));
@@ -554,7 +555,8 @@ static void testForcedCancelDeadRunner(void **state) {
     char ids[3][HGN_JOB_ID_LEN + 1];
     for (int k = 0; k < 3; k++) {
         submitFixture(m, "alice", 4, ids[k]);
-        assert_null(s->ops->claim(s, "dead", clock, 1000, 10, 0, &j, &found));
+        assert_null(s->ops->claim(s, "dead", clock, 1000,
+                                  &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
         assert_true(found);
         hgnJobClear(&j);
     }
@@ -781,9 +783,13 @@ static void testMemoryQuota(void **state) {
     hgnJobClear(&j);
     bool found = false;
     HgnJob running[3];
-    assert_null(store->ops->claim(store, "w", 1000, 60000, 4, c.maxMemoryPerOwner, &running[0], &found));
+    assert_null(store->ops->claim(
+        store, "w", 1000, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &running[0], &found));
     assert_true(found);
-    assert_null(store->ops->claim(store, "w", 1000, 60000, 4, c.maxMemoryPerOwner, &running[1], &found));
+    assert_null(store->ops->claim(
+        store, "w", 1000, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &running[1], &found));
     assert_true(found);
     int alice = strcmp(running[0].owner, "alice") == 0 ? 0 : 1;
     /* a1 and a2 may share a millisecond: either goes first */
@@ -791,12 +797,16 @@ static void testMemoryQuota(void **state) {
     const char *aliceNext = strcmp(running[alice].id, a1) == 0 ? a2 : a1;
     assert_string_equal(running[1 - alice].id, b1); /* another owner's job runs */
     HgnJob none;
-    assert_null(store->ops->claim(store, "w", 1000, 60000, 4, c.maxMemoryPerOwner, &none, &found));
+    assert_null(store->ops->claim(
+        store, "w", 1000, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &none, &found));
     assert_false(found); /* alice is at her memory quota although under her running limit */
     running[alice].state = HGN_JOB_COMPLETED;
     running[alice].finishedMs = 1001;
     assert_null(store->ops->update(store, &running[alice], HGN_JOB_RUNNING));
-    assert_null(store->ops->claim(store, "w", 1001, 60000, 4, c.maxMemoryPerOwner, &running[2], &found));
+    assert_null(store->ops->claim(
+        store, "w", 1001, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &running[2], &found));
     assert_true(found);
     assert_string_equal(running[2].id, aliceNext);
     for (int k = 0; k < 3; k++) hgnJobClear(&running[k]);
