@@ -902,6 +902,58 @@ static void testJobsConfig(void **state) {
     expectConfigError("[server]\nqueueLimit = 5\n", "queueLimit"); /* moved to jobs.maxQueuedTotal */
 }
 
+/* [jobs.shares] and jobs.defaultShare: read with the owner names borrowed from the configuration, which
+ * the manager copies (the configuration is freed before the manager claims); bad weights name the key. */
+static void testJobSharesConfig(void **state) {
+    (void)state;
+    HgnJobManagerConfig c;
+    assert_null(loadJobs("", &c)); /* defaults: no shares, weight 1 */
+    assert_int_equal(c.nShares, 0);
+    assert_true(c.defaultShare == 1.0);
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/hgnJobShares-%d.toml", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[jobs]\ndefaultShare = 0.25\n[jobs.shares]\nalice = 3\nbatch = 0.5\n\"team.x\" = 1000000\n", f);
+    fclose(f);
+    HgnConfigOptions o;
+    memset(&o, 0, sizeof o);
+    o.systemFile = "";
+    o.userFile = "";
+    o.environ = emptyEnv;
+    o.configFile = path;
+    HgnConfig *cfg = NULL;
+    hgnJobManagerConfigInit(&c);
+    assert_null(hgnConfigLoad(&o, &cfg));
+    unlink(path);
+    assert_null(hgnJobManagerConfigFromConfig(cfg, &c));
+    assert_true(c.defaultShare == 0.25);
+    assert_int_equal(c.nShares, 3);
+    double alice = 0, batch = 0, team = 0;
+    for (size_t i = 0; i < c.nShares; i++) {
+        if (strcmp(c.shares[i].owner, "alice") == 0) alice = c.shares[i].weight;
+        if (strcmp(c.shares[i].owner, "batch") == 0) batch = c.shares[i].weight;
+        if (strcmp(c.shares[i].owner, "team.x") == 0) team = c.shares[i].weight;
+    }
+    assert_true(alice == 3.0 && batch == 0.5 && team == 1e6);
+    c.storePath = ":memory:";
+    HgnJobManager *m = NULL;
+    assert_null(hgnJobManagerOpen(&c, &m));
+    hgnConfigFree(cfg); /* the manager holds its own copy of the names */
+    bool ran = true;
+    assert_null(hgnJobRunNext(m, &ran)); /* a claim with the shares bound (nothing queued) */
+    assert_false(ran);
+    hgnJobManagerClose(m);
+    /* bad weights: HGN-0001 naming the key */
+    expectConfigError("[jobs.shares]\nalice = 0\n", "jobs.shares.alice");
+    expectConfigError("[jobs.shares]\nalice = -2\n", "jobs.shares.alice");
+    expectConfigError("[jobs.shares]\nalice = \"lots\"\n", "jobs.shares.alice");
+    expectConfigError("[jobs.shares]\nalice = 1e9\n", "jobs.shares.alice");
+    expectConfigError("[jobs]\nshares = 3\n", "jobs.shares");
+    expectConfigError("[jobs]\ndefaultShare = 0\n", "jobs.defaultShare");
+    expectConfigError("[jobs]\ndefaultShare = \"x\"\n", "jobs.defaultShare");
+}
+
 static int setup(void **state) {
     (void)state;
     snprintf(planPath, sizeof planPath, "%s/runtime/fixture.plan.json", HGN_TEST_DATA);
@@ -928,6 +980,7 @@ int main(void) {
         cmocka_unit_test(testCancelRace),
         cmocka_unit_test(testMemoryQuota),
         cmocka_unit_test(testJobsConfig),
+        cmocka_unit_test(testJobSharesConfig),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
