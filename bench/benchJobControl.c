@@ -117,7 +117,9 @@ int main(void) {
     HgnJobStore *store = hgnJobManagerStore(runner);
     HgnJob job;
     bool found = false;
-    if ((st = store->ops->claim(store, "runner", managerNow(runner), 600000, 100, 0, &job, &found))) return fail(st);
+    if ((st = store->ops->claim(store, "runner", managerNow(runner), 600000,
+                                &(HgnJobClaimPolicy){.maxRunningPerOwner = 100, .maxMemoryPerOwner = 0}, &job, &found)))
+        return fail(st);
     ExecStep step = {.m = runner, .job = &job, .lastBeatMs = managerNow(runner), .promptTokens = -1};
     atomic_init(&step.stopFlags, 0);
     const long n = 2000000;

@@ -76,7 +76,8 @@ static int runOne(HgnJobDurability durability, const char *label) {
     HgnJobStore *s = hgnJobManagerStore(m);
     HgnJob job;
     bool found = false;
-    if ((st = s->ops->claim(s, hgnJobManagerId(m), (int64_t)(now() * 1e3), 30000, 1 << 30, 0, &job, &found)))
+    if ((st = s->ops->claim(s, hgnJobManagerId(m), (int64_t)(now() * 1e3), 30000,
+                            &(HgnJobClaimPolicy){.maxRunningPerOwner = 1 << 30, .maxMemoryPerOwner = 0}, &job, &found)))
         return fail(st);
     if (!found) return 1;
     /* the engine's per-step path; the lease clock is wall time so heartbeats happen every 10 s */

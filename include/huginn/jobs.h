@@ -144,6 +144,26 @@ typedef struct HgnJobExpect {
 } HgnJobExpect;
 
 typedef struct HgnJobStore HgnJobStore;
+/* An owner's weight in the claim's fair share (config [jobs.shares]). */
+typedef struct HgnJobShare {
+    const char *owner;
+    double weight; /* > 0 */
+} HgnJobShare;
+#define HGN_JOB_SHARES_MAX       256
+#define HGN_JOB_SHARE_WEIGHT_MAX 1e6 /* weights lie in (0, HGN_JOB_SHARE_WEIGHT_MAX] */
+
+/* What a claim may take. Weighted fair share: among owners with a claimable job, the one with the
+ * smallest running / weight (RUNNING jobs over its share weight) goes first, ties to the owner served
+ * longest ago, then to the owner of the oldest job; within the owner the highest priority, then the
+ * oldest id. Over time owners hold running slots in proportion to their weights. */
+typedef struct HgnJobClaimPolicy {
+    int32_t maxRunningPerOwner; /* <= 0: no limit */
+    int64_t maxMemoryPerOwner;  /* <= 0: no memory quota */
+    const HgnJobShare *shares;  /* owner weights (an owner listed twice: the last wins) */
+    size_t nShares;
+    double defaultShare; /* weight of an owner not in shares; <= 0: 1 */
+} HgnJobClaimPolicy;
+
 typedef struct HgnJobStoreOps {
     const char *name; /* "sqlite", "postgresql" */
     void (*close)(HgnJobStore *s);
@@ -158,12 +178,12 @@ typedef struct HgnJobStoreOps {
     /* Writes every mutable field of job iff the stored state is still expectFrom (compare-and-set);
      * HGN-0500 when it moved meanwhile. */
     HgnStatus (*update)(HgnJobStore *s, const HgnJob *job, HgnJobState expectFrom);
-    /* Atomically picks the next QUEUED job by fair share (see jobManager) and leases it to leaseOwner:
-     * *found false when none is runnable. An owner at maxRunningPerOwner RUNNING jobs is skipped; with
-     * maxMemoryPerOwner > 0 a job is claimable only while the memoryBytes of its owner's RUNNING jobs
-     * plus its own stay within it (memory quota). */
+    /* Atomically picks the next QUEUED job by weighted fair share (HgnJobClaimPolicy) and leases it to
+     * leaseOwner: *found false when none is runnable. An owner at maxRunningPerOwner RUNNING jobs is
+     * skipped; with maxMemoryPerOwner > 0 a job is claimable only while the memoryBytes of its owner's
+     * RUNNING jobs plus its own stay within it (memory quota). */
     HgnStatus (*claim)(HgnJobStore *s, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                       int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found);
+                       const HgnJobClaimPolicy *policy, HgnJob *out, bool *found);
     /* Extends the lease; HGN-0500 when this owner no longer holds it. */
     HgnStatus (*heartbeat)(HgnJobStore *s, const char *id, const char *leaseOwner, int64_t untilMs);
     /* RUNNING jobs whose lease expired before nowMs go back to QUEUED; *count how many. */
@@ -261,6 +281,11 @@ typedef struct HgnJobManagerConfig {
     /* Per-reason retry limits over the defaults (hgnJobRetryLimitFor); only transient codes count. */
     HgnJobRetryLimit retryLimits[HGN_JOB_RETRY_LIMITS_MAX];
     size_t nRetryLimits;
+    /* Weighted fair share ([jobs.shares], jobs.defaultShare): owner names are borrowed until
+     * hgnJobManagerOpen, which copies them. defaultShare 0: 1. */
+    HgnJobShare shares[HGN_JOB_SHARES_MAX];
+    size_t nShares;
+    double defaultShare;
     /* Test hook (NULL: none): called in the runner before each run's generation; it may set the
      * runtime's fault injection in *go, block (a stuck runner), or return an error that fails the run
      * as if the runtime had returned it (the engine frees it). */

@@ -1,6 +1,7 @@
 /* jobConfig.c — the [jobs] configuration section (config/schema.json) as an
  * HgnJobManagerConfig: quotas, lease, forced-cancel timeout, checkpoint
- * interval, and [jobs.retry] (attempts, backoff, per-reason limits). The one
+ * interval, [jobs.retry] (attempts, backoff, per-reason limits) and the
+ * weighted fair share ([jobs.shares], jobs.defaultShare). The one
  * reader of these keys for huginnd and the CLI. */
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +84,48 @@ static HgnStatus readLimits(const HgnConfig *config, HgnJobManagerConfig *cfg) {
     return HGN_OK;
 }
 
+/* A share weight: a number in (0, HGN_JOB_SHARE_WEIGHT_MAX]; HGN-0001 naming the key otherwise. */
+static HgnStatus shareWeight(const HgnConfig *config, const char *path, const json_t *v, double *out) {
+    double w = json_is_number(v) ? json_number_value(v) : 0;
+    if (!json_is_number(v) || !(w > 0) || w > HGN_JOB_SHARE_WEIGHT_MAX) {
+        const char *src = hgnConfigSource(config, path);
+        return hgnStatusNew(HGN_CODE_InvalidConfig, path,
+                            "a share is a weight above 0 (1 = the default; 3 = three times the running slots)",
+                            "%s must be a number above 0 and at most %g (set by %s)", path, HGN_JOB_SHARE_WEIGHT_MAX,
+                            src ? src : "?");
+    }
+    *out = w;
+    return HGN_OK;
+}
+
+/* jobs.defaultShare and the [jobs.shares] table (owner = weight); owner names borrow the
+ * configuration's strings (hgnJobManagerOpen copies them). */
+static HgnStatus readShares(const HgnConfig *config, HgnJobManagerConfig *cfg) {
+    const json_t *d = hgnConfigGet(config, "jobs.defaultShare");
+    HgnStatus e = d ? shareWeight(config, "jobs.defaultShare", d, &cfg->defaultShare) : HGN_OK;
+    const json_t *shares = hgnConfigGet(config, "jobs.shares");
+    if (e || !shares) return e;
+    if (!json_is_object(shares))
+        return hgnStatusNew(HGN_CODE_InvalidConfig, "jobs.shares", "write [jobs.shares] with lines alice = 3",
+                            "jobs.shares must be a table of owner names to weights");
+    const char *owner;
+    const json_t *v;
+    json_object_foreach((json_t *)shares, owner, v) {
+        char path[160];
+        snprintf(path, sizeof path, "jobs.shares.%s", owner);
+        double w = 0;
+        if ((e = shareWeight(config, path, v, &w))) return e;
+        size_t i = 0;
+        while (i < cfg->nShares && strcmp(cfg->shares[i].owner, owner) != 0) i++;
+        if (i == HGN_JOB_SHARES_MAX)
+            return hgnStatusNew(HGN_CODE_InvalidConfig, "jobs.shares", "give the rest jobs.defaultShare",
+                                "more than %d owners in jobs.shares", HGN_JOB_SHARES_MAX);
+        cfg->shares[i] = (HgnJobShare){owner, w};
+        if (i == cfg->nShares) cfg->nShares++;
+    }
+    return HGN_OK;
+}
+
 HgnStatus hgnJobManagerConfigFromConfig(const struct HgnConfig *config, HgnJobManagerConfig *cfg) {
     if (!config) return HGN_OK;
     HgnStatus e = readInt32(config, "jobs.maxQueuedPerOwner", 1, &cfg->maxQueuedPerOwner);
@@ -96,6 +139,7 @@ HgnStatus hgnJobManagerConfigFromConfig(const struct HgnConfig *config, HgnJobMa
     if (!e) e = readInt64(config, "jobs.retry.backoffBaseMs", 1, &cfg->backoffBaseMs);
     if (!e) e = readInt64(config, "jobs.retry.backoffCapMs", 1, &cfg->backoffCapMs);
     if (!e) e = readLimits(config, cfg);
+    if (!e) e = readShares(config, cfg);
     if (!e && cfg->backoffBaseMs > 0 && cfg->backoffCapMs > 0 && cfg->backoffCapMs < cfg->backoffBaseMs) {
         const char *src = hgnConfigSource(config, "jobs.retry.backoffCapMs");
         e = hgnStatusNew(HGN_CODE_InvalidConfig, "jobs.retry.backoffCapMs",

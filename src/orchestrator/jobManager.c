@@ -349,6 +349,9 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
     if (c->checkpointEvery <= 0) c->checkpointEvery = 16;
     if (c->cancelTimeoutMs <= 0) c->cancelTimeoutMs = 30000;
     if (c->submitBatchMax <= 0) c->submitBatchMax = 256;
+    if (!(c->defaultShare > 0)) c->defaultShare = 1.0;
+    if (c->nShares > HGN_JOB_SHARES_MAX) c->nShares = HGN_JOB_SHARES_MAX;
+    for (size_t i = 0; i < c->nShares; i++) c->shares[i].owner = NULL; /* copies below */
     c->storePath = NULL;
     c->managerId = NULL;
     c->artifactsRoot = NULL;
@@ -395,6 +398,12 @@ HgnStatus hgnJobManagerOpen(const HgnJobManagerConfig *cfg, HgnJobManager **out)
         m->id = hgnBufDetach(&b);
         if (!m->id) e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "manager id");
     }
+    for (size_t i = 0; !e && i < c->nShares; i++) { /* the manager owns its copy of the share names */
+        m->shareOwners[i] = cfg->shares[i].owner ? hgnStrdup(cfg->shares[i].owner) : NULL;
+        if (cfg->shares[i].owner && !m->shareOwners[i])
+            e = hgnStatusNew(HGN_CODE_OutOfMemory, "job manager", NULL, "share owners");
+        c->shares[i].owner = m->shareOwners[i];
+    }
     if (!e) e = submitBatcherCreate(m, c->submitBatchMax, &m->batcher);
     if (e) {
         hgnJobManagerClose(m);
@@ -411,6 +420,7 @@ void hgnJobManagerClose(HgnJobManager *m) {
     hgnFree(m->subs);
     hgnFree(m->id);
     hgnFree(m->artifactsRoot);
+    for (size_t i = 0; i < HGN_JOB_SHARES_MAX; i++) hgnFree(m->shareOwners[i]);
     pthread_mutex_destroy(&m->mu);
     pthread_mutex_destroy(&m->runsMu);
     pthread_mutex_destroy(&m->recoverMu);
@@ -727,8 +737,12 @@ HgnStatus hgnJobRunNext(HgnJobManager *m, bool *ran) {
     if (e) return e;
     HgnJob j;
     bool found = false;
-    e = m->store->ops->claim(m->store, m->id, managerNow(m), m->cfg.leaseMs, m->cfg.maxRunningPerOwner,
-                             m->cfg.maxMemoryPerOwner, &j, &found);
+    HgnJobClaimPolicy policy = {.maxRunningPerOwner = m->cfg.maxRunningPerOwner,
+                                .maxMemoryPerOwner = m->cfg.maxMemoryPerOwner,
+                                .shares = m->cfg.shares,
+                                .nShares = m->cfg.nShares,
+                                .defaultShare = m->cfg.defaultShare};
+    e = m->store->ops->claim(m->store, m->id, managerNow(m), m->cfg.leaseMs, &policy, &j, &found);
     /* cppcheck-suppress returnDanglingLifetime ; the status is a heap object, not a view of the local */
     if (e || !found) return e;
     *ran = true;

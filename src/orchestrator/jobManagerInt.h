@@ -16,6 +16,7 @@ typedef struct Subscriber {
 
 struct HgnJobManager {
     HgnJobManagerConfig cfg;
+    char *shareOwners[HGN_JOB_SHARES_MAX]; /* cfg.shares[i].owner: the manager's copies */
     HgnJobStore *store;
     bool ownsStore;
     char *id;

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "huginn/jobs.h"
+#include "orchestrator/jobShares.h"
 
 /* A prepared statement kept for reuse (SQLITE_PREPARE_PERSISTENT); busy while a caller holds it. */
 typedef struct CachedStmt {
@@ -390,28 +391,40 @@ static HgnStatus implUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState ex
 }
 
 static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                           int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found) {
+                           const HgnJobClaimPolicy *policy, HgnJob *out, bool *found) {
     SqliteStore *s = (SqliteStore *)base;
     *found = false;
+    int32_t maxRunningPerOwner = policy ? policy->maxRunningPerOwner : 0;
+    int64_t maxMemoryPerOwner = policy ? policy->maxMemoryPerOwner : 0;
+    char *shares = hgnJobSharesJson(policy);
+    if (!shares) return hgnStatusNew(HGN_CODE_OutOfMemory, "job store", NULL, "claim: shares");
     HgnStatus e = execSql(s->db, "BEGIN IMMEDIATE", "begin claim");
-    if (e) return e;
+    if (e) {
+        hgnFree(shares);
+        return e;
+    }
     sqlite3_stmt *st = NULL;
-    /* Fair share: the owner with the fewest running jobs, then the one served longest ago; a queued job
-     * counts only while it fits the owner's memory quota next to the owner's running jobs. */
+    /* Weighted fair share: the owner with the smallest running / weight (weights bound as JSON, ?4;
+     * the default ?5), then the one served longest ago, then the oldest job; a queued job counts only
+     * while it fits the owner's memory quota next to the owner's running jobs. */
     e = prepare(s,
                 "SELECT q.owner, (SELECT COUNT(*) FROM jobs r WHERE r.owner = q.owner AND r.state = 1) AS running,"
                 " (SELECT COALESCE(MAX(started_ms), 0) FROM jobs r WHERE r.owner = q.owner) AS last"
                 " FROM jobs q WHERE q.state = 0 AND q.not_before_ms <= ?1 AND (?3 <= 0 OR q.memory_bytes +"
                 " (SELECT COALESCE(SUM(memory_bytes), 0) FROM jobs r WHERE r.owner = q.owner AND r.state = 1) <= ?3)"
-                " GROUP BY q.owner HAVING running < ?2 ORDER BY running ASC, last ASC, MIN(q.id) ASC LIMIT 1",
+                " GROUP BY q.owner HAVING running < ?2 ORDER BY running * 1.0 / COALESCE((SELECT w.value FROM"
+                " json_each(?4) w WHERE w.key = q.owner), ?5) ASC, last ASC, MIN(q.id) ASC LIMIT 1",
                 &st);
     if (e) goto fail;
     sqlite3_bind_int64(st, 1, nowMs);
     sqlite3_bind_int(st, 2, maxRunningPerOwner > 0 ? maxRunningPerOwner : 1 << 30);
     sqlite3_bind_int64(st, 3, maxMemoryPerOwner);
+    bindText(st, 4, shares);
+    sqlite3_bind_double(st, 5, hgnJobSharesDefault(policy));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         sqlite3_finalize(st);
+        hgnFree(shares);
         return execSql(s->db, "COMMIT", "commit claim");
     }
     if (rc != SQLITE_ROW) {
@@ -466,11 +479,13 @@ static HgnStatus implClaim(HgnJobStore *base, const char *leaseOwner, int64_t no
     }
     e = execSql(s->db, "COMMIT", "commit claim");
     if (e) goto fail;
+    hgnFree(shares);
     e = implGet(base, id, out);
     if (!e) *found = true;
     return e;
 fail:
     if (st) sqlite3_finalize(st);
+    hgnFree(shares);
     hgnStatusFree(execSql(s->db, "ROLLBACK", "rollback claim"));
     return e;
 }
@@ -748,10 +763,10 @@ static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expe
 }
 
 static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                         int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found) {
+                         const HgnJobClaimPolicy *policy, HgnJob *out, bool *found) {
     SqliteStore *s = (SqliteStore *)base;
     pthread_mutex_lock(&s->mu);
-    HgnStatus e = implClaim(base, leaseOwner, nowMs, leaseMs, maxRunningPerOwner, maxMemoryPerOwner, out, found);
+    HgnStatus e = implClaim(base, leaseOwner, nowMs, leaseMs, policy, out, found);
     pthread_mutex_unlock(&s->mu);
     return e;
 }

@@ -16,6 +16,7 @@
 #include "core/strBuf.h"
 #include "huginn/jobs.h"
 #include "huginn/log.h"
+#include "orchestrator/jobShares.h"
 
 /* Type OIDs of the parameters we send (catalog/pg_type_d.h is a server header). */
 #define OID_INT8   20
@@ -447,17 +448,24 @@ static HgnStatus implUpdate(PgStore *s, const HgnJob *job, HgnJobState expectFro
  * IMMEDIATE does. Other writers (cancel, completion) are not blocked: the lease UPDATE re-checks
  * state = 0 and skips rows they hold locked; a job lost that way is picked again (a few tries). */
 static HgnStatus implClaim(PgStore *s, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                           int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found) {
+                           const HgnJobClaimPolicy *policy, HgnJob *out, bool *found) {
     *found = false;
+    int32_t maxRunningPerOwner = policy ? policy->maxRunningPerOwner : 0;
+    int64_t maxMemoryPerOwner = policy ? policy->maxMemoryPerOwner : 0;
+    char *shares = hgnJobSharesJson(policy);
+    if (!shares) return oom("claim: shares");
     HgnStatus e = run(s, "begin claim", "BEGIN", NULL, NULL);
     if (!e) e = run(s, "claim: lock", LOCK_CLAIM_SQL, NULL, NULL);
     for (int attempt = 0; !e && !*found && attempt < 4; attempt++) {
-        /* Fair share: the owner with the fewest running jobs, then the one served longest ago; a queued
-         * job counts only while it fits the owner's memory quota next to the owner's running jobs. */
+        /* Weighted fair share: the owner with the smallest running / weight (weights bound as JSON, $4;
+         * the default $5), then the one served longest ago, then the oldest job; a queued job counts
+         * only while it fits the owner's memory quota next to the owner's running jobs. */
         Params p = {0};
         pInt8(&p, nowMs);
         pInt4(&p, maxRunningPerOwner > 0 ? maxRunningPerOwner : 1 << 30);
         pInt8(&p, maxMemoryPerOwner);
+        pText(&p, shares);
+        pReal(&p, hgnJobSharesDefault(policy));
         PGresult *res;
         /* The running set (an index range of jobs_state_owner) is summed per owner once and joined to the
          * queued jobs, not re-summed per queued job; "last" is an index lookup in jobs_owner_started per
@@ -468,7 +476,8 @@ static HgnStatus implClaim(PgStore *s, const char *leaseOwner, int64_t nowMs, in
                 " SELECT q.owner FROM jobs q LEFT JOIN r ON r.owner = q.owner"
                 " WHERE q.state = 0 AND q.not_before_ms <= $1 AND COALESCE(r.running, 0) < $2"
                 " AND ($3 <= 0 OR q.memory_bytes + COALESCE(r.memory, 0) <= $3)"
-                " GROUP BY q.owner, r.running ORDER BY COALESCE(r.running, 0),"
+                " GROUP BY q.owner, r.running ORDER BY COALESCE(r.running, 0) / COALESCE((SELECT w.value::float8 FROM"
+                " json_each_text($4::json) w WHERE w.key = q.owner), $5),"
                 " (SELECT COALESCE(MAX(l.started_ms), 0) FROM jobs l WHERE l.owner = q.owner), MIN(q.id) LIMIT 1",
                 &p, &res);
         if (e) break;
@@ -506,6 +515,7 @@ static HgnStatus implClaim(PgStore *s, const char *leaseOwner, int64_t nowMs, in
         }
         PQclear(res);
     }
+    hgnFree(shares);
     if (!e) e = run(s, "commit claim", "COMMIT", NULL, NULL);
     if (e) {
         if (*found) hgnJobClear(out);
@@ -757,9 +767,8 @@ static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expe
     STORE_OP(base, "update job", implUpdate(s, job, expectFrom));
 }
 static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
-                         int32_t maxRunningPerOwner, int64_t maxMemoryPerOwner, HgnJob *out, bool *found) {
-    STORE_OP(base, "claim",
-             implClaim(s, leaseOwner, nowMs, leaseMs, maxRunningPerOwner, maxMemoryPerOwner, out, found));
+                         const HgnJobClaimPolicy *policy, HgnJob *out, bool *found) {
+    STORE_OP(base, "claim", implClaim(s, leaseOwner, nowMs, leaseMs, policy, out, found));
 }
 static HgnStatus opHeartbeat(HgnJobStore *base, const char *id, const char *leaseOwner, int64_t untilMs) {
     STORE_OP(base, "heartbeat", implHeartbeat(s, id, leaseOwner, untilMs));

@@ -515,7 +515,8 @@ static void testForcedCancelDeadRunner(void **state) {
     /* a runner in a dead process holds it: its lease has 10 minutes to go */
     HgnJob j;
     bool found = false;
-    assert_null(s->ops->claim(s, "dead", clock, 600000, 10, 0, &j, &found));
+    assert_null(s->ops->claim(s, "dead", clock, 600000,
+                              &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
     assert_true(found);
     HgnJob stale = j; /* the dead runner's copy */
     assert_null(hgnJobCancel(m, id, NULL));
@@ -560,7 +561,8 @@ static void testForcedCancelDeadRunner(void **state) {
     char ids[3][HGN_JOB_ID_LEN + 1];
     for (int k = 0; k < 3; k++) {
         submitFixture(m, "alice", 4, ids[k]);
-        assert_null(s->ops->claim(s, "dead", clock, 1000, 10, 0, &j, &found));
+        assert_null(s->ops->claim(s, "dead", clock, 1000,
+                                  &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
         assert_true(found);
         hgnJobClear(&j);
     }
@@ -818,9 +820,13 @@ static void testMemoryQuota(void **state) {
     hgnJobClear(&j);
     bool found = false;
     HgnJob running[3];
-    assert_null(store->ops->claim(store, "w", 1000, 60000, 4, c.maxMemoryPerOwner, &running[0], &found));
+    assert_null(store->ops->claim(
+        store, "w", 1000, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &running[0], &found));
     assert_true(found);
-    assert_null(store->ops->claim(store, "w", 1000, 60000, 4, c.maxMemoryPerOwner, &running[1], &found));
+    assert_null(store->ops->claim(
+        store, "w", 1000, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &running[1], &found));
     assert_true(found);
     int alice = strcmp(running[0].owner, "alice") == 0 ? 0 : 1;
     /* a1 and a2 may share a millisecond: either goes first */
@@ -828,12 +834,16 @@ static void testMemoryQuota(void **state) {
     const char *aliceNext = strcmp(running[alice].id, a1) == 0 ? a2 : a1;
     assert_string_equal(running[1 - alice].id, b1); /* another owner's job runs */
     HgnJob none;
-    assert_null(store->ops->claim(store, "w", 1000, 60000, 4, c.maxMemoryPerOwner, &none, &found));
+    assert_null(store->ops->claim(
+        store, "w", 1000, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &none, &found));
     assert_false(found); /* alice is at her memory quota although under her running limit */
     running[alice].state = HGN_JOB_COMPLETED;
     running[alice].finishedMs = 1001;
     assert_null(store->ops->update(store, &running[alice], HGN_JOB_RUNNING));
-    assert_null(store->ops->claim(store, "w", 1001, 60000, 4, c.maxMemoryPerOwner, &running[2], &found));
+    assert_null(store->ops->claim(
+        store, "w", 1001, 60000,
+        &(HgnJobClaimPolicy){.maxRunningPerOwner = 4, .maxMemoryPerOwner = c.maxMemoryPerOwner}, &running[2], &found));
     assert_true(found);
     assert_string_equal(running[2].id, aliceNext);
     for (int k = 0; k < 3; k++) hgnJobClear(&running[k]);
@@ -929,6 +939,58 @@ static void testJobsConfig(void **state) {
     expectConfigError("[server]\nqueueLimit = 5\n", "queueLimit"); /* moved to jobs.maxQueuedTotal */
 }
 
+/* [jobs.shares] and jobs.defaultShare: read with the owner names borrowed from the configuration, which
+ * the manager copies (the configuration is freed before the manager claims); bad weights name the key. */
+static void testJobSharesConfig(void **state) {
+    (void)state;
+    HgnJobManagerConfig c;
+    assert_null(loadJobs("", &c)); /* defaults: no shares, weight 1 */
+    assert_int_equal(c.nShares, 0);
+    assert_true(c.defaultShare == 1.0);
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/hgnJobShares-%d.toml", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[jobs]\ndefaultShare = 0.25\n[jobs.shares]\nalice = 3\nbatch = 0.5\n\"team.x\" = 1000000\n", f);
+    fclose(f);
+    HgnConfigOptions o;
+    memset(&o, 0, sizeof o);
+    o.systemFile = "";
+    o.userFile = "";
+    o.environ = emptyEnv;
+    o.configFile = path;
+    HgnConfig *cfg = NULL;
+    hgnJobManagerConfigInit(&c);
+    assert_null(hgnConfigLoad(&o, &cfg));
+    unlink(path);
+    assert_null(hgnJobManagerConfigFromConfig(cfg, &c));
+    assert_true(c.defaultShare == 0.25);
+    assert_int_equal(c.nShares, 3);
+    double alice = 0, batch = 0, team = 0;
+    for (size_t i = 0; i < c.nShares; i++) {
+        if (strcmp(c.shares[i].owner, "alice") == 0) alice = c.shares[i].weight;
+        if (strcmp(c.shares[i].owner, "batch") == 0) batch = c.shares[i].weight;
+        if (strcmp(c.shares[i].owner, "team.x") == 0) team = c.shares[i].weight;
+    }
+    assert_true(alice == 3.0 && batch == 0.5 && team == 1e6);
+    c.storePath = ":memory:";
+    HgnJobManager *m = NULL;
+    assert_null(hgnJobManagerOpen(&c, &m));
+    hgnConfigFree(cfg); /* the manager holds its own copy of the names */
+    bool ran = true;
+    assert_null(hgnJobRunNext(m, &ran)); /* a claim with the shares bound (nothing queued) */
+    assert_false(ran);
+    hgnJobManagerClose(m);
+    /* bad weights: HGN-0001 naming the key */
+    expectConfigError("[jobs.shares]\nalice = 0\n", "jobs.shares.alice");
+    expectConfigError("[jobs.shares]\nalice = -2\n", "jobs.shares.alice");
+    expectConfigError("[jobs.shares]\nalice = \"lots\"\n", "jobs.shares.alice");
+    expectConfigError("[jobs.shares]\nalice = 1e9\n", "jobs.shares.alice");
+    expectConfigError("[jobs]\nshares = 3\n", "jobs.shares");
+    expectConfigError("[jobs]\ndefaultShare = 0\n", "jobs.defaultShare");
+    expectConfigError("[jobs]\ndefaultShare = \"x\"\n", "jobs.defaultShare");
+}
+
 static int setup(void **state) {
     (void)state;
     snprintf(planPath, sizeof planPath, "%s/runtime/fixture.plan.json", HGN_TEST_DATA);
@@ -956,6 +1018,7 @@ int main(void) {
         cmocka_unit_test(testCancelRacePostgres),
         cmocka_unit_test(testMemoryQuota),
         cmocka_unit_test(testJobsConfig),
+        cmocka_unit_test(testJobSharesConfig),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -582,7 +582,9 @@ static void *stepper(void *p) {
     HgnJobStore *s = hgnJobManagerStore(a->m);
     HgnJob job;
     bool found = false;
-    HgnStatus st = s->ops->claim(s, hgnJobManagerId(a->m), managerNow(a->m), 600000, 1 << 30, 0, &job, &found);
+    HgnStatus st =
+        s->ops->claim(s, hgnJobManagerId(a->m), managerNow(a->m), 600000,
+                      &(HgnJobClaimPolicy){.maxRunningPerOwner = 1 << 30, .maxMemoryPerOwner = 0}, &job, &found);
     if (st || !found) {
         hgnStatusFree(st);
         a->bad++;

@@ -60,7 +60,8 @@ static void testExpiredLeaseIsOneEvent(void **state) {
     HgnJobStore *sa = hgnJobManagerStore(a);
     HgnJob j;
     bool found = false;
-    assert_null(sa->ops->claim(sa, "A", clock, 1000, 10, 0, &j, &found));
+    assert_null(sa->ops->claim(sa, "A", clock, 1000,
+                               &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
     assert_true(found);
     hgnJobClear(&j);
     size_t n = 99;
@@ -123,7 +124,8 @@ static void testRequestOfDeadRunner(void **state) {
         assert_null(hgnJobSubmit(a, &sub, id));
         HgnJob j;
         bool found = false;
-        assert_null(sa->ops->claim(sa, "A", clock, 1000, 10, 0, &j, &found));
+        assert_null(sa->ops->claim(sa, "A", clock, 1000,
+                                   &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
         assert_true(found);
         hgnJobClear(&j);
         assert_null(k == 0 ? hgnJobCancel(b, id, NULL) : hgnJobPause(b, id, NULL)); /* graceful: still RUNNING */

@@ -170,7 +170,9 @@ static void insertJob(HgnJobStore *s, int n, const char *owner, int priority, in
 
 static bool claim(HgnJobStore *s, const char *lease, int64_t now, int32_t maxRunning, int64_t maxMemory, HgnJob *out) {
     bool found = false;
-    assertOk(s->ops->claim(s, lease, now, 1000, maxRunning, maxMemory, out, &found));
+    assertOk(s->ops->claim(s, lease, now, 1000,
+                           &(HgnJobClaimPolicy){.maxRunningPerOwner = maxRunning, .maxMemoryPerOwner = maxMemory}, out,
+                           &found));
     return found;
 }
 
@@ -491,10 +493,12 @@ static void testLeaseHeartbeatReap(void **state) {
     jobId(id, 1);
     HgnJob j;
     bool found;
-    assertOk(s->ops->claim(s, "A", 5000, 1000, 10, 0, &j, &found));
+    assertOk(s->ops->claim(s, "A", 5000, 1000, &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0},
+                           &j, &found));
     assert_true(found);
     hgnJobClear(&j);
-    assertOk(s->ops->claim(s, "B", 5000, 1000, 10, 0, &j, &found));
+    assertOk(s->ops->claim(s, "B", 5000, 1000, &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0},
+                           &j, &found));
     assert_false(found); /* never twice at the same time */
     expectError(s->ops->heartbeat(s, id, "B", 7000), HGN_CODE_InvalidTransition, "B");
     assertOk(s->ops->heartbeat(s, id, "A", 6500)); /* A keeps it alive */
@@ -510,7 +514,8 @@ static void testLeaseHeartbeatReap(void **state) {
     assert_int_equal(j.updatedMs, 6501);
     hgnJobClear(&j);
     expectCode(s->ops->heartbeat(s, id, "A", 8000), HGN_CODE_InvalidTransition); /* A learns it lost it */
-    assertOk(s->ops->claim(s, "B", 7000, 1000, 10, 0, &j, &found));
+    assertOk(s->ops->claim(s, "B", 7000, 1000, &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0},
+                           &j, &found));
     assert_true(found);
     assert_int_equal(j.attempts, 2);
     assert_string_equal(j.leaseOwner, "B");
@@ -530,7 +535,9 @@ static void *claimUntilEmpty(void *p) {
     for (;;) {
         HgnJob j;
         bool found = false;
-        HgnStatus st = a->s->ops->claim(a->s, a->lease, 1, 100000, a->maxRunning, 0, &j, &found);
+        HgnStatus st = a->s->ops->claim(
+            a->s, a->lease, 1, 100000,
+            &(HgnJobClaimPolicy){.maxRunningPerOwner = a->maxRunning, .maxMemoryPerOwner = 0}, &j, &found);
         if (st) {
             fprintf(stderr, "claim: %s\n", hgnStatusMessage(st));
             hgnStatusFree(st);
@@ -954,7 +961,8 @@ static void testAllocationFailures(void **state) {
                 st = s->ops->events(s, NULL, 0, 0, &evs, &n);
                 if (!st) hgnJobEventsFree(evs, n);
             } else {
-                st = s->ops->claim(s, "w", 1, 1000, 0, 0, &j, &found);
+                st = s->ops->claim(s, "w", 1, 1000,
+                                   &(HgnJobClaimPolicy){.maxRunningPerOwner = 0, .maxMemoryPerOwner = 0}, &j, &found);
                 if (!st && found) {
                     int k = atoi(j.id + 24);
                     hgnJobClear(&j);
@@ -1206,6 +1214,120 @@ static void testPgConnectionErrorsHideTheDsn(void **state) {
     hgnJobClear(&j);
 }
 
+/* ---- weighted fair share ------------------------------------------------------ */
+
+/* Ends every job numbered from..to still QUEUED or RUNNING, so the next scenario starts clean. */
+static void retireJobs(HgnJobStore *s, int from, int to) {
+    for (int n = from; n <= to; n++) {
+        char id[HGN_JOB_ID_LEN + 1];
+        jobId(id, n);
+        HgnJob j;
+        assertOk(s->ops->get(s, id, &j));
+        HgnJobState was = j.state;
+        if (was == HGN_JOB_QUEUED || was == HGN_JOB_RUNNING) {
+            j.state = was == HGN_JOB_QUEUED ? HGN_JOB_CANCELLED : HGN_JOB_COMPLETED;
+            assertOk(s->ops->update(s, &j, was));
+        }
+        hgnJobClear(&j);
+    }
+}
+
+static int claimWith(HgnJobStore *s, int64_t now, const HgnJobClaimPolicy *policy) {
+    HgnJob j;
+    bool found = false;
+    assertOk(s->ops->claim(s, "w", now, 600000, policy, &j, &found));
+    if (!found) return -1;
+    int n = atoi(j.id + 24);
+    hgnJobClear(&j);
+    return n;
+}
+
+/* 4 running slots, all held by bob (jobs base+1..base+40, submitted first); alice (base+101..base+140)
+ * submits later. The oldest running job completes, one claim refills the slot, 30 times: the number of
+ * alice's running jobs the mix settles at (asserted stable over the last 24 steps). */
+static int settledMix(HgnJobStore *s, int base, const char *alice, const char *bob, const HgnJobClaimPolicy *policy) {
+    for (int i = 1; i <= 40; i++) insertJob(s, base + i, bob, 0, 0);
+    int64_t now = 1000;
+    int running[4];
+    for (int k = 0; k < 4; k++) {
+        running[k] = claimWith(s, now++, policy);
+        assert_true(running[k] > base && running[k] <= base + 40); /* only bob has jobs yet */
+    }
+    for (int i = 1; i <= 40; i++) insertJob(s, base + 100 + i, alice, 0, 0);
+    int settled = -1;
+    for (int step = 0; step < 30; step++) {
+        setState(s, running[0], HGN_JOB_COMPLETED); /* the oldest completes */
+        memmove(running, running + 1, 3 * sizeof running[0]);
+        running[3] = claimWith(s, now++, policy);
+        assert_true(running[3] > base);
+        int nAlice = 0;
+        for (int k = 0; k < 4; k++) nAlice += running[k] > base + 100;
+        if (step == 6) settled = nAlice;
+        if (step > 6) assert_int_equal(nAlice, settled);
+    }
+    retireJobs(s, base + 1, base + 40);
+    retireJobs(s, base + 101, base + 140);
+    return settled;
+}
+
+static void testClaimWeightedShare(void **state) {
+    Fixture *fx = fixture(state);
+    HgnJobStore *s = fx->s;
+    /* weights 3 : 1 → running slots 3 : 1 (unweighted the mix would settle at 2 : 2) */
+    HgnJobShare w31[] = {{"alice", 3}, {"bob", 1}};
+    HgnJobClaimPolicy p31 = {.maxRunningPerOwner = 100, .shares = w31, .nShares = 2};
+    assert_int_equal(settledMix(s, 1000, "alice", "bob", &p31), 3);
+    /* equal weights (none given: the default 1 each) → 1 : 1 */
+    HgnJobClaimPolicy equal = {.maxRunningPerOwner = 100};
+    assert_int_equal(settledMix(s, 2000, "ann", "ben", &equal), 2);
+    /* the reverse weights; the unlisted owner weighs defaultShare: 1.5 : 0.5 → 3 : 1 for bob's side */
+    HgnJobShare w13[] = {{"bea", 1.5}, {"unrelated", 9}};
+    HgnJobClaimPolicy p13 = {.maxRunningPerOwner = 100, .shares = w13, .nShares = 2, .defaultShare = 0.5};
+    assert_int_equal(settledMix(s, 3000, "amy", "bea", &p13), 1);
+    /* the per-owner running quota still caps the heavier owner: 3 : 1 wanted, 2 allowed → 2 : 2 */
+    HgnJobShare w31b[] = {{"al", 3}, {"bo", 1}};
+    HgnJobClaimPolicy capped = {.maxRunningPerOwner = 2, .shares = w31b, .nShares = 2};
+    for (int i = 1; i <= 10; i++) insertJob(s, 4000 + i, "al", 0, 0);
+    for (int i = 1; i <= 10; i++) insertJob(s, 4100 + i, "bo", 0, 0);
+    int nAl = 0, nBo = 0;
+    for (int k = 0; k < 5; k++) {
+        int n = claimWith(s, 5000 + k, &capped);
+        if (n < 0) break;
+        if (n > 4100)
+            nBo++;
+        else
+            nAl++;
+    }
+    assert_int_equal(nAl, 2);
+    assert_int_equal(nBo, 2);
+    retireJobs(s, 4001, 4010);
+    retireJobs(s, 4101, 4110);
+
+    /* a weight-1 owner with one job is never starved by a weight-3 owner with 100 */
+    HgnJobShare heavy[] = {{"heavy", 3}};
+    HgnJobClaimPolicy ph = {.maxRunningPerOwner = 100, .shares = heavy, .nShares = 1};
+    for (int i = 1; i <= 100; i++) insertJob(s, 6000 + i, "heavy", i % 7, 0);
+    int run[4];
+    for (int k = 0; k < 4; k++) run[k] = claimWith(s, 7000 + k, &ph); /* heavy fills the 4 slots */
+    for (int k = 0; k < 4; k++) assert_true(run[k] > 6000 && run[k] <= 6100);
+    insertJob(s, 6200, "light", -100, 0); /* lowest priority, submitted last */
+    setState(s, run[0], HGN_JOB_COMPLETED);
+    assert_int_equal(claimWith(s, 7100, &ph), 6200); /* the first free slot is light's */
+    setState(s, 6200, HGN_JOB_COMPLETED);
+    /* both queues full from the start: light's one job is the second claim */
+    retireJobs(s, 6001, 6100);
+    for (int i = 1; i <= 100; i++) insertJob(s, 8000 + i, "heavy2", 0, 0);
+    insertJob(s, 8200, "light2", 0, 0);
+    HgnJobShare heavy2[] = {{"heavy2", 3}};
+    ph.shares = heavy2;
+    int first = claimWith(s, 9000, &ph);
+    assert_true(first > 8000 && first <= 8100); /* both 0 running, never served: the oldest job */
+    assert_int_equal(claimWith(s, 9001, &ph), 8200);
+    retireJobs(s, 8001, 8100);
+    /* nothing left: no claim */
+    assert_int_equal(claimWith(s, 9002, &ph), -1);
+}
+
 /* ---- main --------------------------------------------------------------------- */
 
 #define STORE_TEST(f) cmocka_unit_test_setup_teardown(f, testSetup, testTeardown)
@@ -1216,7 +1338,7 @@ static void testPgConnectionErrorsHideTheDsn(void **state) {
         STORE_TEST(testTwoHandlesNeverDoubleClaim), STORE_TEST(testTwoHandlesHoldRunningQuota),                        \
         STORE_TEST(testEvents), STORE_TEST(testInsertBatchAllOrNothing), STORE_TEST(testCounts),                       \
         STORE_TEST(testTransition), STORE_TEST(testStopRequests), STORE_TEST(testInsertBatchSeqs),                     \
-        STORE_TEST(testAllocationFailures), STORE_TEST(testOpenFromConfig)
+        STORE_TEST(testAllocationFailures), STORE_TEST(testOpenFromConfig), STORE_TEST(testClaimWeightedShare)
 
 int main(void) {
     const struct CMUnitTest sqliteTests[] = {COMMON_TESTS};

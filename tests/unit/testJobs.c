@@ -234,10 +234,12 @@ static void testTwoManagersLease(void **state) {
     submit(a, "alice", 0, id);
     HgnJob j;
     bool found;
-    assert_null(sa->ops->claim(sa, "A", clock, 1000, 10, 0, &j, &found));
+    assert_null(sa->ops->claim(sa, "A", clock, 1000,
+                               &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
     assert_true(found);
     hgnJobClear(&j);
-    assert_null(sb->ops->claim(sb, "B", clock, 1000, 10, 0, &j, &found));
+    assert_null(sb->ops->claim(sb, "B", clock, 1000,
+                               &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
     assert_false(found); /* never twice at the same time */
     expectCode(sb->ops->heartbeat(sb, id, "B", clock + 1000), HGN_CODE_InvalidTransition);
     clock += 500;
@@ -253,7 +255,8 @@ static void testTwoManagersLease(void **state) {
     assert_null(hgnJobStatsGet(b, &stats));
     assert_int_equal(stats.transitions[HGN_JOB_RUNNING][HGN_JOB_QUEUED], 1);
     assert_int_equal(stats.queueDepth, 1);
-    assert_null(sb->ops->claim(sb, "B", clock, 1000, 10, 0, &j, &found));
+    assert_null(sb->ops->claim(sb, "B", clock, 1000,
+                               &(HgnJobClaimPolicy){.maxRunningPerOwner = 10, .maxMemoryPerOwner = 0}, &j, &found));
     assert_true(found);
     assert_int_equal(j.attempts, 2);
     assert_string_equal(j.leaseOwner, "B");
@@ -366,7 +369,8 @@ static void *submitAndClaim(void *p) {
     for (;;) {
         HgnJob j;
         bool found = false;
-        HgnStatus st = s->ops->claim(s, "w", 1, 100000, 1 << 30, 0, &j, &found);
+        HgnStatus st = s->ops->claim(
+            s, "w", 1, 100000, &(HgnJobClaimPolicy){.maxRunningPerOwner = 1 << 30, .maxMemoryPerOwner = 0}, &j, &found);
         if (st) {
             a->errors++;
             hgnStatusFree(st);

@@ -551,7 +551,8 @@ static void testCountsMatchJobs(void **state) {
     for (int i = 0; i < 5; i++) { /* claim five */
         HgnJob j;
         bool found = false;
-        assert_null(s->ops->claim(s, "runner", 1000, 1, 0, 0, &j, &found));
+        assert_null(s->ops->claim(s, "runner", 1000, 1,
+                                  &(HgnJobClaimPolicy){.maxRunningPerOwner = 0, .maxMemoryPerOwner = 0}, &j, &found));
         assert_true(found);
         hgnJobClear(&j);
     }
