@@ -6,30 +6,9 @@
 # server.url; a bad token gives the server's HGN-0017, a stopped server
 # HGN-0011 naming the URL; --local keeps the local store; the token never
 # reaches the output.
-set -u
-: "${HUGINN:?HUGINN must point at the huginn binary}"
-: "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
-HUGINN=$(cd "$(dirname "$HUGINN")" && pwd)/$(basename "$HUGINN")
-HUGINND=$(dirname "$HUGINN")/huginnd
-DATA=$(cd "$HGN_TEST_DATA" && pwd)
-[ -x "$HUGINND" ] || { echo "SKIP: huginnd was not built"; exit 0; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work XDG_CONFIG_HOME=$work/xdg XDG_STATE_HOME=$work/state
-unset HUGINN_TOKEN HUGINN_SERVER__URL
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-contains() { case "$1" in *"$2"*) ;; *) fail "$3: expected to contain '$2', got: $1" ;; esac; }
-lacks() { case "$1" in *"$2"*) fail "$3: must not contain '$2'" ;; esac; }
+# shellcheck source=lib/huginndLib.bash
+source "$(dirname "$0")/lib/huginndLib.bash"
 
-hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 cat >tokens <<T
 $(hash tok-alice-0123456789) alice user
 $(hash tok-bob-0123456789) bob user

@@ -7,28 +7,10 @@
 # queue limit (429 + Retry-After), SO_PEERCRED on the socket and its mode,
 # the Prometheus exposition (promtool when installed) and that bearer tokens
 # never reach the log.
-set -u
-: "${HUGINN:?HUGINN must point at the huginn binary}"
-: "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
-HUGINND=$(cd "$(dirname "$HUGINN")" && pwd)/huginnd
-DATA=$(cd "$HGN_TEST_DATA" && pwd)
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 0; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work XDG_CONFIG_HOME=$work/xdg
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-contains() { case "$1" in *"$2"*) ;; *) fail "$3: expected to contain '$2', got: $1" ;; esac; }
-lacks() { case "$1" in *"$2"*) fail "$3: must not contain '$2'" ;; esac; }
+# shellcheck source=lib/huginndLib.bash
+source "$(dirname "$0")/lib/huginndLib.bash"
+requireTools curl
 
-hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 cat >tokens <<T
 # huginnd tokens: sha256 user role
 $(hash tok-alice-0123456789) alice user

@@ -9,29 +9,10 @@
 # a job cut mid-run resumes from its checkpoint, with outputs.jsonl listing
 # every token once; and each result equals `huginn execute` run locally with
 # the same flags (fixed seed, temperature 0.9, --ignore-eos).
-set -u
-: "${HUGINN:?HUGINN must point at the huginn binary}"
-: "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
-HUGINN=$(cd "$(dirname "$HUGINN")" && pwd)/$(basename "$HUGINN")
-HUGINND=$(dirname "$HUGINN")/huginnd
-DATA=$(cd "$HGN_TEST_DATA" && pwd)
-[ -x "$HUGINND" ] || { echo "SKIP: huginnd was not built"; exit 0; }
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 0; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 0; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work XDG_CONFIG_HOME=$work/xdg XDG_STATE_HOME=$work/state
-unset HUGINN_TOKEN HUGINN_SERVER__URL
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-die() { echo "FAIL: $*" >&2; exit 1; }
+killSignal=KILL # the daemons are SIGKILLed on purpose; leave none behind
+# shellcheck source=lib/huginndLib.bash
+source "$(dirname "$0")/lib/huginndLib.bash"
+requireTools curl python3
 now() { date +%s%N; }
 : >config.toml
 

@@ -5,26 +5,10 @@
 # the owner quota holds exactly under concurrent submissions (429s past it);
 # a plan file is validated by its content, not its path (rewriting a path that
 # validated with an invalid plan gives 400 again); store.groupCommit=1 works.
-set -u
-: "${HUGINN:?HUGINN must point at the huginn binary}"
-: "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
-HUGINND=$(cd "$(dirname "$HUGINN")" && pwd)/huginnd
-DATA=$(cd "$HGN_TEST_DATA" && pwd)
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 0; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work XDG_CONFIG_HOME=$work/xdg
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+# shellcheck source=lib/huginndLib.bash
+source "$(dirname "$0")/lib/huginndLib.bash"
+requireTools curl
 
-hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 printf '%s alice user\n%s root admin\n' "$(hash tok-alice-0123456789)" "$(hash tok-root-0123456789)" >tokens
 
 start() { # start NAME GROUP_COMMIT — sets $base

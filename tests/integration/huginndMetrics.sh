@@ -8,25 +8,9 @@
 # in its trace.jsonl, and no token or prompt. A second daemon whose
 # artefacts folder cannot be created (a file is in the way: IoError) retries a
 # job once and counts it under huginn_retries_total{reason="IoError"}.
-set -u
-: "${HUGINN:?HUGINN must point at the huginn binary}"
-: "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
-HUGINND=$(cd "$(dirname "$HUGINN")" && pwd)/huginnd
-DATA=$(cd "$HGN_TEST_DATA" && pwd)
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 0; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 0; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work XDG_CONFIG_HOME=$work/xdg
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+# shellcheck source=lib/huginndLib.bash
+source "$(dirname "$0")/lib/huginndLib.bash"
+requireTools curl python3
 
 TOKEN=tok-metrics-alice-0123456789
 printf '%s alice user\n' "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)" >tokens

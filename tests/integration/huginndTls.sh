@@ -12,30 +12,9 @@
 # schemes, very long headers); plain HTTP on the TLS port fails; the CLI's
 # --cacert/--cert/--key (and server.tls.* keys) and its warning about tokens
 # over plain HTTP; no token in any log.
-set -u
-: "${HUGINN:?HUGINN must point at the huginn binary}"
-: "${HGN_TEST_DATA:?HGN_TEST_DATA must point at tests/data}"
-HUGINN=$(cd "$(dirname "$HUGINN")" && pwd)/$(basename "$HUGINN")
-HUGINND=$(dirname "$HUGINN")/huginnd
-DATA=$(cd "$HGN_TEST_DATA" && pwd)
-[ -x "$HUGINND" ] || { echo "SKIP: huginnd was not built"; exit 0; }
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 0; }
-command -v openssl >/dev/null || { echo "SKIP: openssl is not installed"; exit 0; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work XDG_CONFIG_HOME=$work/xdg XDG_STATE_HOME=$work/state
-unset HUGINN_TOKEN HUGINN_SERVER__URL
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-contains() { case "$1" in *"$2"*) ;; *) fail "$3: expected to contain '$2', got: $1" ;; esac; }
-lacks() { case "$1" in *"$2"*) fail "$3: must not contain '$2'" ;; esac; }
+# shellcheck source=lib/huginndLib.bash
+source "$(dirname "$0")/lib/huginndLib.bash"
+requireTools curl openssl
 
 # ---- certificates -----------------------------------------------------------------------
 ossl() { openssl "$@" >>openssl.log 2>&1 || { cat openssl.log >&2; fail "openssl $1 failed"; exit 1; }; }
@@ -85,7 +64,6 @@ E
 ossl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem -notext \
   -startdate 20200101000000Z -enddate 20200102000000Z
 
-hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 cat >tokens <<T
 $(hash tok-alice-0123456789) alice user
 $(hash tok-bob-0123456789) bob user
