@@ -143,6 +143,10 @@ typedef struct HgnJobExpect {
                                  * seen it, so it must not write over it) */
 } HgnJobExpect;
 
+/* The state bits a filter admits, for the stores: 0 = every state; -1 = none (activeOnly with a
+ * stateMask of terminal states only, which matches nothing). */
+int32_t hgnJobFilterStateMask(const HgnJobFilter *f);
+
 typedef struct HgnJobStore HgnJobStore;
 /* An owner's weight in the claim's fair share (config [jobs.shares]). */
 typedef struct HgnJobShare {

@@ -72,3 +72,11 @@ bool hgnJobCodeRetryable(HgnCode code) {
         return false;
     }
 }
+
+int32_t hgnJobFilterStateMask(const HgnJobFilter *f) {
+    if (!f) return 0;
+    int32_t mask = f->stateMask;
+    if (!f->activeOnly) return mask;
+    mask = (mask ? mask : ~0) & ((1 << HGN_JOB_QUEUED) | (1 << HGN_JOB_RUNNING) | (1 << HGN_JOB_PAUSED));
+    return mask ? mask : -1;
+}

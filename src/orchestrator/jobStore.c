@@ -320,9 +320,10 @@ static HgnStatus implList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *
     SqliteStore *s = (SqliteStore *)base;
     HgnJobFilter none = {0};
     if (!f) f = &none;
-    int32_t mask = f->stateMask;
-    if (f->activeOnly)
-        mask = (mask ? mask : ~0) & ((1 << HGN_JOB_QUEUED) | (1 << HGN_JOB_RUNNING) | (1 << HGN_JOB_PAUSED));
+    int32_t mask = hgnJobFilterStateMask(f);
+    out->items = NULL;
+    out->count = 0;
+    if (mask == -1) return HGN_OK; /* activeOnly with terminal states only: nothing matches */
     sqlite3_stmt *st;
     HgnStatus e = prepareCached(s,
                                 "SELECT " JOB_COLUMNS

@@ -376,9 +376,10 @@ static HgnStatus implList(PgStore *s, const HgnJobFilter *f, HgnJobList *out) {
     if (!f) f = &none;
     out->items = NULL;
     out->count = 0;
-    int32_t mask = f->stateMask;
-    if (f->activeOnly)
-        mask = (mask ? mask : ~0) & ((1 << HGN_JOB_QUEUED) | (1 << HGN_JOB_RUNNING) | (1 << HGN_JOB_PAUSED));
+    int32_t mask = hgnJobFilterStateMask(f);
+    out->items = NULL;
+    out->count = 0;
+    if (mask == -1) return HGN_OK; /* activeOnly with terminal states only: nothing matches */
     Params p = {0};
     pText(&p, f->owner);
     pInt4(&p, mask);

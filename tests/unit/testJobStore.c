@@ -345,6 +345,10 @@ static void testListFiltersAndPagination(void **state) {
     assertOk(s->ops->list(s, &f, &l));
     assert_int_equal(l.count, 1); /* the intersection */
     hgnJobListFree(&l);
+    f = (HgnJobFilter){.activeOnly = true, .stateMask = 1 << HGN_JOB_COMPLETED | 1 << HGN_JOB_CANCELLED};
+    assertOk(s->ops->list(s, &f, &l));
+    assert_int_equal(l.count, 0); /* an empty intersection matches nothing (not "any state") */
+    hgnJobListFree(&l);
     /* pages of 7 visit every alice job exactly once, in order */
     char after[HGN_JOB_ID_LEN + 1] = "";
     int seen = 0, pages = 0, last = 0;
