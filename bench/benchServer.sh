@@ -63,7 +63,7 @@ start() {
   mkdir -p "$dir"
   local cmd=("$huginnd" --listen 127.0.0.1:0 --port-file "$dir/port" --token-file "$work/tokens" --workers 0
     --queue-limit 100000000 --log-level error)
-  export HUGINN_STORE__PATH=$dir/jobs.db HUGINN_STORE__GROUP_COMMIT=$2 HOME=$dir
+  export HUGINN_STORE__PATH=$dir/jobs.db HUGINN_STORE__GROUP_COMMIT=$2 HUGINN_JOBS__MAX_QUEUED_PER_OWNER=100000000 HOME=$dir
   wrapper=
   case $counter in
   perf)
