@@ -76,6 +76,47 @@ static void testCoverage(void **state) {
     }
 }
 
+/* Many short loops back to back, more threads than cores: a worker that wakes late must never run
+ * a chunk of a loop it did not read (stale fn/ctx), and every index of every loop runs once. */
+typedef struct Stale {
+    atomic_llong current; /* the loop in progress */
+    atomic_int stale, overlap;
+    long long id;
+    atomic_int hits[64];
+} Stale;
+
+static void staleFn(void *ctx, int64_t b, int64_t e, int thread) {
+    (void)thread;
+    Stale *s = ctx;
+    if (atomic_load(&s->current) != s->id) atomic_fetch_add(&s->stale, 1);
+    for (int64_t i = b; i < e; i++)
+        if (atomic_fetch_add(&s->hits[i], 1) != 0) atomic_fetch_add(&s->overlap, 1);
+}
+
+static void testManyLoopsNoStaleWork(void **state) {
+    (void)state;
+    static Stale loops[2];
+    HgnThreadPool *pool = NULL;
+    assert_null(hgnThreadPoolCreate(8, &pool)); /* oversubscribed on a 2-core machine */
+    int stale = 0, overlap = 0, missed = 0;
+    for (long long k = 1; k <= 20000; k++) {
+        Stale *s = &loops[k & 1]; /* contexts reused every other loop, like a kernel's stack frame */
+        memset(s, 0, sizeof *s);
+        s->id = k;
+        atomic_store(&s->current, k);
+        int64_t n = 1 + k % 64;
+        hgnThreadPoolFor(pool, n, 1, staleFn, s);
+        atomic_store(&s->current, 0); /* a late call on this context after return counts as stale */
+        stale += atomic_load(&s->stale);
+        overlap += atomic_load(&s->overlap);
+        for (int64_t i = 0; i < n; i++) missed += atomic_load(&s->hits[i]) != 1;
+    }
+    hgnThreadPoolFree(pool);
+    assert_int_equal(stale, 0);
+    assert_int_equal(overlap, 0);
+    assert_int_equal(missed, 0);
+}
+
 static void sumFn(void *ctx, int64_t b, int64_t e, int thread) {
     atomic_llong *s = ctx;
     long long local = 0;
@@ -125,7 +166,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testArguments),           cmocka_unit_test(testCoverage),
         cmocka_unit_test(testNoAllocationPerLoop), cmocka_unit_test(testAllocationFailure),
-        cmocka_unit_test(testNullPoolRunsInline),
+        cmocka_unit_test(testNullPoolRunsInline),  cmocka_unit_test(testManyLoopsNoStaleWork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,18 @@
  * Workers wait for a new "generation" of work: they spin on an atomic counter
  * for a short while (a decode step issues hundreds of small loops, and a
  * condition-variable wake-up costs tens of microseconds), then sleep on a
- * condition variable. The caller runs range 0 itself and then waits for the
- * pending counter to reach zero. Nothing here allocates after creation. */
+ * condition variable. The caller publishes a loop, runs chunks itself and
+ * returns as soon as every chunk is done.
+ *
+ * Chunks are claimed with a compare-and-swap on one 64-bit cursor holding the
+ * loop's tag (high bits) and the next index (low bits). Publishing a loop
+ * first retags the cursor as "not ready", then writes the descriptor, then
+ * opens the cursor. So a worker that wakes late (its core was taken by another
+ * process) can never claim a chunk of a loop it did not read: its swap fails,
+ * and the caller never waits for a worker that holds no chunk. (Waiting for
+ * every worker to check in each loop made two threads on a loaded 2-core
+ * machine 50x slower than one: each of the hundreds of loops of a token
+ * waited for a descheduled worker.) Nothing here allocates after creation. */
 #include "runtime/threadPool.h"
 
 #include <errno.h>
@@ -17,6 +27,8 @@
 
 #define SPIN_ITERATIONS   20000
 #define CHUNKS_PER_THREAD 4
+#define INDEX_BITS        40
+#define INDEX_MASK        ((UINT64_C(1) << INDEX_BITS) - 1) /* also the "not ready" index */
 
 typedef struct Worker {
     HgnThreadPool *pool;
@@ -29,15 +41,15 @@ struct HgnThreadPool {
     Worker *workers; /* nThreads - 1 entries */
     pthread_mutex_t mutex;
     pthread_cond_t wake;
-    atomic_uint_fast64_t generation; /* bumped once per parallel-for */
-    atomic_int pending;              /* workers still busy with the current loop */
+    atomic_uint_fast64_t generation; /* bumped once per parallel-for (wakes the workers) */
     atomic_int sleepers;             /* workers blocked (or about to block) on `wake` */
     atomic_bool stop;
-    /* The current loop; written by the caller before bumping generation. */
-    HgnParallelFn fn;
-    void *ctx;
-    int64_t n, chunk;
-    atomic_int_fast64_t next; /* first index not yet claimed */
+    uint64_t tag;            /* the caller's loop counter (cursor tag) */
+    _Atomic uint64_t cursor; /* tag << INDEX_BITS | first index not yet claimed */
+    /* The current loop; valid while the cursor carries its tag and an index below n. */
+    _Atomic(HgnParallelFn) fn;
+    _Atomic(void *) ctx;
+    atomic_int_fast64_t n, chunk;
     atomic_int_fast64_t done; /* indices finished */
 };
 
@@ -47,26 +59,25 @@ static inline void cpuRelax(void) {
 #endif
 }
 
-/* Claims chunks until none is left: a thread that runs late (another process
- * took its core) simply gets fewer. */
+/* Claims chunks of the open loop until none is left: a thread that runs late
+ * (another process took its core) simply gets fewer, or none. */
 static void runShare(HgnThreadPool *pool, int thread) {
     for (;;) {
-        int64_t b = atomic_fetch_add_explicit(&pool->next, pool->chunk, memory_order_relaxed);
-        if (b >= pool->n) return;
-        int64_t e = b + pool->chunk < pool->n ? b + pool->chunk : pool->n;
-        pool->fn(pool->ctx, b, e, thread);
-        atomic_fetch_add_explicit(&pool->done, e - b, memory_order_release);
-    }
-}
-
-/* Until every worker has finished with the previous loop (a worker that woke
- * late may still be reading its descriptor, even with no chunk left). */
-static void waitWorkersIdle(HgnThreadPool *pool) {
-    for (int spin = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spin++) {
-        if (spin < SPIN_ITERATIONS)
-            cpuRelax();
-        else
-            sched_yield();
+        uint64_t cur = atomic_load_explicit(&pool->cursor, memory_order_acquire);
+        uint64_t b = cur & INDEX_MASK;
+        if (b == INDEX_MASK) return; /* a loop being published, or none */
+        int64_t n = atomic_load_explicit(&pool->n, memory_order_acquire);
+        int64_t chunk = atomic_load_explicit(&pool->chunk, memory_order_acquire);
+        if ((int64_t)b >= n || chunk < 1) return;
+        int64_t e = (int64_t)b + chunk < n ? (int64_t)b + chunk : n;
+        /* succeeds only while the cursor still holds this loop's tag: the fields read above were its own */
+        if (!atomic_compare_exchange_weak_explicit(&pool->cursor, &cur, (cur & ~INDEX_MASK) | (uint64_t)e,
+                                                   memory_order_acq_rel, memory_order_acquire))
+            continue;
+        HgnParallelFn fn = atomic_load_explicit(&pool->fn, memory_order_acquire);
+        void *ctx = atomic_load_explicit(&pool->ctx, memory_order_acquire);
+        fn(ctx, (int64_t)b, e, thread);
+        atomic_fetch_add_explicit(&pool->done, e - (int64_t)b, memory_order_release);
     }
 }
 
@@ -91,7 +102,6 @@ static void *workerMain(void *arg) {
         if (atomic_load(&pool->stop)) return NULL;
         seen = gen;
         runShare(pool, w->index);
-        atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
     }
 }
 
@@ -106,10 +116,13 @@ HgnStatus hgnThreadPoolCreate(int nThreads, HgnThreadPool **out) {
     pthread_mutex_init(&pool->mutex, NULL);
     pthread_cond_init(&pool->wake, NULL);
     atomic_init(&pool->generation, 0);
-    atomic_init(&pool->pending, 0);
     atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, false);
-    atomic_init(&pool->next, 0);
+    atomic_init(&pool->cursor, INDEX_MASK); /* no loop open */
+    atomic_init(&pool->fn, NULL);
+    atomic_init(&pool->ctx, NULL);
+    atomic_init(&pool->n, 0);
+    atomic_init(&pool->chunk, 0);
     atomic_init(&pool->done, 0);
     if (nThreads > 1) {
         pool->workers = hgnCalloc((size_t)nThreads - 1, sizeof *pool->workers);
@@ -137,7 +150,6 @@ HgnStatus hgnThreadPoolCreate(int nThreads, HgnThreadPool **out) {
 void hgnThreadPoolFree(HgnThreadPool *pool) {
     if (!pool) return;
     if (pool->workers) {
-        waitWorkersIdle(pool);
         pthread_mutex_lock(&pool->mutex);
         atomic_store(&pool->stop, true);
         atomic_fetch_add(&pool->generation, 1);
@@ -160,17 +172,19 @@ void hgnThreadPoolFor(HgnThreadPool *pool, int64_t n, int64_t grain, HgnParallel
         fn(ctx, 0, n, 0);
         return;
     }
-    waitWorkersIdle(pool);
     /* about CHUNKS_PER_THREAD chunks per thread, each a multiple of grain */
     int64_t units = (n + grain - 1) / grain, want = (int64_t)pool->nThreads * CHUNKS_PER_THREAD;
     int64_t perChunk = (units + want - 1) / want;
-    pool->fn = fn;
-    pool->ctx = ctx;
-    pool->n = n;
-    pool->chunk = (perChunk < 1 ? 1 : perChunk) * grain;
-    atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
+    /* close the cursor under a new tag (a late worker's swap on the old loop now fails), write the
+     * loop, open the cursor */
+    pool->tag = (pool->tag + 1) & ((UINT64_C(1) << (64 - INDEX_BITS)) - 1);
+    atomic_store(&pool->cursor, pool->tag << INDEX_BITS | INDEX_MASK);
+    atomic_store_explicit(&pool->fn, fn, memory_order_release);
+    atomic_store_explicit(&pool->ctx, ctx, memory_order_release);
+    atomic_store_explicit(&pool->n, n, memory_order_release);
+    atomic_store_explicit(&pool->chunk, (perChunk < 1 ? 1 : perChunk) * grain, memory_order_release);
     atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
-    atomic_store_explicit(&pool->pending, pool->nThreads - 1, memory_order_relaxed);
+    atomic_store_explicit(&pool->cursor, pool->tag << INDEX_BITS, memory_order_release);
     atomic_fetch_add(&pool->generation, 1); /* seq_cst: pairs with the sleepers check below */
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->mutex);
@@ -178,8 +192,7 @@ void hgnThreadPoolFor(HgnThreadPool *pool, int64_t n, int64_t grain, HgnParallel
         pthread_mutex_unlock(&pool->mutex);
     }
     runShare(pool, 0);
-    /* Return as soon as every chunk is done: workers that have not woken yet
-     * find nothing to claim, and the next loop waits for them to check in. */
+    /* Return as soon as every chunk is done: workers that have not woken yet find nothing to claim. */
     for (int spin = 0; atomic_load_explicit(&pool->done, memory_order_acquire) < n; spin++) {
         if (spin < SPIN_ITERATIONS)
             cpuRelax();
