@@ -297,8 +297,9 @@ typedef struct HgnJobManagerConfig {
     void *beforeRunUser;
 } HgnJobManagerConfig;
 void hgnJobManagerConfigInit(HgnJobManagerConfig *cfg);
-/* Fills cfg from the [jobs] section of a loaded configuration (quotas, lease, cancel timeout,
- * checkpoint interval, [jobs.retry] attempts, backoff and per-reason limits); fields the
+/* Fills cfg from the [jobs] section of a loaded configuration (quotas, shares, lease, cancel
+ * timeout, checkpoint interval, [jobs.retry] attempts, backoff and per-reason limits) and from
+ * store.groupCommit; fields the
  * configuration lacks keep their value. Values the schema cannot check (backoffCapMs below
  * backoffBaseMs) are HGN-0001 InvalidConfig naming the key. */
 HGN_NODISCARD HgnStatus hgnJobManagerConfigFromConfig(const struct HgnConfig *config, HgnJobManagerConfig *cfg);

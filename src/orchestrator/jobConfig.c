@@ -140,6 +140,12 @@ HgnStatus hgnJobManagerConfigFromConfig(const struct HgnConfig *config, HgnJobMa
     if (!e) e = readInt64(config, "jobs.retry.backoffCapMs", 1, &cfg->backoffCapMs);
     if (!e) e = readLimits(config, cfg);
     if (!e) e = readShares(config, cfg);
+    if (!e) { /* group commit of submissions: a store setting, applied by the manager's batcher */
+        int64_t v = 0;
+        bool present = false;
+        e = readInt(config, "store.groupCommit", 1, 4096, &v, &present);
+        if (!e && present) cfg->submitBatchMax = (int32_t)v;
+    }
     if (!e && cfg->backoffBaseMs > 0 && cfg->backoffCapMs > 0 && cfg->backoffCapMs < cfg->backoffBaseMs) {
         const char *src = hgnConfigSource(config, "jobs.retry.backoffCapMs");
         e = hgnStatusNew(HGN_CODE_InvalidConfig, "jobs.retry.backoffCapMs",

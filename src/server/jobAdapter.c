@@ -86,7 +86,6 @@ HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out) {
     pthread_mutex_init(&a->plansMu, NULL);
     HgnJobManagerConfig mc;
     hgnJobManagerConfigInit(&mc);
-    if (cfg->groupCommit > 0) mc.submitBatchMax = (int32_t)(cfg->groupCommit > 4096 ? 4096 : cfg->groupCommit);
     HgnStatus st = hgnJobManagerConfigFromConfig(cfg->config, &mc);
     if (!st) st = hgnJobManagerOpenFromConfig(cfg->config, &mc, &a->manager);
     size_t recovered = 0;

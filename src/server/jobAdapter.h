@@ -18,9 +18,8 @@ typedef struct JobAdapter JobAdapter;
 
 typedef struct JobAdapterConfig {
     const HgnConfig *config; /* [store] (backend, path, dsn, artifactsRoot) and [jobs] (quotas, leases,
-                              * retries: hgnJobManagerConfigFromConfig); NULL: defaults */
+                              * retries, store.groupCommit: hgnJobManagerConfigFromConfig); NULL: defaults */
     int workers;             /* threads running queued jobs (0: none; the API only) */
-    int64_t groupCommit;     /* most submissions one store commit holds (store.groupCommit; 1: no grouping) */
 } JobAdapterConfig;
 
 HGN_NODISCARD HgnStatus jobAdapterOpen(const JobAdapterConfig *cfg, JobAdapter **out);

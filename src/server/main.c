@@ -207,8 +207,7 @@ int main(int argc, char **argv) {
     if (!st) st = hgnMetricsCreate(&server.metrics);
     if (!st) st = hgnMetricsRegisterStandard(server.metrics);
     if (!st) st = hgnApiSchemasLoad(&server.schemas);
-    JobAdapterConfig jc = {
-        .config = cfg, .workers = workers, .groupCommit = hgnConfigGetInt(cfg, "store.groupCommit", 256)};
+    JobAdapterConfig jc = {.config = cfg, .workers = workers};
     if (!st) st = jobAdapterOpen(&jc, &server.jobs);
 
     const char *listenAddr = hgnConfigGetString(cfg, "server.listen", "");

@@ -46,6 +46,10 @@ check '[jobs.retry]
 maxAttempts = 0' maxAttempts
 check '[server]
 queueLimit = 5' queueLimit
+check '[store]
+groupCommit = 0' groupCommit
+check '[store]
+groupCommit = 5000' groupCommit
 
 # huginnd: schema errors and the cross-field check (backoffCapMs below backoffBaseMs) stop the start
 if [ -x "$HUGINND" ]; then
