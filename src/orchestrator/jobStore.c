@@ -723,119 +723,72 @@ static SqliteStore *readerOf(HgnJobStore *base) {
     return s->reader ? s->reader : s;
 }
 
+/* Every op holds its connection's (recursive) lock for the whole implementation, so one thread's
+ * statement never lands inside another thread's open transaction; `call` runs on connection `s`. */
+#define LOCKED(store, call)                                                                                            \
+    SqliteStore *s = (store);                                                                                          \
+    pthread_mutex_lock(&s->mu);                                                                                        \
+    HgnStatus e = (call);                                                                                              \
+    pthread_mutex_unlock(&s->mu);                                                                                      \
+    return e
+
 static HgnStatus opInsert(HgnJobStore *base, const HgnJob *job) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implInsert(base, job);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implInsert(&s->base, job));
 }
 
 static HgnStatus opInsertBatch(HgnJobStore *base, const HgnJob *const *jobs, size_t n, int64_t *seqs) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implInsertBatch(base, jobs, n, seqs);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implInsertBatch(&s->base, jobs, n, seqs));
 }
 
 static HgnStatus opGet(HgnJobStore *base, const char *id, HgnJob *out) {
-    SqliteStore *s = readerOf(base);
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implGet(&s->base, id, out);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED(readerOf(base), implGet(&s->base, id, out));
 }
 
 static HgnStatus opList(HgnJobStore *base, const HgnJobFilter *f, HgnJobList *out) {
-    SqliteStore *s = readerOf(base);
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implList(&s->base, f, out);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED(readerOf(base), implList(&s->base, f, out));
 }
 
 static HgnStatus opUpdate(HgnJobStore *base, const HgnJob *job, HgnJobState expectFrom) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implUpdate(base, job, expectFrom);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implUpdate(&s->base, job, expectFrom));
 }
 
 static HgnStatus opClaim(HgnJobStore *base, const char *leaseOwner, int64_t nowMs, int64_t leaseMs,
                          const HgnJobClaimPolicy *policy, HgnJob *out, bool *found) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implClaim(base, leaseOwner, nowMs, leaseMs, policy, out, found);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implClaim(&s->base, leaseOwner, nowMs, leaseMs, policy, out, found));
 }
 
 static HgnStatus opHeartbeat(HgnJobStore *base, const char *id, const char *leaseOwner, int64_t untilMs) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implHeartbeat(base, id, leaseOwner, untilMs);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implHeartbeat(&s->base, id, leaseOwner, untilMs));
 }
 
 static HgnStatus opReapExpired(HgnJobStore *base, int64_t nowMs, size_t *count) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implReapExpired(base, nowMs, count);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implReapExpired(&s->base, nowMs, count));
 }
 
 static HgnStatus opCountByState(HgnJobStore *base, const char *owner, int64_t counts[HGN_JOB_STATE_COUNT]) {
-    SqliteStore *s = readerOf(base);
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implCountByState(&s->base, owner, counts);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED(readerOf(base), implCountByState(&s->base, owner, counts));
 }
 
 static HgnStatus opAppendEvent(HgnJobStore *base, HgnJobEvent *ev) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implAppendEvent(base, ev);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implAppendEvent(&s->base, ev));
 }
 
 static HgnStatus opEvents(HgnJobStore *base, const char *jobId, int64_t afterSeq, size_t max, HgnJobEvent **out,
                           size_t *count) {
-    SqliteStore *s = readerOf(base);
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implEvents(&s->base, jobId, afterSeq, max, out, count);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED(readerOf(base), implEvents(&s->base, jobId, afterSeq, max, out, count));
 }
 
 static HgnStatus opCountInState(HgnJobStore *base, HgnJobState state, const char *owner, int64_t *count) {
-    SqliteStore *s = readerOf(base);
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implCountInState(&s->base, state, owner, count);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED(readerOf(base), implCountInState(&s->base, state, owner, count));
 }
 
 static HgnStatus opTransition(HgnJobStore *base, const HgnJob *job, const HgnJobExpect *expect, HgnJobEvent *ev) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implTransition(base, job, expect, ev);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implTransition(&s->base, job, expect, ev));
 }
 
 static HgnStatus opStopRequests(HgnJobStore *base, const char *id, const char *leaseOwner, bool *cancel, bool *pause,
                                 bool *leaseHeld) {
-    SqliteStore *s = (SqliteStore *)base;
-    pthread_mutex_lock(&s->mu);
-    HgnStatus e = implStopRequests(base, id, leaseOwner, cancel, pause, leaseHeld);
-    pthread_mutex_unlock(&s->mu);
-    return e;
+    LOCKED((SqliteStore *)base, implStopRequests(&s->base, id, leaseOwner, cancel, pause, leaseHeld));
 }
 
 static int32_t opSchemaVersion(HgnJobStore *base) { return ((SqliteStore *)base)->version; }
