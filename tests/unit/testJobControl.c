@@ -854,7 +854,8 @@ static void testMemoryQuota(void **state) {
 
 static char *emptyEnv[] = {NULL};
 
-static HgnStatus loadJobs(const char *toml, HgnJobManagerConfig *out) {
+/* Loads a configuration made of toml alone (no system, user or environment layers). */
+static HgnStatus loadConfigText(const char *toml, HgnConfig **cfg) {
     char path[256];
     snprintf(path, sizeof path, "/tmp/hgnJobCtl-%d.toml", (int)getpid());
     FILE *f = fopen(path, "w");
@@ -867,12 +868,18 @@ static HgnStatus loadJobs(const char *toml, HgnJobManagerConfig *out) {
     o.userFile = "";
     o.environ = emptyEnv;
     o.configFile = path;
+    *cfg = NULL;
+    HgnStatus st = hgnConfigLoad(&o, cfg);
+    unlink(path);
+    return st;
+}
+
+static HgnStatus loadJobs(const char *toml, HgnJobManagerConfig *out) {
     HgnConfig *cfg = NULL;
     hgnJobManagerConfigInit(out);
-    HgnStatus st = hgnConfigLoad(&o, &cfg);
+    HgnStatus st = loadConfigText(toml, &cfg);
     if (!st) st = hgnJobManagerConfigFromConfig(cfg, out);
     hgnConfigFree(cfg);
-    unlink(path);
     return st;
 }
 
@@ -947,22 +954,10 @@ static void testJobSharesConfig(void **state) {
     assert_null(loadJobs("", &c)); /* defaults: no shares, weight 1 */
     assert_int_equal(c.nShares, 0);
     assert_true(c.defaultShare == 1.0);
-    char path[256];
-    snprintf(path, sizeof path, "/tmp/hgnJobShares-%d.toml", (int)getpid());
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("[jobs]\ndefaultShare = 0.25\n[jobs.shares]\nalice = 3\nbatch = 0.5\n\"team.x\" = 1000000\n", f);
-    fclose(f);
-    HgnConfigOptions o;
-    memset(&o, 0, sizeof o);
-    o.systemFile = "";
-    o.userFile = "";
-    o.environ = emptyEnv;
-    o.configFile = path;
     HgnConfig *cfg = NULL;
     hgnJobManagerConfigInit(&c);
-    assert_null(hgnConfigLoad(&o, &cfg));
-    unlink(path);
+    assert_null(loadConfigText(
+        "[jobs]\ndefaultShare = 0.25\n[jobs.shares]\nalice = 3\nbatch = 0.5\n\"team.x\" = 1000000\n", &cfg));
     assert_null(hgnJobManagerConfigFromConfig(cfg, &c));
     assert_true(c.defaultShare == 0.25);
     assert_int_equal(c.nShares, 3);
